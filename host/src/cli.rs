@@ -1,0 +1,136 @@
+//! The command line: what users can ask for, parsed into plain data. No I/O happens here; each
+//! `///` comment is the help text users see.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::civil::Date;
+
+use crate::jobs::dates::parse_date;
+
+/// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
+///
+/// Each exporter is a `.wasm` component in the plugin folder. For a date, propcast runs the
+/// queries each exporter declares against the warehouse, hands it the results, checks the JSON
+/// documents it returns and publishes them.
+#[derive(Debug, Parser)]
+#[command(name = "propcast", version, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run exporters for a date and publish their documents.
+    Run(RunArgs),
+    /// List the exporters in the plugin folder with their manifests.
+    Plugins(PluginsArgs),
+    /// Write a sample warehouse (SQLite) with realistic, deterministic NBA data.
+    SampleData(SampleDataArgs),
+}
+
+/// Where exporters are found.
+#[derive(Debug, Args)]
+pub(crate) struct PluginArgs {
+    /// Folder of exporter `.wasm` files [default: the `plugins` folder beside the propcast
+    /// binary or its parent, which `cargo xtask plugins` fills]
+    #[arg(long, value_name = "DIR", env = "PROPCAST_PLUGINS")]
+    pub(crate) plugins: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The date to publish, YYYY-MM-DD
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub(crate) date: Date,
+
+    /// Run only these exporters (comma-separated names)
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub(crate) only: Vec<String>,
+
+    /// Set an exporter option, e.g. `--param min-length=5`; may be repeated
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub(crate) params: Vec<(String, String)>,
+
+    #[command(flatten)]
+    pub(crate) plugins: PluginArgs,
+
+    /// The SQLite warehouse to read
+    #[arg(long, value_name = "FILE", env = "PROPCAST_DB", default_value = "warehouse.sqlite")]
+    pub(crate) db: PathBuf,
+
+    /// The folder to publish into
+    #[arg(long, value_name = "DIR", env = "PROPCAST_OUT", default_value = "out")]
+    pub(crate) out: PathBuf,
+
+    /// The run's timestamp (RFC 3339, e.g. 2024-01-10T12:00:00Z) [default: now]; fixing it
+    /// makes a rerun byte-identical
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) generated_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PluginsArgs {
+    #[command(flatten)]
+    pub(crate) plugins: PluginArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SampleDataArgs {
+    /// The SQLite file to create; an existing file is replaced
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+
+    /// How many seasons, ending with 2023-24
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub(crate) seasons: u16,
+
+    /// Seed for the generator; the same seed gives the same database
+    #[arg(long, value_name = "S", default_value_t = 2024)]
+    pub(crate) seed: u64,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not of the form NAME=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("propcast").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn run_takes_a_date_and_comma_separated_names() {
+        let cli = parse(&["run", "--date", "2024-01-10", "--only", "streaks,results", "--param", "min-length=5"]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not run") };
+        assert_eq!(args.date.to_string(), "2024-01-10");
+        assert_eq!(args.only, ["streaks", "results"]);
+        assert_eq!(args.params, [("min-length".to_string(), "5".to_string())]);
+        assert_eq!(args.out, PathBuf::from("out"));
+    }
+
+    #[test]
+    fn a_bad_date_names_the_value() {
+        let err = parse(&["run", "--date", "2024-02-30"]).unwrap_err().to_string();
+        assert!(err.contains("`2024-02-30` is not a date of the form YYYY-MM-DD"), "{err}");
+    }
+
+    #[test]
+    fn a_param_needs_a_name_and_value() {
+        let err = parse(&["run", "--date", "2024-01-10", "--param", "min-length"]).unwrap_err().to_string();
+        assert!(err.contains("`min-length` is not of the form NAME=VALUE"), "{err}");
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

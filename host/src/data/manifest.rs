@@ -1,0 +1,87 @@
+//! An exporter's manifest as the host keeps it after loading and checking it.
+
+/// The type of an exporter option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ParamType {
+    Text,
+    Int64,
+    Float64,
+    Date,
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ParamType::Text => "text",
+            ParamType::Int64 => "int64",
+            ParamType::Float64 => "float64",
+            ParamType::Date => "date",
+        })
+    }
+}
+
+/// An option the exporter accepts, in kebab-case (`min-games`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) ty: ParamType,
+    pub(crate) default: String,
+    pub(crate) description: String,
+}
+
+/// A query whose result reaches the exporter as the table `name`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Query {
+    pub(crate) name: String,
+    pub(crate) sql: String,
+}
+
+/// What an exporter is and needs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Manifest {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) description: String,
+    pub(crate) queries: Vec<Query>,
+    pub(crate) params: Vec<Param>,
+    pub(crate) outputs: Vec<String>,
+}
+
+impl ParamType {
+    /// Parses an option's text as this type, for binding it to queries.
+    pub(crate) fn parse_value(self, text: &str) -> anyhow::Result<super::ParamValue> {
+        use super::ParamValue;
+        Ok(match self {
+            ParamType::Text => ParamValue::Text(text.to_string()),
+            ParamType::Int64 => ParamValue::Int64(
+                text.parse()
+                    .map_err(|_| anyhow::anyhow!("`{text}` is not a whole number"))?,
+            ),
+            ParamType::Float64 => ParamValue::Float64(
+                text.parse()
+                    .map_err(|_| anyhow::anyhow!("`{text}` is not a number"))?,
+            ),
+            ParamType::Date => ParamValue::Date(
+                text.parse()
+                    .map_err(|_| anyhow::anyhow!("`{text}` is not a date of the form YYYY-MM-DD"))?,
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::ParamValue;
+
+    #[test]
+    fn parses_values_by_type_and_names_the_bad_one() {
+        assert_eq!(ParamType::Int64.parse_value("5").unwrap(), ParamValue::Int64(5));
+        assert_eq!(ParamType::Float64.parse_value("0.5").unwrap(), ParamValue::Float64(0.5));
+        assert_eq!(
+            ParamType::Int64.parse_value("five").unwrap_err().to_string(),
+            "`five` is not a whole number"
+        );
+        assert!(ParamType::Date.parse_value("2024-02-30").is_err());
+    }
+}

@@ -1,0 +1,177 @@
+//! Turns parsed commands into work: resolve the folders and files, load the exporters, run each
+//! one's queries and the exporter itself, publish what passed, and report.
+//!
+//! Data flows one way: `jobs` asks `source` for tables, hands them to `runtime`, and passes the
+//! checked documents to `publish`. A failed exporter never stops the others; it makes the exit
+//! code 1. Problems with the command itself (a missing database, an unknown `--only` name) are
+//! errors returned before anything runs, exit code 2.
+
+pub(crate) mod dates;
+mod plan;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::{PluginArgs, PluginsArgs, RunArgs, SampleDataArgs};
+use crate::data::{QueryParam, Table};
+use crate::publish::Publisher;
+use crate::publish::local::LocalPublisher;
+use crate::runtime::{Exporter, Limits, RunError, RunInput, Runtime};
+use crate::source::sqlite::SqliteSource;
+use crate::source::{QueryRequest, Source};
+
+use plan::ExporterPlan;
+use report::{Row, Status};
+
+/// `propcast run`: runs the selected exporters for a date and publishes their documents.
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let plugins_dir = resolve_plugins_dir(&args.plugins)?;
+    let source = SqliteSource::open(&args.db)?;
+    let publisher = LocalPublisher::new(&args.out);
+    let runtime = Runtime::new(Limits::default())?;
+    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    let plans = plan::build(&args, &exporters, &load_errors)?;
+
+    let mut rows = Vec::new();
+    for error in &load_errors {
+        let name = error.file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if args.only.is_empty() {
+            report::print_failure(&name, &format!("failed to load `{}`: {:#}", error.file.display(), error.error), &[]);
+            rows.push(Row::failed(name, Status::LoadFailed));
+        } else {
+            eprintln!("propcast: warning: skipped `{}`, which failed to load: {:#}", error.file.display(), error.error);
+        }
+    }
+    for plan in plans {
+        rows.push(run_exporter(&runtime, &source, &publisher, plan));
+    }
+    report::print_table(&rows, &publisher.describe());
+    let failed = rows.iter().any(|r| r.status != Status::Ok);
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Queries, runs and publishes one exporter, turning every failure into its report row.
+fn run_exporter(runtime: &Runtime, source: &dyn Source, publisher: &dyn Publisher, plan: ExporterPlan<'_>) -> Row {
+    let exporter: &Exporter = plan.exporter;
+    let name = exporter.manifest.name.clone();
+    let started = Instant::now();
+    let tables = match fetch_tables(source, exporter, &plan.query_params) {
+        Ok(tables) => tables,
+        Err(e) => {
+            report::print_failure(&name, &format!("{e:#}"), &[]);
+            return Row::failed(name, Status::QueryFailed).with_times(started.elapsed(), Duration::ZERO, Duration::ZERO);
+        }
+    };
+    let query_time = started.elapsed();
+    let outcome = runtime.run(exporter, RunInput {
+        date: plan.date.to_string(),
+        run_id: plan.run_id.clone(),
+        generated_at: plan.generated_at.to_string(),
+        generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
+        params: plan.context_params,
+        tables,
+    });
+    let documents = match outcome.result {
+        Ok(documents) => documents,
+        Err(error) => {
+            let mut message = error.to_string();
+            if let Some(hint) = error.hint() {
+                message.push_str(&format!("\n\n{hint}"));
+            }
+            if let RunError::Deadline { .. } = error {
+                message.push_str("\n\nConsider making the exporter faster, or check it for an endless loop");
+            }
+            report::print_failure(&name, &message, &report::captured_output(&outcome.logs, outcome.dropped_log_lines, &outcome.stderr));
+            return Row::failed(name, Status::RunFailed).with_times(query_time, outcome.duration, Duration::ZERO);
+        }
+    };
+    let publish_started = Instant::now();
+    match publisher.publish(&documents) {
+        Ok(published) => Row {
+            name,
+            status: Status::Ok,
+            documents: published.documents,
+            bytes: published.bytes,
+            query_time,
+            run_time: outcome.duration,
+            publish_time: publish_started.elapsed(),
+        },
+        Err(e) => {
+            report::print_failure(&name, &format!("failed to publish to {}: {e:#}", publisher.describe()), &[]);
+            Row::failed(name, Status::PublishFailed).with_times(query_time, outcome.duration, publish_started.elapsed())
+        }
+    }
+}
+
+/// Runs every query the exporter declares; the first failure names the query and exporter.
+fn fetch_tables(source: &dyn Source, exporter: &Exporter, params: &[QueryParam]) -> anyhow::Result<Vec<Table>> {
+    exporter
+        .manifest
+        .queries
+        .iter()
+        .map(|query| {
+            source
+                .run_query(&QueryRequest {
+                    name: &query.name,
+                    sql: &query.sql,
+                    params,
+                })
+                .with_context(|| format!("failed to read {}", source.describe()))
+        })
+        .collect()
+}
+
+/// `propcast plugins`: lists the exporters and the files that failed to load.
+pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
+    let plugins_dir = resolve_plugins_dir(&args.plugins)?;
+    let runtime = Runtime::new(Limits::default())?;
+    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    report::print_plugins(&plugins_dir, &exporters, &load_errors);
+    Ok(if load_errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `propcast sample-data`: writes the sample warehouse.
+pub(crate) fn sample_data(args: SampleDataArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let summary = crate::sample::write_database(&args.out, args.seasons, args.seed)?;
+    println!(
+        "wrote `{}` in {:.1}s: {} seasons, {} teams, {} players, {} games, {} player games, {} lines, {} predictions",
+        args.out.display(),
+        started.elapsed().as_secs_f64(),
+        summary.seasons,
+        summary.teams,
+        summary.players,
+        summary.games,
+        summary.player_games,
+        summary.lines,
+        summary.predictions,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plugin folder: `--plugins`/`PROPCAST_PLUGINS`, else `plugins` beside the binary, else
+/// `plugins` beside the binary's folder (`target/plugins` for `target/release/propcast`).
+fn resolve_plugins_dir(args: &PluginArgs) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = &args.plugins {
+        if !dir.is_dir() {
+            bail!("the plugin folder `{}` does not exist\n\nConsider `cargo xtask plugins`, which builds the exporters into `target/plugins`", dir.display());
+        }
+        return Ok(dir.clone());
+    }
+    let exe = std::env::current_exe().context("failed to find the propcast binary's location")?;
+    let beside = exe.parent().map(|d| d.join("plugins"));
+    let above = exe.parent().and_then(Path::parent).map(|d| d.join("plugins"));
+    let candidates: Vec<PathBuf> = beside.into_iter().chain(above).collect();
+    if let Some(found) = candidates.iter().find(|d| d.is_dir()) {
+        return Ok(found.clone());
+    }
+    let looked: Vec<String> = candidates.iter().map(|d| format!("`{}`", d.display())).collect();
+    bail!(
+        "no plugin folder found (looked in {})\n\nConsider `cargo xtask plugins`, or pass `--plugins DIR`",
+        looked.join(" and ")
+    )
+}

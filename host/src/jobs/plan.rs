@@ -1,0 +1,110 @@
+//! The checked plan of a `propcast run`: which exporters run, with which parameters. Everything
+//! the user could have got wrong on the command line is caught here, before anything runs.
+
+use anyhow::{Context as _, bail};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use super::dates;
+use crate::cli::RunArgs;
+use crate::data::sql::param_sql_name;
+use crate::data::{ParamValue, QueryParam};
+use crate::runtime::{Exporter, LoadError};
+
+/// One exporter's part of the run.
+pub(crate) struct ExporterPlan<'a> {
+    pub(crate) exporter: &'a Exporter,
+    pub(crate) date: Date,
+    pub(crate) generated_at: Timestamp,
+    pub(crate) run_id: String,
+    /// Values for `@name` parameters in its queries: built-ins and its options.
+    pub(crate) query_params: Vec<QueryParam>,
+    /// The same values as text by kebab-case name, for the exporter's context.
+    pub(crate) context_params: Vec<(String, String)>,
+}
+
+pub(crate) fn build<'a>(
+    args: &RunArgs,
+    exporters: &'a [Exporter],
+    load_errors: &[LoadError],
+) -> anyhow::Result<Vec<ExporterPlan<'a>>> {
+    let selected = select(&args.only, exporters, load_errors)?;
+    for (name, _) in &args.params {
+        if !selected.iter().any(|e| e.manifest.params.iter().any(|p| &p.name == name)) {
+            let declared: Vec<String> = selected
+                .iter()
+                .flat_map(|e| e.manifest.params.iter().map(move |p| format!("{} ({})", p.name, e.manifest.name)))
+                .collect();
+            bail!(
+                "no selected exporter has an option `{name}` (options: {})",
+                if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+            );
+        }
+    }
+    let generated_at = match args.generated_at {
+        Some(ts) => ts,
+        None => Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp"),
+    };
+    let run_id = format!("{}@{}", args.date, generated_at);
+    selected
+        .into_iter()
+        .map(|exporter| {
+            let mut values: Vec<(String, ParamValue)> = vec![
+                ("date".into(), ParamValue::Date(args.date)),
+                ("season".into(), ParamValue::Text(dates::season_label(args.date))),
+                ("season-start".into(), ParamValue::Date(dates::season_start(args.date))),
+            ];
+            for param in &exporter.manifest.params {
+                let given = args.params.iter().rev().find(|(name, _)| *name == param.name);
+                let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
+                let value = param.ty.parse_value(text).with_context(|| {
+                    format!("option `{}` of exporter `{}`", param.name, exporter.manifest.name)
+                })?;
+                values.push((param.name.clone(), value));
+            }
+            Ok(ExporterPlan {
+                exporter,
+                date: args.date,
+                generated_at,
+                run_id: run_id.clone(),
+                query_params: values
+                    .iter()
+                    .map(|(name, value)| QueryParam {
+                        name: param_sql_name(name),
+                        value: value.clone(),
+                    })
+                    .collect(),
+                context_params: values.iter().map(|(name, value)| (name.clone(), value.to_string())).collect(),
+            })
+        })
+        .collect()
+}
+
+/// The exporters `--only` names, in the order given, or all of them.
+fn select<'a>(only: &[String], exporters: &'a [Exporter], load_errors: &[LoadError]) -> anyhow::Result<Vec<&'a Exporter>> {
+    if only.is_empty() {
+        return Ok(exporters.iter().collect());
+    }
+    let mut selected: Vec<&Exporter> = Vec::new();
+    for name in only {
+        match exporters.iter().find(|e| &e.manifest.name == name) {
+            Some(e) if !selected.iter().any(|s| s.manifest.name == *name) => selected.push(e),
+            Some(_) => {}
+            None => {
+                let available: Vec<&str> = exporters.iter().map(|e| e.manifest.name.as_str()).collect();
+                let mut message = format!(
+                    "unknown exporter `{name}` (available: {})",
+                    if available.is_empty() { "none".to_string() } else { available.join(", ") }
+                );
+                if !load_errors.is_empty() {
+                    message.push_str(&format!(
+                        "\n\n{} plugin file(s) failed to load; `propcast plugins` shows why",
+                        load_errors.len()
+                    ));
+                }
+                bail!(message);
+            }
+        }
+    }
+    Ok(selected)
+}

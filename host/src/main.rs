@@ -1,0 +1,34 @@
+//! `propcast`: publishes the static JSON API of an NBA player-props site by running sandboxed
+//! WebAssembly exporters. See the README for the commands and `docs/design.md` for why it is
+//! built this way.
+//!
+//! Data flows one way: `cli` parses, `jobs` plans and drives, `source` reads the warehouse,
+//! `runtime` runs exporters, `publish` writes documents; `data` holds what passes between them.
+
+mod cli;
+mod data;
+mod jobs;
+mod publish;
+mod runtime;
+mod sample;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Run(args) => jobs::run(args),
+        cli::Command::Plugins(args) => jobs::plugins(args),
+        cli::Command::SampleData(args) => jobs::sample_data(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("propcast: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

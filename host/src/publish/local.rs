@@ -1,0 +1,112 @@
+//! Publishes to a local folder, the default sink and what `--out DIR` selects.
+//!
+//! All documents of a batch are first written to temporary files beside their targets; only
+//! when every write succeeded are they renamed into place, in order, so a failed batch leaves
+//! the folder as it was and a reader never sees a half-written file. Headers such as
+//! `Cache-Control` have no place in a folder and are not recorded.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::{Published, Publisher};
+use crate::data::Document;
+
+/// A folder that receives documents at their relative paths.
+pub(crate) struct LocalPublisher {
+    root: PathBuf,
+    /// Distinguishes this process's temporary files.
+    tag: String,
+}
+
+impl LocalPublisher {
+    pub(crate) fn new(root: &Path) -> LocalPublisher {
+        LocalPublisher {
+            root: root.to_path_buf(),
+            tag: format!("propcast-{}", std::process::id()),
+        }
+    }
+
+    fn stage(&self, doc: &Document) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let target = self.root.join(&doc.path);
+        let dir = target.parent().expect("document paths have a file name");
+        fs::create_dir_all(dir).with_context(|| format!("failed to create the folder `{}`", dir.display()))?;
+        let file_name = target.file_name().expect("document paths have a file name").to_string_lossy();
+        let temp = dir.join(format!(".{file_name}.{}.tmp", self.tag));
+        fs::write(&temp, &doc.body).with_context(|| format!("failed to write `{}`", temp.display()))?;
+        Ok((temp, target))
+    }
+}
+
+impl Publisher for LocalPublisher {
+    fn describe(&self) -> String {
+        format!("folder `{}`", self.root.display())
+    }
+
+    fn publish(&self, documents: &[Document]) -> anyhow::Result<Published> {
+        let mut staged = Vec::with_capacity(documents.len());
+        for doc in documents {
+            match self.stage(doc) {
+                Ok(pair) => staged.push(pair),
+                Err(e) => {
+                    for (temp, _) in &staged {
+                        let _ = fs::remove_file(temp);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        for (index, (temp, target)) in staged.iter().enumerate() {
+            if let Err(e) = fs::rename(temp, target) {
+                for (temp, _) in &staged[index..] {
+                    let _ = fs::remove_file(temp);
+                }
+                return Err(e).with_context(|| format!("failed to move a document into `{}`", target.display()));
+            }
+        }
+        Ok(Published {
+            documents: documents.len(),
+            bytes: documents.iter().map(|d| d.body.len()).sum(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DocumentKind;
+
+    fn doc(path: &str, body: &str) -> Document {
+        Document {
+            path: path.into(),
+            body: body.as_bytes().to_vec(),
+            kind: DocumentKind::Dated,
+        }
+    }
+
+    #[test]
+    fn writes_documents_at_their_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let published = LocalPublisher::new(dir.path())
+            .publish(&[doc("v1/a/1.json", "{}"), doc("v1/a/today.json", "[1]")])
+            .unwrap();
+        assert_eq!(published, Published { documents: 2, bytes: 5 });
+        assert_eq!(fs::read_to_string(dir.path().join("v1/a/today.json")).unwrap(), "[1]");
+    }
+
+    #[test]
+    fn a_failed_batch_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let publisher = LocalPublisher::new(dir.path());
+        publisher.publish(&[doc("v1/a/1.json", "{\"old\":1}")]).unwrap();
+        // `v1/a/1.json/x.json` needs `1.json` to be a folder, so staging it fails.
+        let err = publisher
+            .publish(&[doc("v1/a/1.json", "{\"new\":1}"), doc("v1/a/1.json/x.json", "{}")])
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("failed to create the folder"), "{err:#}");
+        assert_eq!(fs::read_to_string(dir.path().join("v1/a/1.json")).unwrap(), "{\"old\":1}");
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("v1/a")).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temporary files are removed");
+    }
+}

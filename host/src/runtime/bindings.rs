@@ -1,0 +1,14 @@
+//! The generated bindings for `wit/exporter.wit`. The only place the host touches the ABI.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "exporter",
+});
+
+pub(crate) use propcast::exporter::log;
+pub(crate) use propcast::exporter::types as wit;
+
+/// The package the host was built with, e.g. `propcast:exporter@0.1.0`.
+pub(crate) const PACKAGE: &str = "propcast:exporter";
+/// The interface every exporter exports.
+pub(crate) const PLUGIN_INTERFACE: &str = "plugin";

@@ -1,0 +1,212 @@
+//! One exporter run: a fresh store, the inputs lowered into the component, `run` called under
+//! the limits, and the result turned into checked documents or a [`RunError`] that says what
+//! happened in the user's terms (a guest panic's message, not "unreachable").
+
+use std::time::{Duration, Instant};
+
+use wasmtime::{Store, StoreLimitsBuilder, Trap};
+
+use super::bindings::wit;
+use super::loader::Exporter;
+use super::output;
+use super::state::{HostState, LogLevel, LogLine, StateConfig};
+use super::{EPOCH_TICK, Runtime};
+use crate::data::{ColumnValues, Document, Table};
+
+/// What one run is given.
+pub(crate) struct RunInput {
+    pub(crate) date: String,
+    pub(crate) run_id: String,
+    pub(crate) generated_at: String,
+    /// Seconds since the Unix epoch of `generated_at`; what the exporter's clock reads.
+    pub(crate) generated_at_seconds: u64,
+    /// Options and built-in parameters by kebab-case name, as text.
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) tables: Vec<Table>,
+}
+
+/// Why a run produced nothing to publish.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RunError {
+    /// The exporter returned `bad-input`.
+    #[error("the exporter rejected its input: {message}")]
+    BadInput { message: String, hint: Option<String> },
+    /// The exporter returned `failed`.
+    #[error("the exporter failed: {message}")]
+    Failed { message: String, hint: Option<String> },
+    /// The exporter panicked; the message is the panic's.
+    #[error("the exporter panicked: {message}")]
+    Panicked { message: String },
+    /// The exporter ran past its deadline.
+    #[error("the exporter ran past its deadline of {}s", .deadline.as_secs_f64())]
+    Deadline { deadline: Duration },
+    /// Any other trap.
+    #[error("the exporter trapped: {trap}")]
+    Trapped { trap: String },
+    /// The documents broke the publishing rules; nothing of the run is published.
+    #[error("the exporter's output was rejected: {}", .problems.join("; "))]
+    BadOutput { problems: Vec<String> },
+    /// The host itself failed while running the exporter.
+    #[error("the host failed to run the exporter: {0:#}")]
+    Host(anyhow::Error),
+}
+
+impl RunError {
+    /// What the user could do about it, when the exporter said.
+    pub(crate) fn hint(&self) -> Option<&str> {
+        match self {
+            RunError::BadInput { hint, .. } | RunError::Failed { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a run produced, whether it succeeded or not.
+pub(crate) struct RunOutcome {
+    pub(crate) result: Result<Vec<Document>, RunError>,
+    pub(crate) logs: Vec<LogLine>,
+    pub(crate) dropped_log_lines: usize,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) duration: Duration,
+}
+
+impl Runtime {
+    /// Runs `exporter` on `input` in a fresh store.
+    pub(crate) fn run(&self, exporter: &Exporter, input: RunInput) -> RunOutcome {
+        let started = Instant::now();
+        let seed = seed_for(&input.run_id, &exporter.manifest.name);
+        let mut store = Store::new(
+            &self.engine,
+            HostState::new(StateConfig {
+                limits: self.store_limits(),
+                max_log_bytes: self.limits.max_log_bytes,
+                max_stdio_bytes: self.limits.max_stdio_bytes,
+                clock_seconds: input.generated_at_seconds,
+                random_seed: seed,
+            }),
+        );
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(self.deadline_ticks());
+        store.epoch_deadline_trap();
+
+        let ctx = wit::Context {
+            date: input.date,
+            run_id: input.run_id,
+            generated_at: input.generated_at,
+            params: input.params,
+        };
+        let tables: Vec<wit::Table> = input.tables.into_iter().map(table_to_wit).collect();
+        let called = exporter
+            .pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.propcast_exporter_plugin().call_run(&mut store, &ctx, &tables));
+        let result = match called {
+            Ok(Ok(documents)) => output::check(&exporter.manifest, documents)
+                .map_err(|problems| RunError::BadOutput { problems }),
+            Ok(Err(wit::ExportError::BadInput(e))) => Err(RunError::BadInput {
+                message: e.message,
+                hint: e.hint,
+            }),
+            Ok(Err(wit::ExportError::Failed(e))) => Err(RunError::Failed {
+                message: e.message,
+                hint: e.hint,
+            }),
+            Err(error) => Err(self.classify(error, store.data())),
+        };
+        let (stdout, stderr) = store.data().stdio();
+        let state = store.into_data();
+        RunOutcome {
+            result,
+            logs: state.log.lines,
+            dropped_log_lines: state.log.dropped,
+            stdout,
+            stderr,
+            duration: started.elapsed(),
+        }
+    }
+
+    fn classify(&self, error: wasmtime::Error, state: &HostState) -> RunError {
+        if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
+            return RunError::Deadline {
+                deadline: self.limits.deadline,
+            };
+        }
+        trap_error(error, state)
+    }
+
+    pub(crate) fn store_limits(&self) -> wasmtime::StoreLimits {
+        StoreLimitsBuilder::new()
+            .memory_size(self.limits.max_memory_bytes)
+            .trap_on_grow_failure(true)
+            .build()
+    }
+
+    pub(crate) fn deadline_ticks(&self) -> u64 {
+        (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    }
+}
+
+/// A trap as the user should see it: the guest's panic message when it left one (in its log
+/// through the SDK's panic hook, or on stderr), else the trap itself.
+pub(crate) fn trap_error(error: wasmtime::Error, state: &HostState) -> RunError {
+    let from_log = state
+        .log
+        .lines
+        .iter()
+        .rev()
+        .find(|l| l.level == LogLevel::Error && l.message.starts_with("panic: "))
+        .map(|l| l.message["panic: ".len()..].to_string());
+    let from_stderr = || {
+        let (_, stderr) = state.stdio();
+        let at = stderr.rfind("panicked at ")?;
+        Some(stderr[at..].trim_end().to_string())
+    };
+    if let Some(message) = from_log.or_else(from_stderr) {
+        return RunError::Panicked { message };
+    }
+    let trap = match error.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{error:#}"),
+    };
+    RunError::Trapped { trap }
+}
+
+/// A per-exporter seed from the run id, so two exporters of one run differ but reruns match.
+fn seed_for(run_id: &str, exporter: &str) -> u64 {
+    // FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in run_id.bytes().chain([0]).chain(exporter.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+fn table_to_wit(table: Table) -> wit::Table {
+    wit::Table {
+        name: table.name,
+        row_count: table.row_count as u32,
+        columns: table
+            .columns
+            .into_iter()
+            .map(|column| wit::Column {
+                name: column.name,
+                nulls: column.nulls,
+                data: match column.values {
+                    ColumnValues::Int64(v) => wit::ColumnData::Int64(v),
+                    ColumnValues::Float64(v) => wit::ColumnData::Float64(v),
+                    ColumnValues::Boolean(v) => wit::ColumnData::Boolean(v),
+                    ColumnValues::Text(d) => {
+                        let (values, codes) = d.into_parts();
+                        wit::ColumnData::Text(wit::Dictionary { values, codes })
+                    }
+                    ColumnValues::Date(d) => {
+                        let (values, codes) = d.into_parts();
+                        wit::ColumnData::Date(wit::Dictionary { values, codes })
+                    }
+                },
+            })
+            .collect(),
+    }
+}

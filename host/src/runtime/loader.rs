@@ -1,0 +1,255 @@
+//! Turns a `.wasm` file into a ready [`Exporter`]: compile it, check it is a component built for
+//! a contract version this host accepts, pre-instantiate it, and read and check its manifest.
+//!
+//! Every failure is a [`LoadError`] naming the file, so one bad plugin never stops the others.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use wasmtime::Store;
+use wasmtime::component::{Component, types::ComponentItem};
+
+use super::bindings::{self, ExporterPre, wit};
+use super::state::{HostState, StateConfig};
+use super::Runtime;
+use crate::data::{self, Manifest, Param, ParamType, Query};
+
+/// The contract versions this host accepts: `0.1.x`.
+const ACCEPTED_MAJOR_MINOR: (u64, u64) = (0, 1);
+/// The version this host was built with.
+const HOST_VERSION: &str = "0.1.0";
+/// Parameters the host binds for every query; exporters may not declare options with these names.
+pub(crate) const BUILTIN_PARAMS: [&str; 3] = ["date", "season", "season-start"];
+
+/// A loaded plugin, ready to run.
+pub(crate) struct Exporter {
+    pub(crate) file: PathBuf,
+    pub(crate) manifest: Manifest,
+    /// The contract version it was built for, e.g. `0.1.0`.
+    pub(crate) contract_version: String,
+    /// How long compiling and describing it took.
+    pub(crate) load_time: Duration,
+    pub(crate) pre: ExporterPre<HostState>,
+}
+
+/// A plugin file that could not be loaded.
+#[derive(Debug)]
+pub(crate) struct LoadError {
+    pub(crate) file: PathBuf,
+    pub(crate) error: anyhow::Error,
+}
+
+impl Runtime {
+    /// Loads every `*.wasm` file in `dir`, in name order. A duplicate exporter name is an error
+    /// for the second file; the first stays loaded.
+    pub(crate) fn load_dir(&self, dir: &Path) -> anyhow::Result<(Vec<Exporter>, Vec<LoadError>)> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("failed to read the plugin folder `{}`", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "wasm") && path.is_file())
+            .collect();
+        files.sort();
+        let mut loaded: Vec<Exporter> = Vec::new();
+        let mut failed = Vec::new();
+        for file in files {
+            match self.load_file(&file) {
+                Ok(exporter) => {
+                    if let Some(first) = loaded.iter().find(|e| e.manifest.name == exporter.manifest.name) {
+                        failed.push(LoadError {
+                            error: anyhow!(
+                                "exporter name `{}` is already used by `{}`; each plugin needs its own name",
+                                exporter.manifest.name,
+                                first.file.display()
+                            ),
+                            file,
+                        });
+                    } else {
+                        loaded.push(exporter);
+                    }
+                }
+                Err(error) => failed.push(LoadError { file, error }),
+            }
+        }
+        Ok((loaded, failed))
+    }
+
+    /// Loads one plugin file.
+    pub(crate) fn load_file(&self, file: &Path) -> anyhow::Result<Exporter> {
+        let started = Instant::now();
+        let bytes = std::fs::read(file).context("failed to read the file")?;
+        if !bytes.starts_with(b"\0asm") {
+            bail!("not a WebAssembly file");
+        }
+        // Byte 6 is the layer: 0 for a core module, 1 for a component.
+        if bytes.get(6) == Some(&0) {
+            bail!(
+                "this is a core WebAssembly module, not a component\n\nConsider building it with \
+                 `cargo build --target wasm32-wasip2`, which produces a component"
+            );
+        }
+        let component = Component::new(&self.engine, &bytes)
+            .map_err(anyhow::Error::from)
+            .context("failed to compile the component")?;
+        let contract_version = self.check_contract(&component)?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            anyhow!("the component needs imports this host does not provide: {:#}", anyhow::Error::from(e))
+        })?;
+        let pre = ExporterPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .context("the component's `plugin` export does not match the contract")?;
+        let manifest = self.describe(&pre).context("failed to read the exporter's manifest")?;
+        Ok(Exporter {
+            file: file.to_path_buf(),
+            manifest,
+            contract_version,
+            load_time: started.elapsed(),
+            pre,
+        })
+    }
+
+    /// Finds the contract interface among the component's exports and checks its version.
+    fn check_contract(&self, component: &Component) -> anyhow::Result<String> {
+        let ty = component.component_type();
+        let exports: Vec<String> = ty.exports(&self.engine).map(|(name, _)| name.to_string()).collect();
+        let prefix = format!("{}/{}@", bindings::PACKAGE, bindings::PLUGIN_INTERFACE);
+        let found = ty
+            .exports(&self.engine)
+            .find(|(name, item)| name.starts_with(&prefix) && matches!(item.ty, ComponentItem::ComponentInstance(_)));
+        let Some((name, _)) = found else {
+            let listed = if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") };
+            bail!(
+                "not a propcast exporter: it exports {listed}, not `{}/{}`\n\nConsider building it \
+                 against wit/exporter.wit with propcast-sdk",
+                bindings::PACKAGE,
+                bindings::PLUGIN_INTERFACE
+            );
+        };
+        let version = &name[prefix.len()..];
+        let mut parts = version.split(['.', '-', '+']).map(|p| p.parse::<u64>());
+        let (major, minor) = match (parts.next(), parts.next()) {
+            (Some(Ok(major)), Some(Ok(minor))) => (major, minor),
+            _ => bail!("its contract version `{version}` is not a semver version"),
+        };
+        if (major, minor) != ACCEPTED_MAJOR_MINOR {
+            bail!(
+                "it was built for contract {}@{version}, but this host accepts {0}@{}.{}.x (it has {HOST_VERSION})\n\n\
+                 Consider rebuilding it against this host's wit/exporter.wit: `cargo xtask plugins`",
+                bindings::PACKAGE,
+                ACCEPTED_MAJOR_MINOR.0,
+                ACCEPTED_MAJOR_MINOR.1,
+            );
+        }
+        Ok(version.to_string())
+    }
+
+    /// Calls `describe` in a throwaway store and checks the manifest.
+    fn describe(&self, pre: &ExporterPre<HostState>) -> anyhow::Result<Manifest> {
+        let mut store = Store::new(
+            &self.engine,
+            HostState::new(StateConfig {
+                limits: self.store_limits(),
+                max_log_bytes: self.limits.max_log_bytes,
+                max_stdio_bytes: self.limits.max_stdio_bytes,
+                clock_seconds: 0,
+                random_seed: 0,
+            }),
+        );
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(self.deadline_ticks());
+        store.epoch_deadline_trap();
+        let described = pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.propcast_exporter_plugin().call_describe(&mut store));
+        let manifest = match described {
+            Ok(manifest) => manifest,
+            Err(error) => {
+                let failure = super::invoke::trap_error(error, store.data());
+                return Err(anyhow::Error::new(failure));
+            }
+        };
+        check_manifest(manifest)
+    }
+}
+
+/// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.
+fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
+    if !is_kebab(&m.name) {
+        bail!("exporter name `{}` must be lowercase letters, digits and dashes", m.name);
+    }
+    if m.outputs.is_empty() {
+        bail!("exporter `{}` declares no output prefixes", m.name);
+    }
+    for prefix in &m.outputs {
+        let segments: Vec<&str> = prefix.trim_end_matches('/').split('/').collect();
+        if !prefix.ends_with('/') || segments.iter().any(|s| s.is_empty() || *s == "." || *s == "..") {
+            bail!("output prefix `{prefix}` must be a relative path of plain segments ending in `/`");
+        }
+    }
+    let mut params = Vec::new();
+    for p in m.params {
+        if !is_kebab(&p.name) {
+            bail!("option name `{}` must be lowercase letters, digits and dashes", p.name);
+        }
+        if BUILTIN_PARAMS.contains(&p.name.as_str()) {
+            bail!("option `{}` has the name of a built-in parameter", p.name);
+        }
+        if params.iter().any(|q: &Param| q.name == p.name) {
+            bail!("option `{}` is declared twice", p.name);
+        }
+        let ty = match p.type_ {
+            wit::ParamType::Text => ParamType::Text,
+            wit::ParamType::Int64 => ParamType::Int64,
+            wit::ParamType::Float64 => ParamType::Float64,
+            wit::ParamType::Date => ParamType::Date,
+        };
+        ty.parse_value(&p.default)
+            .with_context(|| format!("the default of option `{}`", p.name))?;
+        params.push(Param {
+            name: p.name,
+            ty,
+            default: p.default,
+            description: p.description,
+        });
+    }
+    let known: Vec<String> = BUILTIN_PARAMS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(params.iter().map(|p| p.name.clone()))
+        .map(|n| data::sql::param_sql_name(&n))
+        .collect();
+    let mut queries: Vec<Query> = Vec::new();
+    for q in m.queries {
+        if q.name.is_empty() || !q.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            bail!("query name `{}` must be letters, digits, `_` and `-`", q.name);
+        }
+        if queries.iter().any(|other| other.name == q.name) {
+            bail!("query `{}` is declared twice", q.name);
+        }
+        for used in data::sql::named_params(&q.sql) {
+            if !known.contains(&used) {
+                bail!(
+                    "query `{}` uses `@{used}`, which is neither a built-in parameter ({}) nor a declared option",
+                    q.name,
+                    BUILTIN_PARAMS.map(|p| format!("@{}", data::sql::param_sql_name(p))).join(", ")
+                );
+            }
+        }
+        queries.push(Query { name: q.name, sql: q.sql });
+    }
+    Ok(Manifest {
+        name: m.name,
+        version: m.version,
+        description: m.description,
+        queries,
+        params,
+        outputs: m.outputs,
+    })
+}
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}

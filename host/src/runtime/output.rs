@@ -1,0 +1,118 @@
+//! The publishing rules every document must pass before anything of a run is published: valid
+//! UTF-8 JSON, a clean relative `.json` path under one of the exporter's declared prefixes, and
+//! no path written twice. Problems are collected, not stopped at, so the user sees them all.
+
+use std::collections::HashSet;
+
+use super::bindings::wit;
+use crate::data::{Document, DocumentKind, Manifest};
+
+/// Checks and converts a run's documents, ordered for publishing: dated, then current, then
+/// aliases, each group in the order the exporter returned it.
+pub(crate) fn check(manifest: &Manifest, documents: Vec<wit::Document>) -> Result<Vec<Document>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
+    let mut checked = Vec::with_capacity(documents.len());
+    for doc in documents {
+        if let Err(problem) = check_path(&doc.path, &manifest.outputs) {
+            problems.push(problem);
+            continue;
+        }
+        if !seen.insert(doc.path.clone()) {
+            problems.push(format!("`{}` is written twice", doc.path));
+            continue;
+        }
+        if let Err(problem) = check_body(&doc.body) {
+            problems.push(format!("`{}` {problem}", doc.path));
+            continue;
+        }
+        checked.push(Document {
+            path: doc.path,
+            body: doc.body,
+            kind: match doc.kind {
+                wit::DocumentKind::Dated => DocumentKind::Dated,
+                wit::DocumentKind::Current => DocumentKind::Current,
+                wit::DocumentKind::Alias => DocumentKind::Alias,
+            },
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    checked.sort_by_key(|d| d.kind);
+    Ok(checked)
+}
+
+/// A path is relative, made of plain segments, ends in `.json`, and lies under a declared prefix.
+pub(crate) fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
+    let shown = path.escape_debug();
+    if path.is_empty() {
+        return Err("a document has an empty path".into());
+    }
+    if path.starts_with('/') {
+        return Err(format!("`{shown}` is an absolute path"));
+    }
+    if path.contains('\\') {
+        return Err(format!("`{shown}` contains a backslash"));
+    }
+    if path.chars().any(char::is_control) {
+        return Err(format!("`{shown}` contains a control character"));
+    }
+    if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        return Err(format!("`{shown}` has an empty, `.` or `..` segment"));
+    }
+    if !path.ends_with(".json") {
+        return Err(format!("`{shown}` does not end in `.json`"));
+    }
+    if !prefixes.iter().any(|prefix| path.starts_with(prefix.as_str())) {
+        return Err(format!(
+            "`{shown}` is outside the exporter's declared outputs ({})",
+            prefixes.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+fn check_body(body: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("is not UTF-8: {e}"))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| format!("is not valid JSON: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefixes() -> Vec<String> {
+        vec!["v1/streaks/".to_string()]
+    }
+
+    #[test]
+    fn accepts_a_clean_path_under_a_prefix() {
+        assert_eq!(check_path("v1/streaks/2024-01-10.json", &prefixes()), Ok(()));
+    }
+
+    #[test]
+    fn rejects_escapes_and_odd_paths() {
+        let cases = [
+            ("", "a document has an empty path"),
+            ("/v1/streaks/a.json", "`/v1/streaks/a.json` is an absolute path"),
+            ("v1/streaks/../../etc/passwd.json", "`v1/streaks/../../etc/passwd.json` has an empty, `.` or `..` segment"),
+            ("v1/streaks//a.json", "`v1/streaks//a.json` has an empty, `.` or `..` segment"),
+            ("v1\\streaks\\a.json", "`v1\\\\streaks\\\\a.json` contains a backslash"),
+            ("v1/streaks/a\n.json", "`v1/streaks/a\\n.json` contains a control character"),
+            ("v1/streaks/a.txt", "`v1/streaks/a.txt` does not end in `.json`"),
+            ("v1/players/a.json", "`v1/players/a.json` is outside the exporter's declared outputs (v1/streaks/)"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(check_path(path, &prefixes()).unwrap_err(), expected, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_bodies() {
+        assert!(check_body(b"{\"a\":1}").is_ok());
+        assert!(check_body(b"{\"a\":").unwrap_err().starts_with("is not valid JSON"));
+        assert!(check_body(&[0xff, 0xfe]).unwrap_err().starts_with("is not UTF-8"));
+    }
+}

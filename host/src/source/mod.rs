@@ -1,0 +1,28 @@
+//! Where query results come from. A [`Source`] runs one exporter query with host-bound
+//! parameters and returns its result as a columnar [`Table`].
+//!
+//! The embedded default is a read-only SQLite file ([`sqlite`]); BigQuery implements the same
+//! trait. Sources know nothing of Wasm or of where documents are published.
+
+pub(crate) mod sqlite;
+
+use crate::data::{QueryParam, Table};
+
+/// A query to run: the exporter's SQL and the values of the parameters it may use.
+pub(crate) struct QueryRequest<'a> {
+    /// The query's name, which becomes the table's name.
+    pub(crate) name: &'a str,
+    /// Portable SQL with `@named` parameters.
+    pub(crate) sql: &'a str,
+    /// Every parameter the host offers; the query uses some of them.
+    pub(crate) params: &'a [QueryParam],
+}
+
+/// A warehouse that answers exporter queries.
+pub(crate) trait Source {
+    /// Where the data comes from, for messages: "SQLite database `warehouse.sqlite`".
+    fn describe(&self) -> String;
+
+    /// Runs one query. Errors name the query and what went wrong.
+    fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table>;
+}

@@ -1,0 +1,285 @@
+//! The embedded warehouse: a SQLite file with the production table shapes (see `docs/data.md`),
+//! opened read-only.
+//!
+//! SQLite is dynamically typed, so a column's type is read off its values: integers, floats
+//! (integers among floats are widened), or text. Text in a column declared `DATE` becomes a date
+//! column and 0/1 in a column declared `BOOLEAN` a boolean column, matching what BigQuery returns.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{QueryRequest, Source};
+use crate::data::{Column, ColumnValues, Dictionary, ParamValue, Table};
+
+/// A read-only connection to a SQLite warehouse file.
+pub(crate) struct SqliteSource {
+    path: PathBuf,
+    connection: Connection,
+}
+
+impl SqliteSource {
+    /// Opens `path` read-only and checks it is a SQLite database.
+    pub(crate) fn open(path: &Path) -> anyhow::Result<SqliteSource> {
+        if !path.is_file() {
+            bail!(
+                "the database `{}` does not exist\n\nConsider creating the sample warehouse with \
+                 `propcast sample-data --out {}`",
+                path.display(),
+                path.display()
+            );
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("failed to open the database `{}`", path.display()))?;
+        connection
+            .pragma_update(None, "query_only", true)
+            .and_then(|()| connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())))
+            .with_context(|| format!("`{}` is not a readable SQLite database", path.display()))?;
+        Ok(SqliteSource {
+            path: path.to_path_buf(),
+            connection,
+        })
+    }
+}
+
+impl Source for SqliteSource {
+    fn describe(&self) -> String {
+        format!("SQLite database `{}`", self.path.display())
+    }
+
+    fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
+        let name = request.name;
+        let mut statement = self
+            .connection
+            .prepare(request.sql)
+            .with_context(|| format!("query `{name}` is not valid SQL for SQLite"))?;
+        if !statement.readonly() {
+            bail!("query `{name}` would modify the database; only SELECT and WITH queries are allowed");
+        }
+        for index in 1..=statement.parameter_count() {
+            let placeholder = statement.parameter_name(index).unwrap_or("?").to_string();
+            let Some(param_name) = placeholder.strip_prefix('@') else {
+                bail!("query `{name}` uses the parameter `{placeholder}`; write parameters as `@name`");
+            };
+            let param = request
+                .params
+                .iter()
+                .find(|p| p.name == param_name)
+                .ok_or_else(|| anyhow!("query `{name}` uses `@{param_name}`, which has no value"))?;
+            match &param.value {
+                ParamValue::Text(v) => statement.raw_bind_parameter(index, v),
+                ParamValue::Int64(v) => statement.raw_bind_parameter(index, v),
+                ParamValue::Float64(v) => statement.raw_bind_parameter(index, v),
+                ParamValue::Date(v) => statement.raw_bind_parameter(index, v.to_string()),
+            }
+            .with_context(|| format!("failed to bind `@{param_name}` in query `{name}`"))?;
+        }
+        let mut builders: Vec<ColumnBuilder> = statement
+            .columns()
+            .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
+            .collect();
+        let mut rows = statement.raw_query();
+        let mut row_count = 0usize;
+        while let Some(row) = rows.next().with_context(|| format!("query `{name}` failed"))? {
+            for (index, builder) in builders.iter_mut().enumerate() {
+                let value = row.get_ref(index)?;
+                builder
+                    .push(row_count, value)
+                    .map_err(|problem| anyhow!("query `{name}` column `{}`: {problem}", builder.name))?;
+            }
+            row_count += 1;
+        }
+        Ok(Table {
+            name: name.to_string(),
+            row_count,
+            columns: builders.into_iter().map(|b| b.finish(row_count)).collect(),
+        })
+    }
+}
+
+/// The storage a column settles on with its first non-NULL value.
+enum Storage {
+    Unknown,
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Text(Dictionary),
+}
+
+/// Builds one column from SQLite values, deciding its type from what arrives.
+struct ColumnBuilder {
+    name: String,
+    declared: String,
+    storage: Storage,
+    nulls: Vec<u32>,
+}
+
+impl ColumnBuilder {
+    fn new(name: &str, declared: Option<&str>) -> ColumnBuilder {
+        ColumnBuilder {
+            name: name.to_string(),
+            declared: declared.unwrap_or("").to_ascii_uppercase(),
+            storage: Storage::Unknown,
+            nulls: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: usize, value: ValueRef<'_>) -> Result<(), String> {
+        if let ValueRef::Null = value {
+            self.nulls.push(row as u32);
+            match &mut self.storage {
+                Storage::Unknown => {}
+                Storage::Int(v) => v.push(0),
+                Storage::Float(v) => v.push(0.0),
+                Storage::Text(d) => d.push(""),
+            }
+            return Ok(());
+        }
+        if let Storage::Unknown = self.storage {
+            // Rows before this one were all NULL; give them placeholders of the settled type.
+            self.storage = match value {
+                ValueRef::Integer(_) => Storage::Int(vec![0; row]),
+                ValueRef::Real(_) => Storage::Float(vec![0.0; row]),
+                ValueRef::Text(_) => {
+                    let mut d = Dictionary::default();
+                    (0..row).for_each(|_| d.push(""));
+                    Storage::Text(d)
+                }
+                _ => return Err("holds a BLOB, which exporters cannot receive".into()),
+            };
+        }
+        match (&mut self.storage, value) {
+            (Storage::Int(v), ValueRef::Integer(i)) => v.push(i),
+            (Storage::Float(v), ValueRef::Real(f)) => v.push(f),
+            (Storage::Float(v), ValueRef::Integer(i)) => v.push(i as f64),
+            (Storage::Int(v), ValueRef::Real(f)) => {
+                let mut floats: Vec<f64> = v.iter().map(|&i| i as f64).collect();
+                floats.push(f);
+                self.storage = Storage::Float(floats);
+            }
+            (Storage::Text(d), ValueRef::Text(t)) => {
+                let text = std::str::from_utf8(t).map_err(|_| format!("row {row} is not UTF-8 text"))?;
+                d.push(text);
+            }
+            (_, ValueRef::Blob(_)) => return Err("holds a BLOB, which exporters cannot receive".into()),
+            _ => return Err(format!("mixes text and numbers (row {row}); cast it to one type in the query")),
+        }
+        Ok(())
+    }
+
+    fn finish(self, row_count: usize) -> Column {
+        let is_date = self.declared == "DATE";
+        let is_bool = matches!(self.declared.as_str(), "BOOL" | "BOOLEAN");
+        let values = match self.storage {
+            Storage::Unknown if self.declared.contains("INT") && !is_bool => {
+                ColumnValues::Int64(vec![0; row_count])
+            }
+            Storage::Unknown if is_bool => ColumnValues::Boolean(vec![0; row_count]),
+            Storage::Unknown if ["REAL", "FLOA", "DOUB", "NUMERIC"].iter().any(|t| self.declared.contains(t)) => {
+                ColumnValues::Float64(vec![0.0; row_count])
+            }
+            Storage::Unknown => {
+                let mut d = Dictionary::default();
+                (0..row_count).for_each(|_| d.push(""));
+                if is_date { ColumnValues::Date(d) } else { ColumnValues::Text(d) }
+            }
+            Storage::Int(v) if is_bool && v.iter().all(|&i| i == 0 || i == 1) => {
+                ColumnValues::Boolean(v.into_iter().map(|i| i as u8).collect())
+            }
+            Storage::Int(v) => ColumnValues::Int64(v),
+            Storage::Float(v) => ColumnValues::Float64(v),
+            Storage::Text(d) if is_date => ColumnValues::Date(d),
+            Storage::Text(d) => ColumnValues::Text(d),
+        };
+        Column {
+            name: self.name,
+            values,
+            nulls: self.nulls,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::QueryParam;
+
+    fn database(dir: &Path) -> PathBuf {
+        let path = dir.join("w.sqlite");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE g (player TEXT, game_date DATE, points INTEGER, line REAL, home BOOLEAN);
+             INSERT INTO g VALUES ('ann', '2024-01-08', 20, 19.5, 1), ('bo', '2024-01-09', 7, NULL, 0),
+                                  ('ann', '2024-01-10', 25, 21, 1);",
+        )
+        .unwrap();
+        path
+    }
+
+    fn query(source: &SqliteSource, sql: &str) -> anyhow::Result<Table> {
+        let params = [QueryParam {
+            name: "date".into(),
+            value: ParamValue::Date("2024-01-10".parse().unwrap()),
+        }];
+        source.run_query(&QueryRequest { name: "games", sql, params: &params })
+    }
+
+    #[test]
+    fn types_columns_and_binds_parameters() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let t = query(&source, "SELECT * FROM g WHERE game_date < @date ORDER BY game_date").unwrap();
+        assert_eq!(t.row_count, 2);
+        let kinds: Vec<&str> = t
+            .columns
+            .iter()
+            .map(|c| match c.values {
+                ColumnValues::Int64(_) => "int64",
+                ColumnValues::Float64(_) => "float64",
+                ColumnValues::Boolean(_) => "boolean",
+                ColumnValues::Text(_) => "text",
+                ColumnValues::Date(_) => "date",
+            })
+            .collect();
+        assert_eq!(kinds, ["text", "date", "int64", "float64", "boolean"]);
+        assert_eq!(t.columns[3].nulls, vec![1]);
+    }
+
+    #[test]
+    fn an_empty_result_keeps_declared_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let t = query(&source, "SELECT points, game_date FROM g WHERE game_date > @date").unwrap();
+        assert_eq!(t.row_count, 0);
+        assert!(matches!(t.columns[0].values, ColumnValues::Int64(_)));
+        assert!(matches!(t.columns[1].values, ColumnValues::Date(_)));
+    }
+
+    #[test]
+    fn refuses_writes_and_foreign_placeholders() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let err = query(&source, "DELETE FROM g").unwrap_err();
+        assert!(format!("{err:#}").contains("would modify the database"), "{err:#}");
+        let err = query(&source, "SELECT * FROM g WHERE player = :who").unwrap_err();
+        assert_eq!(err.to_string(), "query `games` uses the parameter `:who`; write parameters as `@name`");
+        let err = query(&source, "SELECT 1; SELECT 2").unwrap_err();
+        assert!(format!("{err:#}").contains("not valid SQL"), "{err:#}");
+    }
+
+    #[test]
+    fn names_a_column_that_mixes_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let err = query(&source, "SELECT CASE WHEN points > 10 THEN 'many' ELSE points END AS p FROM g").unwrap_err();
+        assert_eq!(err.to_string(), "query `games` column `p`: mixes text and numbers (row 1); cast it to one type in the query");
+    }
+
+    #[test]
+    fn a_missing_file_says_how_to_make_one() {
+        let err = SqliteSource::open(Path::new("/nonexistent/w.sqlite")).err().unwrap();
+        assert!(err.to_string().contains("propcast sample-data --out /nonexistent/w.sqlite"));
+    }
+}

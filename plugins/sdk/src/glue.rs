@@ -1,0 +1,150 @@
+//! The only module that sees the WIT bindings: it converts between the contract's types and the
+//! SDK's plain Rust types, and wraps an author's [`crate::Exporter`] as the component's exports.
+//!
+//! Authors never use this module directly; [`crate::exporter!`] expands to calls into it.
+
+use crate::context::Context;
+use crate::document::{Document, DocumentKind};
+use crate::error::{Error, ErrorKind};
+use crate::manifest::{Manifest, ParamType};
+use crate::table::{Column, ColumnData, Dictionary, Table, Tables};
+use crate::Exporter;
+
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "exporter",
+        pub_export_macro: true,
+        default_bindings_module: "::propcast_sdk::__private::bindings",
+        runtime_path: "::propcast_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+pub use bindings::exports::propcast::exporter::plugin::Guest;
+pub use wit_bindgen;
+use bindings::propcast::exporter::types as wit;
+
+/// The manifest in the contract's form. Panics (reported to the host as the exporter's load
+/// error) when `exporter.toml` is invalid; the generated test catches that before any build.
+pub fn describe(toml_text: &str, crate_version: &str) -> wit::Manifest {
+    let manifest = match Manifest::parse(toml_text, crate_version) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    wit::Manifest {
+        name: manifest.name,
+        version: manifest.version,
+        description: manifest.description,
+        queries: manifest
+            .queries
+            .into_iter()
+            .map(|q| wit::Query { name: q.name, sql: q.sql })
+            .collect(),
+        params: manifest
+            .params
+            .into_iter()
+            .map(|p| wit::Param {
+                name: p.name,
+                type_: match p.ty {
+                    ParamType::Text => wit::ParamType::Text,
+                    ParamType::Int64 => wit::ParamType::Int64,
+                    ParamType::Float64 => wit::ParamType::Float64,
+                    ParamType::Date => wit::ParamType::Date,
+                },
+                default: p.default,
+                description: p.description,
+            })
+            .collect(),
+        outputs: manifest.outputs,
+    }
+}
+
+/// Runs exporter `E` on the contract's inputs.
+pub fn run<E: Exporter>(
+    ctx: wit::Context,
+    tables: Vec<wit::Table>,
+) -> Result<Vec<wit::Document>, wit::ExportError> {
+    install_panic_hook();
+    let output = convert_inputs(ctx, tables).and_then(|(ctx, tables)| E::run(&ctx, &tables));
+    match output {
+        Ok(documents) => Ok(documents.into_iter().map(document_to_wit).collect()),
+        Err(e) => Err(error_to_wit(e)),
+    }
+}
+
+fn convert_inputs(ctx: wit::Context, tables: Vec<wit::Table>) -> crate::Result<(Context, Tables)> {
+    let ctx = Context::new(&ctx.date, ctx.run_id, ctx.generated_at, ctx.params)?;
+    let tables = tables
+        .into_iter()
+        .map(table_from_wit)
+        .collect::<crate::Result<Vec<_>>>()?;
+    Ok((ctx, Tables::new(tables)))
+}
+
+fn table_from_wit(table: wit::Table) -> crate::Result<Table> {
+    let columns = table
+        .columns
+        .into_iter()
+        .map(|c| {
+            let data = match c.data {
+                wit::ColumnData::Int64(v) => ColumnData::Int64(v),
+                wit::ColumnData::Float64(v) => ColumnData::Float64(v),
+                wit::ColumnData::Boolean(v) => ColumnData::Boolean(v),
+                wit::ColumnData::Text(d) => ColumnData::Text(Dictionary { values: d.values, codes: d.codes }),
+                wit::ColumnData::Date(d) => ColumnData::Date(Dictionary { values: d.values, codes: d.codes }),
+            };
+            Column::new(c.name, data, &c.nulls)
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    Table::new(table.name, table.row_count as usize, columns)
+}
+
+fn document_to_wit(d: Document) -> wit::Document {
+    wit::Document {
+        path: d.path,
+        body: d.body,
+        kind: match d.kind {
+            DocumentKind::Dated => wit::DocumentKind::Dated,
+            DocumentKind::Current => wit::DocumentKind::Current,
+            DocumentKind::Alias => wit::DocumentKind::Alias,
+        },
+    }
+}
+
+fn error_to_wit(e: Error) -> wit::ExportError {
+    let info = wit::ErrorInfo {
+        message: e.message().to_string(),
+        hint: e.hint().map(str::to_string),
+    };
+    match e.kind() {
+        ErrorKind::BadInput => wit::ExportError::BadInput(info),
+        ErrorKind::Failed => wit::ExportError::Failed(info),
+    }
+}
+
+/// Sends a panic's message to the host's log before the component traps, so the user sees
+/// "panicked at src/lib.rs:12: index out of bounds" instead of a bare "unreachable".
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            crate::log::log(crate::log::Level::Error, &format!("panic: {info}"));
+            default_hook(info);
+        }));
+    });
+}
+
+/// The manifest text of an exporter, implemented by [`crate::exporter!`].
+pub trait ExporterManifest {
+    /// The text of `exporter.toml`.
+    const TOML: &'static str;
+    /// The exporter crate's version, used when the manifest gives none.
+    const CRATE_VERSION: &'static str;
+
+    /// The parsed manifest. Panics with the parse error, which names the problem.
+    fn manifest() -> Manifest {
+        Manifest::parse(Self::TOML, Self::CRATE_VERSION).unwrap_or_else(|e| panic!("{e}"))
+    }
+}

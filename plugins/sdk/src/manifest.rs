@@ -1,0 +1,227 @@
+//! The exporter's manifest, written by the author in `exporter.toml` and embedded in the
+//! component, so the `.wasm` file is the whole plugin.
+//!
+//! ```toml
+//! name = "streaks"
+//! description = "Players on OVER/UNDER runs"
+//! outputs = ["v1/streaks/"]
+//!
+//! [params.min-length]
+//! type = "int64"
+//! default = 4
+//! description = "Shortest run reported"
+//!
+//! [queries.games]
+//! sql = "SELECT player_lookup, points FROM player_game_summary WHERE game_date < @date"
+//! ```
+//!
+//! The version defaults to the crate's. Queries reach `run` as tables of the same name.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The type of an option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    /// Any text.
+    Text,
+    /// A 64-bit integer.
+    Int64,
+    /// A 64-bit float.
+    Float64,
+    /// A `YYYY-MM-DD` date.
+    Date,
+}
+
+/// An option the exporter accepts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Kebab-case name, e.g. `min-games`; `@min_games` in SQL.
+    pub name: String,
+    /// Its type.
+    pub ty: ParamType,
+    /// Its default value as text.
+    pub default: String,
+    /// What it does, for `propcast plugins`.
+    pub description: String,
+}
+
+/// A query the exporter needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// The name of the table its result arrives as.
+    pub name: String,
+    /// Portable SQL with `@named` parameters.
+    pub sql: String,
+}
+
+/// What an exporter is and needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// The exporter's name, used by `--only`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// One line on what it publishes.
+    pub description: String,
+    /// The queries whose results `run` receives.
+    pub queries: Vec<Query>,
+    /// The options it accepts.
+    pub params: Vec<Param>,
+    /// Path prefixes it may write, each ending in `/`.
+    pub outputs: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    name: String,
+    version: Option<String>,
+    description: String,
+    outputs: Vec<String>,
+    #[serde(default)]
+    params: BTreeMap<String, ParamFile>,
+    #[serde(default)]
+    queries: BTreeMap<String, QueryFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamFile {
+    #[serde(rename = "type")]
+    ty: ParamType,
+    default: Scalar,
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryFile {
+    sql: String,
+}
+
+impl Manifest {
+    /// Parses `exporter.toml`; `crate_version` is used when it gives no version.
+    pub fn parse(toml_text: &str, crate_version: &str) -> Result<Manifest> {
+        let file: ManifestFile = toml::from_str(toml_text)
+            .map_err(|e| Error::failed(format!("exporter.toml is invalid: {e}")))?;
+        let manifest = Manifest {
+            name: file.name,
+            version: file.version.unwrap_or_else(|| crate_version.to_string()),
+            description: file.description,
+            outputs: file.outputs,
+            params: file
+                .params
+                .into_iter()
+                .map(|(name, p)| Param {
+                    name,
+                    ty: p.ty,
+                    default: match p.default {
+                        Scalar::Int(v) => v.to_string(),
+                        Scalar::Float(v) => v.to_string(),
+                        Scalar::Text(v) => v,
+                    },
+                    description: p.description,
+                })
+                .collect(),
+            queries: file
+                .queries
+                .into_iter()
+                .map(|(name, q)| Query { name, sql: q.sql })
+                .collect(),
+        };
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    fn check(&self) -> Result<()> {
+        let invalid = |what: String| Err(Error::failed(format!("exporter.toml is invalid: {what}")));
+        if !is_kebab(&self.name) {
+            return invalid(format!("name `{}` must be lowercase letters, digits and dashes", self.name));
+        }
+        if self.outputs.is_empty() {
+            return invalid("`outputs` must list at least one path prefix".into());
+        }
+        for prefix in &self.outputs {
+            if !prefix.ends_with('/') || prefix.starts_with('/') || prefix.split('/').any(|s| s == "..") {
+                return invalid(format!(
+                    "output prefix `{prefix}` must be a relative path ending in `/`, like `v1/{}/`",
+                    self.name
+                ));
+            }
+        }
+        for param in &self.params {
+            if !is_kebab(&param.name) {
+                return invalid(format!("option name `{}` must be kebab-case", param.name));
+            }
+        }
+        for query in &self.queries {
+            if query.sql.trim().is_empty() {
+                return invalid(format!("query `{}` has no SQL", query.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_manifest() {
+        let m = Manifest::parse(
+            r#"
+            name = "streaks"
+            description = "runs"
+            outputs = ["v1/streaks/"]
+            [params.min-length]
+            type = "int64"
+            default = 4
+            description = "shortest run"
+            [queries.games]
+            sql = "SELECT 1"
+            "#,
+            "1.2.3",
+        )
+        .unwrap();
+        assert_eq!(m.version, "1.2.3");
+        assert_eq!(m.params[0].name, "min-length");
+        assert_eq!(m.params[0].default, "4");
+        assert_eq!(m.queries[0].name, "games");
+    }
+
+    #[test]
+    fn rejects_bad_prefixes_and_unknown_keys() {
+        let err = Manifest::parse(r#"name = "x"
+description = "d"
+outputs = ["v1/x"]"#, "0.1.0")
+        .unwrap_err();
+        assert!(err.message().contains("output prefix `v1/x` must be a relative path ending in `/`"));
+        let err = Manifest::parse(r#"name = "x"
+description = "d"
+outputs = ["v1/x/"]
+colour = "red""#, "0.1.0")
+        .unwrap_err();
+        assert!(err.message().contains("unknown field `colour`"), "{}", err.message());
+    }
+}
