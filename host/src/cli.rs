@@ -57,7 +57,12 @@ pub(crate) struct RunArgs {
     pub(crate) plugins: PluginArgs,
 
     /// The SQLite warehouse to read
-    #[arg(long, value_name = "FILE", env = "PROPCAST_DB", default_value = "warehouse.sqlite")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "PROPCAST_DB",
+        default_value = "warehouse.sqlite"
+    )]
     pub(crate) db: PathBuf,
 
     /// The folder to publish into
@@ -108,8 +113,19 @@ mod tests {
 
     #[test]
     fn run_takes_a_date_and_comma_separated_names() {
-        let cli = parse(&["run", "--date", "2024-01-10", "--only", "streaks,results", "--param", "min-length=5"]).unwrap();
-        let Command::Run(args) = cli.command else { panic!("not run") };
+        let cli = parse(&[
+            "run",
+            "--date",
+            "2024-01-10",
+            "--only",
+            "streaks,results",
+            "--param",
+            "min-length=5",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
         assert_eq!(args.date.to_string(), "2024-01-10");
         assert_eq!(args.only, ["streaks", "results"]);
         assert_eq!(args.params, [("min-length".to_string(), "5".to_string())]);
@@ -118,14 +134,24 @@ mod tests {
 
     #[test]
     fn a_bad_date_names_the_value() {
-        let err = parse(&["run", "--date", "2024-02-30"]).unwrap_err().to_string();
-        assert!(err.contains("`2024-02-30` is not a date of the form YYYY-MM-DD"), "{err}");
+        let err = parse(&["run", "--date", "2024-02-30"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`2024-02-30` is not a date of the form YYYY-MM-DD"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_param_needs_a_name_and_value() {
-        let err = parse(&["run", "--date", "2024-01-10", "--param", "min-length"]).unwrap_err().to_string();
-        assert!(err.contains("`min-length` is not of the form NAME=VALUE"), "{err}");
+        let err = parse(&["run", "--date", "2024-01-10", "--param", "min-length"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`min-length` is not of the form NAME=VALUE"),
+            "{err}"
+        );
     }
 
     #[test]

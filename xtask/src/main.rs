@@ -1,1 +1,43 @@
-fn main() {}
+//! `cargo xtask`: the project's build automation, in Rust so it runs wherever cargo does.
+//!
+//! - `cargo xtask demo`: everything a new machine needs, then the main job for 2024-01-10.
+//! - `cargo xtask test`: builds the plugins and the host, then runs every test.
+//! - `cargo xtask plugins`: builds every exporter to `target/plugins/<name>.wasm`.
+//! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
+
+mod tasks;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  demo      add the wasm target, build the plugins and the host, write the sample warehouse
+            (warehouse.sqlite) and publish 2024-01-10 to out/
+  test      build the plugins and the host, then run every test
+  plugins   build every exporter in plugins/ to target/plugins/<name>.wasm
+  lint      check formatting and run clippy with warnings denied";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1);
+    let result = match task.as_deref() {
+        Some("demo") => tasks::demo(),
+        Some("test") => tasks::test(),
+        Some("plugins") => tasks::plugins().map(|_| ()),
+        Some("lint") => tasks::lint(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

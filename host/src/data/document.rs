@@ -8,24 +8,10 @@ pub(crate) enum DocumentKind {
     Alias,
 }
 
-impl DocumentKind {
-    /// The `Cache-Control` header the document is served with.
-    pub(crate) fn cache_control(self) -> &'static str {
-        match self {
-            DocumentKind::Dated => "public, max-age=31536000, immutable",
-            DocumentKind::Current | DocumentKind::Alias => "public, max-age=300",
-        }
-    }
-}
-
 /// A JSON document at a relative path such as `v1/streaks/2024-01-10.json`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Document {
     pub(crate) path: String,
     pub(crate) body: Vec<u8>,
     pub(crate) kind: DocumentKind,
-}
-
-impl Document {
-    pub(crate) const CONTENT_TYPE: &'static str = "application/json";
 }

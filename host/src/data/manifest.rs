@@ -61,10 +61,11 @@ impl ParamType {
                 text.parse()
                     .map_err(|_| anyhow::anyhow!("`{text}` is not a number"))?,
             ),
-            ParamType::Date => ParamValue::Date(
-                text.parse()
-                    .map_err(|_| anyhow::anyhow!("`{text}` is not a date of the form YYYY-MM-DD"))?,
-            ),
+            ParamType::Date => {
+                ParamValue::Date(text.parse().map_err(|_| {
+                    anyhow::anyhow!("`{text}` is not a date of the form YYYY-MM-DD")
+                })?)
+            }
         })
     }
 }
@@ -76,10 +77,19 @@ mod tests {
 
     #[test]
     fn parses_values_by_type_and_names_the_bad_one() {
-        assert_eq!(ParamType::Int64.parse_value("5").unwrap(), ParamValue::Int64(5));
-        assert_eq!(ParamType::Float64.parse_value("0.5").unwrap(), ParamValue::Float64(0.5));
         assert_eq!(
-            ParamType::Int64.parse_value("five").unwrap_err().to_string(),
+            ParamType::Int64.parse_value("5").unwrap(),
+            ParamValue::Int64(5)
+        );
+        assert_eq!(
+            ParamType::Float64.parse_value("0.5").unwrap(),
+            ParamValue::Float64(0.5)
+        );
+        assert_eq!(
+            ParamType::Int64
+                .parse_value("five")
+                .unwrap_err()
+                .to_string(),
             "`five` is not a whole number"
         );
         assert!(ParamType::Date.parse_value("2024-02-30").is_err());

@@ -31,7 +31,9 @@ pub(crate) fn named_params(sql: &str) -> Vec<String> {
             b'@' => {
                 let start = i + 1;
                 let mut end = start;
-                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                {
                     end += 1;
                 }
                 if end > start {
@@ -59,7 +61,8 @@ mod tests {
 
     #[test]
     fn finds_parameters_once_in_order() {
-        let sql = "SELECT * FROM t WHERE d < @date AND s = @season AND d >= @season_start AND d <> @date";
+        let sql =
+            "SELECT * FROM t WHERE d < @date AND s = @season AND d >= @season_start AND d <> @date";
         assert_eq!(named_params(sql), ["date", "season", "season_start"]);
     }
 

@@ -25,10 +25,6 @@ impl Dictionary {
         self.codes.push(code);
     }
 
-    pub(crate) fn get(&self, row: usize) -> &str {
-        &self.values[self.codes[row] as usize]
-    }
-
     pub(crate) fn into_parts(self) -> (Vec<String>, Vec<u32>) {
         (self.values, self.codes)
     }
@@ -42,29 +38,6 @@ pub(crate) enum ColumnValues {
     Boolean(Vec<u8>),
     Text(Dictionary),
     Date(Dictionary),
-}
-
-impl ColumnValues {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            ColumnValues::Int64(v) => v.len(),
-            ColumnValues::Float64(v) => v.len(),
-            ColumnValues::Boolean(v) => v.len(),
-            ColumnValues::Text(d) | ColumnValues::Date(d) => d.codes.len(),
-        }
-    }
-
-    /// Approximate bytes held, for reports and limits.
-    pub(crate) fn byte_size(&self) -> usize {
-        match self {
-            ColumnValues::Int64(v) => v.len() * 8,
-            ColumnValues::Float64(v) => v.len() * 8,
-            ColumnValues::Boolean(v) => v.len(),
-            ColumnValues::Text(d) | ColumnValues::Date(d) => {
-                d.codes.len() * 4 + d.values.iter().map(String::len).sum::<usize>()
-            }
-        }
-    }
 }
 
 /// A named column; `nulls` lists the NULL rows in ascending order.
@@ -81,15 +54,6 @@ pub(crate) struct Table {
     pub(crate) name: String,
     pub(crate) row_count: usize,
     pub(crate) columns: Vec<Column>,
-}
-
-impl Table {
-    pub(crate) fn byte_size(&self) -> usize {
-        self.columns
-            .iter()
-            .map(|c| c.values.byte_size() + c.nulls.len() * 4)
-            .sum()
-    }
 }
 
 /// A value bound to a query parameter.

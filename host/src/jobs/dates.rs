@@ -8,7 +8,13 @@ use jiff::civil::Date;
 /// Parses `YYYY-MM-DD`, for clap.
 pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     let valid_shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if !valid_shape {
         return Err(format!("`{text}` is not a date of the form YYYY-MM-DD"));
     }
@@ -18,7 +24,11 @@ pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
 
 /// The first year of the season `date` is in: 2023 for 2024-01-10.
 pub(crate) fn season_year(date: Date) -> i16 {
-    if date.month() >= 7 { date.year() } else { date.year() - 1 }
+    if date.month() >= 7 {
+        date.year()
+    } else {
+        date.year() - 1
+    }
 }
 
 /// The season's label as stored in the warehouse: `2023-24`.
@@ -47,8 +57,17 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_impossible_dates() {
-        for bad in ["2024-13-01", "2024-02-30", "2024-1-10", "yesterday", "2024-01-10T00:00"] {
-            assert_eq!(parse_date(bad).unwrap_err(), format!("`{bad}` is not a date of the form YYYY-MM-DD"));
+        for bad in [
+            "2024-13-01",
+            "2024-02-30",
+            "2024-1-10",
+            "yesterday",
+            "2024-01-10T00:00",
+        ] {
+            assert_eq!(
+                parse_date(bad).unwrap_err(),
+                format!("`{bad}` is not a date of the form YYYY-MM-DD")
+            );
         }
     }
 }

@@ -38,12 +38,29 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let mut rows = Vec::new();
     for error in &load_errors {
-        let name = error.file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = error
+            .file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if args.only.is_empty() {
-            report::print_failure(&name, &format!("failed to load `{}`: {:#}", error.file.display(), error.error), &[]);
+            report::print_failure(
+                &name,
+                &format!(
+                    "failed to load `{}`: {:#}",
+                    error.file.display(),
+                    error.error
+                ),
+                &[],
+            );
             rows.push(Row::failed(name, Status::LoadFailed));
         } else {
-            eprintln!("propcast: warning: skipped `{}`, which failed to load: {:#}", error.file.display(), error.error);
+            eprintln!(
+                "propcast: warning: skipped `{}`, which failed to load: {:#}",
+                error.file.display(),
+                error.error
+            );
         }
     }
     for plan in plans {
@@ -51,11 +68,20 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     report::print_table(&rows, &publisher.describe());
     let failed = rows.iter().any(|r| r.status != Status::Ok);
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Queries, runs and publishes one exporter, turning every failure into its report row.
-fn run_exporter(runtime: &Runtime, source: &dyn Source, publisher: &dyn Publisher, plan: ExporterPlan<'_>) -> Row {
+fn run_exporter(
+    runtime: &Runtime,
+    source: &dyn Source,
+    publisher: &dyn Publisher,
+    plan: ExporterPlan<'_>,
+) -> Row {
     let exporter: &Exporter = plan.exporter;
     let name = exporter.manifest.name.clone();
     let started = Instant::now();
@@ -63,18 +89,25 @@ fn run_exporter(runtime: &Runtime, source: &dyn Source, publisher: &dyn Publishe
         Ok(tables) => tables,
         Err(e) => {
             report::print_failure(&name, &format!("{e:#}"), &[]);
-            return Row::failed(name, Status::QueryFailed).with_times(started.elapsed(), Duration::ZERO, Duration::ZERO);
+            return Row::failed(name, Status::QueryFailed).with_times(
+                started.elapsed(),
+                Duration::ZERO,
+                Duration::ZERO,
+            );
         }
     };
     let query_time = started.elapsed();
-    let outcome = runtime.run(exporter, RunInput {
-        date: plan.date.to_string(),
-        run_id: plan.run_id.clone(),
-        generated_at: plan.generated_at.to_string(),
-        generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
-        params: plan.context_params,
-        tables,
-    });
+    let outcome = runtime.run(
+        exporter,
+        RunInput {
+            date: plan.date.to_string(),
+            run_id: plan.run_id.clone(),
+            generated_at: plan.generated_at.to_string(),
+            generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
+            params: plan.context_params,
+            tables,
+        },
+    );
     let documents = match outcome.result {
         Ok(documents) => documents,
         Err(error) => {
@@ -83,10 +116,25 @@ fn run_exporter(runtime: &Runtime, source: &dyn Source, publisher: &dyn Publishe
                 message.push_str(&format!("\n\n{hint}"));
             }
             if let RunError::Deadline { .. } = error {
-                message.push_str("\n\nConsider making the exporter faster, or check it for an endless loop");
+                message.push_str(
+                    "\n\nConsider making the exporter faster, or check it for an endless loop",
+                );
             }
-            report::print_failure(&name, &message, &report::captured_output(&outcome.logs, outcome.dropped_log_lines, &outcome.stderr));
-            return Row::failed(name, Status::RunFailed).with_times(query_time, outcome.duration, Duration::ZERO);
+            report::print_failure(
+                &name,
+                &message,
+                &report::captured_output(
+                    &outcome.logs,
+                    outcome.dropped_log_lines,
+                    &outcome.stdout,
+                    &outcome.stderr,
+                ),
+            );
+            return Row::failed(name, Status::RunFailed).with_times(
+                query_time,
+                outcome.duration,
+                Duration::ZERO,
+            );
         }
     };
     let publish_started = Instant::now();
@@ -101,14 +149,26 @@ fn run_exporter(runtime: &Runtime, source: &dyn Source, publisher: &dyn Publishe
             publish_time: publish_started.elapsed(),
         },
         Err(e) => {
-            report::print_failure(&name, &format!("failed to publish to {}: {e:#}", publisher.describe()), &[]);
-            Row::failed(name, Status::PublishFailed).with_times(query_time, outcome.duration, publish_started.elapsed())
+            report::print_failure(
+                &name,
+                &format!("failed to publish to {}: {e:#}", publisher.describe()),
+                &[],
+            );
+            Row::failed(name, Status::PublishFailed).with_times(
+                query_time,
+                outcome.duration,
+                publish_started.elapsed(),
+            )
         }
     }
 }
 
 /// Runs every query the exporter declares; the first failure names the query and exporter.
-fn fetch_tables(source: &dyn Source, exporter: &Exporter, params: &[QueryParam]) -> anyhow::Result<Vec<Table>> {
+fn fetch_tables(
+    source: &dyn Source,
+    exporter: &Exporter,
+    params: &[QueryParam],
+) -> anyhow::Result<Vec<Table>> {
     exporter
         .manifest
         .queries
@@ -131,7 +191,11 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::new(Limits::default())?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_plugins(&plugins_dir, &exporters, &load_errors);
-    Ok(if load_errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if load_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `propcast sample-data`: writes the sample warehouse.
@@ -158,18 +222,27 @@ pub(crate) fn sample_data(args: SampleDataArgs) -> anyhow::Result<ExitCode> {
 fn resolve_plugins_dir(args: &PluginArgs) -> anyhow::Result<PathBuf> {
     if let Some(dir) = &args.plugins {
         if !dir.is_dir() {
-            bail!("the plugin folder `{}` does not exist\n\nConsider `cargo xtask plugins`, which builds the exporters into `target/plugins`", dir.display());
+            bail!(
+                "the plugin folder `{}` does not exist\n\nConsider `cargo xtask plugins`, which builds the exporters into `target/plugins`",
+                dir.display()
+            );
         }
         return Ok(dir.clone());
     }
     let exe = std::env::current_exe().context("failed to find the propcast binary's location")?;
     let beside = exe.parent().map(|d| d.join("plugins"));
-    let above = exe.parent().and_then(Path::parent).map(|d| d.join("plugins"));
+    let above = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("plugins"));
     let candidates: Vec<PathBuf> = beside.into_iter().chain(above).collect();
     if let Some(found) = candidates.iter().find(|d| d.is_dir()) {
         return Ok(found.clone());
     }
-    let looked: Vec<String> = candidates.iter().map(|d| format!("`{}`", d.display())).collect();
+    let looked: Vec<String> = candidates
+        .iter()
+        .map(|d| format!("`{}`", d.display()))
+        .collect();
     bail!(
         "no plugin folder found (looked in {})\n\nConsider `cargo xtask plugins`, or pass `--plugins DIR`",
         looked.join(" and ")

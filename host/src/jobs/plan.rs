@@ -30,20 +30,34 @@ pub(crate) fn build<'a>(
 ) -> anyhow::Result<Vec<ExporterPlan<'a>>> {
     let selected = select(&args.only, exporters, load_errors)?;
     for (name, _) in &args.params {
-        if !selected.iter().any(|e| e.manifest.params.iter().any(|p| &p.name == name)) {
+        if !selected
+            .iter()
+            .any(|e| e.manifest.params.iter().any(|p| &p.name == name))
+        {
             let declared: Vec<String> = selected
                 .iter()
-                .flat_map(|e| e.manifest.params.iter().map(move |p| format!("{} ({})", p.name, e.manifest.name)))
+                .flat_map(|e| {
+                    e.manifest
+                        .params
+                        .iter()
+                        .map(move |p| format!("{} ({})", p.name, e.manifest.name))
+                })
                 .collect();
             bail!(
                 "no selected exporter has an option `{name}` (options: {})",
-                if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    declared.join(", ")
+                }
             );
         }
     }
     let generated_at = match args.generated_at {
         Some(ts) => ts,
-        None => Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp"),
+        None => {
+            Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp")
+        }
     };
     let run_id = format!("{}@{}", args.date, generated_at);
     selected
@@ -51,14 +65,27 @@ pub(crate) fn build<'a>(
         .map(|exporter| {
             let mut values: Vec<(String, ParamValue)> = vec![
                 ("date".into(), ParamValue::Date(args.date)),
-                ("season".into(), ParamValue::Text(dates::season_label(args.date))),
-                ("season-start".into(), ParamValue::Date(dates::season_start(args.date))),
+                (
+                    "season".into(),
+                    ParamValue::Text(dates::season_label(args.date)),
+                ),
+                (
+                    "season-start".into(),
+                    ParamValue::Date(dates::season_start(args.date)),
+                ),
             ];
             for param in &exporter.manifest.params {
-                let given = args.params.iter().rev().find(|(name, _)| *name == param.name);
+                let given = args
+                    .params
+                    .iter()
+                    .rev()
+                    .find(|(name, _)| *name == param.name);
                 let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
                 let value = param.ty.parse_value(text).with_context(|| {
-                    format!("option `{}` of exporter `{}`", param.name, exporter.manifest.name)
+                    format!(
+                        "option `{}` of exporter `{}`",
+                        param.name, exporter.manifest.name
+                    )
                 })?;
                 values.push((param.name.clone(), value));
             }
@@ -74,14 +101,21 @@ pub(crate) fn build<'a>(
                         value: value.clone(),
                     })
                     .collect(),
-                context_params: values.iter().map(|(name, value)| (name.clone(), value.to_string())).collect(),
+                context_params: values
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.to_string()))
+                    .collect(),
             })
         })
         .collect()
 }
 
 /// The exporters `--only` names, in the order given, or all of them.
-fn select<'a>(only: &[String], exporters: &'a [Exporter], load_errors: &[LoadError]) -> anyhow::Result<Vec<&'a Exporter>> {
+fn select<'a>(
+    only: &[String],
+    exporters: &'a [Exporter],
+    load_errors: &[LoadError],
+) -> anyhow::Result<Vec<&'a Exporter>> {
     if only.is_empty() {
         return Ok(exporters.iter().collect());
     }
@@ -91,10 +125,15 @@ fn select<'a>(only: &[String], exporters: &'a [Exporter], load_errors: &[LoadErr
             Some(e) if !selected.iter().any(|s| s.manifest.name == *name) => selected.push(e),
             Some(_) => {}
             None => {
-                let available: Vec<&str> = exporters.iter().map(|e| e.manifest.name.as_str()).collect();
+                let available: Vec<&str> =
+                    exporters.iter().map(|e| e.manifest.name.as_str()).collect();
                 let mut message = format!(
                     "unknown exporter `{name}` (available: {})",
-                    if available.is_empty() { "none".to_string() } else { available.join(", ") }
+                    if available.is_empty() {
+                        "none".to_string()
+                    } else {
+                        available.join(", ")
+                    }
                 );
                 if !load_errors.is_empty() {
                     message.push_str(&format!(

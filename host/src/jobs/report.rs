@@ -67,7 +67,16 @@ impl Row {
 /// streaks   ok      2          18.2 kB 31 ms   4 ms   1 ms
 /// ```
 pub(crate) fn print_table(rows: &[Row], destination: &str) {
-    let header = ["exporter", "status", "documents", "bytes", "query", "run", "publish"].map(String::from);
+    let header = [
+        "exporter",
+        "status",
+        "documents",
+        "bytes",
+        "query",
+        "run",
+        "publish",
+    ]
+    .map(String::from);
     let mut lines = vec![header];
     for row in rows {
         lines.push([
@@ -80,18 +89,29 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
             format_duration(row.publish_time),
         ]);
     }
-    let widths: Vec<usize> = (0..7).map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..7)
+        .map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0))
+        .collect();
     for line in &lines {
         let cells: Vec<String> = line
             .iter()
             .enumerate()
-            .map(|(i, cell)| if i >= 2 { format!("{cell:>w$}", w = widths[i]) } else { format!("{cell:<w$}", w = widths[i]) })
+            .map(|(i, cell)| {
+                if i >= 2 {
+                    format!("{cell:>w$}", w = widths[i])
+                } else {
+                    format!("{cell:<w$}", w = widths[i])
+                }
+            })
             .collect();
         println!("{}", cells.join("  ").trim_end());
     }
     let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
     let documents: usize = rows.iter().map(|r| r.documents).sum();
-    println!("{ok} of {} exporters published {documents} documents to {destination}", rows.len());
+    println!(
+        "{ok} of {} exporters published {documents} documents to {destination}",
+        rows.len()
+    );
 }
 
 /// An exporter's failure on stderr, with what it logged and printed.
@@ -102,8 +122,14 @@ pub(crate) fn print_failure(name: &str, message: &str, captured: &[String]) {
     }
 }
 
-/// The log and stderr of a failed run, as blocks between dividers.
-pub(crate) fn captured_output(logs: &[LogLine], dropped: usize, stderr: &str) -> Vec<String> {
+/// The log, stdout and stderr of a failed run, as blocks between dividers (the last lines of
+/// each stream, where a panic's message and backtrace end up).
+pub(crate) fn captured_output(
+    logs: &[LogLine],
+    dropped: usize,
+    stdout: &str,
+    stderr: &str,
+) -> Vec<String> {
     let mut blocks = Vec::new();
     if !logs.is_empty() {
         let mut block = String::from("---- log ----\n");
@@ -111,15 +137,24 @@ pub(crate) fn captured_output(logs: &[LogLine], dropped: usize, stderr: &str) ->
             block.push_str(&format!("{}: {}\n", line.level, line.message));
         }
         if dropped > 0 {
-            block.push_str(&format!("({dropped} more lines dropped: the log limit was reached)\n"));
+            block.push_str(&format!(
+                "({dropped} more lines dropped: the log limit was reached)\n"
+            ));
         }
         blocks.push(block.trim_end().to_string());
     }
-    if !stderr.trim().is_empty() {
+    for (name, text) in [("stdout", stdout), ("stderr", stderr)] {
+        if text.trim().is_empty() {
+            continue;
+        }
         const TAIL_LINES: usize = 20;
-        let lines: Vec<&str> = stderr.trim_end().lines().collect();
+        let lines: Vec<&str> = text.trim_end().lines().collect();
         let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
-        blocks.push(format!("---- stderr (last {} lines) ----\n{}", tail.len(), tail.join("\n")));
+        blocks.push(format!(
+            "---- {name} (last {} lines) ----\n{}",
+            tail.len(),
+            tail.join("\n")
+        ));
     }
     if !blocks.is_empty() {
         blocks.push("----".to_string());
@@ -137,21 +172,41 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
         let m = &e.manifest;
         let file = e.file.file_name().unwrap_or_default().to_string_lossy();
         println!();
-        println!("{} {}  ({file}, contract {}, loaded in {})", m.name, m.version, e.contract_version, format_duration(e.load_time));
+        println!(
+            "{} {}  ({file}, contract {}, loaded in {})",
+            m.name,
+            m.version,
+            e.contract_version,
+            format_duration(e.load_time)
+        );
         println!("  {}", m.description);
         println!("  writes:  {}", m.outputs.join(", "));
         let queries: Vec<&str> = m.queries.iter().map(|q| q.name.as_str()).collect();
-        println!("  queries: {}", if queries.is_empty() { "none".into() } else { queries.join(", ") });
+        println!(
+            "  queries: {}",
+            if queries.is_empty() {
+                "none".into()
+            } else {
+                queries.join(", ")
+            }
+        );
         if m.params.is_empty() {
             println!("  options: none");
         }
         for p in &m.params {
-            println!("  option:  --param {}=<{}>  (default {}) {}", p.name, p.ty, p.default, p.description);
+            println!(
+                "  option:  --param {}=<{}>  (default {}) {}",
+                p.name, p.ty, p.default, p.description
+            );
         }
     }
     for error in load_errors {
         println!();
-        println!("{}  FAILED TO LOAD: {:#}", error.file.display(), error.error);
+        println!(
+            "{}  FAILED TO LOAD: {:#}",
+            error.file.display(),
+            error.error
+        );
     }
 }
 
@@ -186,13 +241,19 @@ mod tests {
 
     #[test]
     fn captured_output_shows_log_and_stderr_tail_between_dividers() {
-        let logs = [LogLine { level: LogLevel::Error, message: "panic: boom".into() }];
+        let logs = [LogLine {
+            level: LogLevel::Error,
+            message: "panic: boom".into(),
+        }];
         let stderr: String = (1..=25).map(|i| format!("line {i}\n")).collect();
-        let blocks = captured_output(&logs, 2, &stderr);
-        assert_eq!(blocks[0], "---- log ----\nerror: panic: boom\n(2 more lines dropped: the log limit was reached)");
+        let blocks = captured_output(&logs, 2, "", &stderr);
+        assert_eq!(
+            blocks[0],
+            "---- log ----\nerror: panic: boom\n(2 more lines dropped: the log limit was reached)"
+        );
         assert!(blocks[1].starts_with("---- stderr (last 20 lines) ----\nline 6\n"));
         assert!(blocks[1].ends_with("line 25"));
         assert_eq!(blocks[2], "----");
-        assert!(captured_output(&[], 0, "").is_empty());
+        assert!(captured_output(&[], 0, "", "").is_empty());
     }
 }

@@ -31,10 +31,15 @@ impl LocalPublisher {
     fn stage(&self, doc: &Document) -> anyhow::Result<(PathBuf, PathBuf)> {
         let target = self.root.join(&doc.path);
         let dir = target.parent().expect("document paths have a file name");
-        fs::create_dir_all(dir).with_context(|| format!("failed to create the folder `{}`", dir.display()))?;
-        let file_name = target.file_name().expect("document paths have a file name").to_string_lossy();
+        fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create the folder `{}`", dir.display()))?;
+        let file_name = target
+            .file_name()
+            .expect("document paths have a file name")
+            .to_string_lossy();
         let temp = dir.join(format!(".{file_name}.{}.tmp", self.tag));
-        fs::write(&temp, &doc.body).with_context(|| format!("failed to write `{}`", temp.display()))?;
+        fs::write(&temp, &doc.body)
+            .with_context(|| format!("failed to write `{}`", temp.display()))?;
         Ok((temp, target))
     }
 }
@@ -62,7 +67,9 @@ impl Publisher for LocalPublisher {
                 for (temp, _) in &staged[index..] {
                     let _ = fs::remove_file(temp);
                 }
-                return Err(e).with_context(|| format!("failed to move a document into `{}`", target.display()));
+                return Err(e).with_context(|| {
+                    format!("failed to move a document into `{}`", target.display())
+                });
             }
         }
         Ok(Published {
@@ -91,21 +98,41 @@ mod tests {
         let published = LocalPublisher::new(dir.path())
             .publish(&[doc("v1/a/1.json", "{}"), doc("v1/a/today.json", "[1]")])
             .unwrap();
-        assert_eq!(published, Published { documents: 2, bytes: 5 });
-        assert_eq!(fs::read_to_string(dir.path().join("v1/a/today.json")).unwrap(), "[1]");
+        assert_eq!(
+            published,
+            Published {
+                documents: 2,
+                bytes: 5
+            }
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("v1/a/today.json")).unwrap(),
+            "[1]"
+        );
     }
 
     #[test]
     fn a_failed_batch_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let publisher = LocalPublisher::new(dir.path());
-        publisher.publish(&[doc("v1/a/1.json", "{\"old\":1}")]).unwrap();
+        publisher
+            .publish(&[doc("v1/a/1.json", "{\"old\":1}")])
+            .unwrap();
         // `v1/a/1.json/x.json` needs `1.json` to be a folder, so staging it fails.
         let err = publisher
-            .publish(&[doc("v1/a/1.json", "{\"new\":1}"), doc("v1/a/1.json/x.json", "{}")])
+            .publish(&[
+                doc("v1/a/1.json", "{\"new\":1}"),
+                doc("v1/a/1.json/x.json", "{}"),
+            ])
             .unwrap_err();
-        assert!(format!("{err:#}").contains("failed to create the folder"), "{err:#}");
-        assert_eq!(fs::read_to_string(dir.path().join("v1/a/1.json")).unwrap(), "{\"old\":1}");
+        assert!(
+            format!("{err:#}").contains("failed to create the folder"),
+            "{err:#}"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("v1/a/1.json")).unwrap(),
+            "{\"old\":1}"
+        );
         let leftovers: Vec<_> = fs::read_dir(dir.path().join("v1/a")).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temporary files are removed");
     }

@@ -30,10 +30,16 @@ pub(crate) struct RunInput {
 pub(crate) enum RunError {
     /// The exporter returned `bad-input`.
     #[error("the exporter rejected its input: {message}")]
-    BadInput { message: String, hint: Option<String> },
+    BadInput {
+        message: String,
+        hint: Option<String>,
+    },
     /// The exporter returned `failed`.
     #[error("the exporter failed: {message}")]
-    Failed { message: String, hint: Option<String> },
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
     /// The exporter panicked; the message is the panic's.
     #[error("the exporter panicked: {message}")]
     Panicked { message: String },
@@ -46,9 +52,6 @@ pub(crate) enum RunError {
     /// The documents broke the publishing rules; nothing of the run is published.
     #[error("the exporter's output was rejected: {}", .problems.join("; "))]
     BadOutput { problems: Vec<String> },
-    /// The host itself failed while running the exporter.
-    #[error("the host failed to run the exporter: {0:#}")]
-    Host(anyhow::Error),
 }
 
 impl RunError {
@@ -97,10 +100,11 @@ impl Runtime {
             params: input.params,
         };
         let tables: Vec<wit::Table> = input.tables.into_iter().map(table_to_wit).collect();
-        let called = exporter
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.propcast_exporter_plugin().call_run(&mut store, &ctx, &tables));
+        let called = exporter.pre.instantiate(&mut store).and_then(|instance| {
+            instance
+                .propcast_exporter_plugin()
+                .call_run(&mut store, &ctx, &tables)
+        });
         let result = match called {
             Ok(Ok(documents)) => output::check(&exporter.manifest, documents)
                 .map_err(|problems| RunError::BadOutput { problems }),

@@ -10,9 +10,9 @@ use anyhow::{Context as _, anyhow, bail};
 use wasmtime::Store;
 use wasmtime::component::{Component, types::ComponentItem};
 
+use super::Runtime;
 use super::bindings::{self, ExporterPre, wit};
 use super::state::{HostState, StateConfig};
-use super::Runtime;
 use crate::data::{self, Manifest, Param, ParamType, Query};
 
 /// The contract versions this host accepts: `0.1.x`.
@@ -55,7 +55,10 @@ impl Runtime {
         for file in files {
             match self.load_file(&file) {
                 Ok(exporter) => {
-                    if let Some(first) = loaded.iter().find(|e| e.manifest.name == exporter.manifest.name) {
+                    if let Some(first) = loaded
+                        .iter()
+                        .find(|e| e.manifest.name == exporter.manifest.name)
+                    {
                         failed.push(LoadError {
                             error: anyhow!(
                                 "exporter name `{}` is already used by `{}`; each plugin needs its own name",
@@ -93,12 +96,17 @@ impl Runtime {
             .context("failed to compile the component")?;
         let contract_version = self.check_contract(&component)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
-            anyhow!("the component needs imports this host does not provide: {:#}", anyhow::Error::from(e))
+            anyhow!(
+                "the component needs imports this host does not provide: {:#}",
+                anyhow::Error::from(e)
+            )
         })?;
         let pre = ExporterPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .context("the component's `plugin` export does not match the contract")?;
-        let manifest = self.describe(&pre).context("failed to read the exporter's manifest")?;
+        let manifest = self
+            .describe(&pre)
+            .context("failed to read the exporter's manifest")?;
         Ok(Exporter {
             file: file.to_path_buf(),
             manifest,
@@ -111,13 +119,20 @@ impl Runtime {
     /// Finds the contract interface among the component's exports and checks its version.
     fn check_contract(&self, component: &Component) -> anyhow::Result<String> {
         let ty = component.component_type();
-        let exports: Vec<String> = ty.exports(&self.engine).map(|(name, _)| name.to_string()).collect();
-        let prefix = format!("{}/{}@", bindings::PACKAGE, bindings::PLUGIN_INTERFACE);
-        let found = ty
+        let exports: Vec<String> = ty
             .exports(&self.engine)
-            .find(|(name, item)| name.starts_with(&prefix) && matches!(item.ty, ComponentItem::ComponentInstance(_)));
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let prefix = format!("{}/{}@", bindings::PACKAGE, bindings::PLUGIN_INTERFACE);
+        let found = ty.exports(&self.engine).find(|(name, item)| {
+            name.starts_with(&prefix) && matches!(item.ty, ComponentItem::ComponentInstance(_))
+        });
         let Some((name, _)) = found else {
-            let listed = if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") };
+            let listed = if exports.is_empty() {
+                "nothing".to_string()
+            } else {
+                exports.join(", ")
+            };
             bail!(
                 "not a propcast exporter: it exports {listed}, not `{}/{}`\n\nConsider building it \
                  against wit/exporter.wit with propcast-sdk",
@@ -158,9 +173,11 @@ impl Runtime {
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(self.deadline_ticks());
         store.epoch_deadline_trap();
-        let described = pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.propcast_exporter_plugin().call_describe(&mut store));
+        let described = pre.instantiate(&mut store).and_then(|instance| {
+            instance
+                .propcast_exporter_plugin()
+                .call_describe(&mut store)
+        });
         let manifest = match described {
             Ok(manifest) => manifest,
             Err(error) => {
@@ -175,21 +192,33 @@ impl Runtime {
 /// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.
 fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
     if !is_kebab(&m.name) {
-        bail!("exporter name `{}` must be lowercase letters, digits and dashes", m.name);
+        bail!(
+            "exporter name `{}` must be lowercase letters, digits and dashes",
+            m.name
+        );
     }
     if m.outputs.is_empty() {
         bail!("exporter `{}` declares no output prefixes", m.name);
     }
     for prefix in &m.outputs {
         let segments: Vec<&str> = prefix.trim_end_matches('/').split('/').collect();
-        if !prefix.ends_with('/') || segments.iter().any(|s| s.is_empty() || *s == "." || *s == "..") {
-            bail!("output prefix `{prefix}` must be a relative path of plain segments ending in `/`");
+        if !prefix.ends_with('/')
+            || segments
+                .iter()
+                .any(|s| s.is_empty() || *s == "." || *s == "..")
+        {
+            bail!(
+                "output prefix `{prefix}` must be a relative path of plain segments ending in `/`"
+            );
         }
     }
     let mut params = Vec::new();
     for p in m.params {
         if !is_kebab(&p.name) {
-            bail!("option name `{}` must be lowercase letters, digits and dashes", p.name);
+            bail!(
+                "option name `{}` must be lowercase letters, digits and dashes",
+                p.name
+            );
         }
         if BUILTIN_PARAMS.contains(&p.name.as_str()) {
             bail!("option `{}` has the name of a built-in parameter", p.name);
@@ -220,8 +249,16 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         .collect();
     let mut queries: Vec<Query> = Vec::new();
     for q in m.queries {
-        if q.name.is_empty() || !q.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            bail!("query name `{}` must be letters, digits, `_` and `-`", q.name);
+        if q.name.is_empty()
+            || !q
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            bail!(
+                "query name `{}` must be letters, digits, `_` and `-`",
+                q.name
+            );
         }
         if queries.iter().any(|other| other.name == q.name) {
             bail!("query `{}` is declared twice", q.name);
@@ -231,11 +268,16 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
                 bail!(
                     "query `{}` uses `@{used}`, which is neither a built-in parameter ({}) nor a declared option",
                     q.name,
-                    BUILTIN_PARAMS.map(|p| format!("@{}", data::sql::param_sql_name(p))).join(", ")
+                    BUILTIN_PARAMS
+                        .map(|p| format!("@{}", data::sql::param_sql_name(p)))
+                        .join(", ")
                 );
             }
         }
-        queries.push(Query { name: q.name, sql: q.sql });
+        queries.push(Query {
+            name: q.name,
+            sql: q.sql,
+        });
     }
     Ok(Manifest {
         name: m.name,
@@ -251,5 +293,7 @@ fn is_kebab(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')
         && !name.ends_with('-')
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

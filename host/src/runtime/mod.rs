@@ -100,8 +100,4 @@ impl Runtime {
             _ticker: stop,
         })
     }
-
-    pub(crate) fn limits(&self) -> &Limits {
-        &self.limits
-    }
 }

@@ -9,7 +9,10 @@ use crate::data::{Document, DocumentKind, Manifest};
 
 /// Checks and converts a run's documents, ordered for publishing: dated, then current, then
 /// aliases, each group in the order the exporter returned it.
-pub(crate) fn check(manifest: &Manifest, documents: Vec<wit::Document>) -> Result<Vec<Document>, Vec<String>> {
+pub(crate) fn check(
+    manifest: &Manifest,
+    documents: Vec<wit::Document>,
+) -> Result<Vec<Document>, Vec<String>> {
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
     let mut checked = Vec::with_capacity(documents.len());
@@ -58,13 +61,19 @@ pub(crate) fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> 
     if path.chars().any(char::is_control) {
         return Err(format!("`{shown}` contains a control character"));
     }
-    if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
         return Err(format!("`{shown}` has an empty, `.` or `..` segment"));
     }
     if !path.ends_with(".json") {
         return Err(format!("`{shown}` does not end in `.json`"));
     }
-    if !prefixes.iter().any(|prefix| path.starts_with(prefix.as_str())) {
+    if !prefixes
+        .iter()
+        .any(|prefix| path.starts_with(prefix.as_str()))
+    {
         return Err(format!(
             "`{shown}` is outside the exporter's declared outputs ({})",
             prefixes.join(", ")
@@ -75,7 +84,8 @@ pub(crate) fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> 
 
 fn check_body(body: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("is not UTF-8: {e}"))?;
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| format!("is not valid JSON: {e}"))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(|e| format!("is not valid JSON: {e}"))?;
     Ok(())
 }
 
@@ -89,30 +99,66 @@ mod tests {
 
     #[test]
     fn accepts_a_clean_path_under_a_prefix() {
-        assert_eq!(check_path("v1/streaks/2024-01-10.json", &prefixes()), Ok(()));
+        assert_eq!(
+            check_path("v1/streaks/2024-01-10.json", &prefixes()),
+            Ok(())
+        );
     }
 
     #[test]
     fn rejects_escapes_and_odd_paths() {
         let cases = [
             ("", "a document has an empty path"),
-            ("/v1/streaks/a.json", "`/v1/streaks/a.json` is an absolute path"),
-            ("v1/streaks/../../etc/passwd.json", "`v1/streaks/../../etc/passwd.json` has an empty, `.` or `..` segment"),
-            ("v1/streaks//a.json", "`v1/streaks//a.json` has an empty, `.` or `..` segment"),
-            ("v1\\streaks\\a.json", "`v1\\\\streaks\\\\a.json` contains a backslash"),
-            ("v1/streaks/a\n.json", "`v1/streaks/a\\n.json` contains a control character"),
-            ("v1/streaks/a.txt", "`v1/streaks/a.txt` does not end in `.json`"),
-            ("v1/players/a.json", "`v1/players/a.json` is outside the exporter's declared outputs (v1/streaks/)"),
+            (
+                "/v1/streaks/a.json",
+                "`/v1/streaks/a.json` is an absolute path",
+            ),
+            (
+                "v1/streaks/../../etc/passwd.json",
+                "`v1/streaks/../../etc/passwd.json` has an empty, `.` or `..` segment",
+            ),
+            (
+                "v1/streaks//a.json",
+                "`v1/streaks//a.json` has an empty, `.` or `..` segment",
+            ),
+            (
+                "v1\\streaks\\a.json",
+                "`v1\\\\streaks\\\\a.json` contains a backslash",
+            ),
+            (
+                "v1/streaks/a\n.json",
+                "`v1/streaks/a\\n.json` contains a control character",
+            ),
+            (
+                "v1/streaks/a.txt",
+                "`v1/streaks/a.txt` does not end in `.json`",
+            ),
+            (
+                "v1/players/a.json",
+                "`v1/players/a.json` is outside the exporter's declared outputs (v1/streaks/)",
+            ),
         ];
         for (path, expected) in cases {
-            assert_eq!(check_path(path, &prefixes()).unwrap_err(), expected, "{path:?}");
+            assert_eq!(
+                check_path(path, &prefixes()).unwrap_err(),
+                expected,
+                "{path:?}"
+            );
         }
     }
 
     #[test]
     fn rejects_invalid_bodies() {
         assert!(check_body(b"{\"a\":1}").is_ok());
-        assert!(check_body(b"{\"a\":").unwrap_err().starts_with("is not valid JSON"));
-        assert!(check_body(&[0xff, 0xfe]).unwrap_err().starts_with("is not UTF-8"));
+        assert!(
+            check_body(b"{\"a\":")
+                .unwrap_err()
+                .starts_with("is not valid JSON")
+        );
+        assert!(
+            check_body(&[0xff, 0xfe])
+                .unwrap_err()
+                .starts_with("is not UTF-8")
+        );
     }
 }

@@ -102,7 +102,9 @@ impl HostState {
             .stdin(MemoryInputPipe::new(Vec::new()))
             .stdout(stdout.clone())
             .stderr(stderr.clone())
-            .wall_clock(FixedWallClock(std::time::Duration::from_secs(config.clock_seconds)))
+            .wall_clock(FixedWallClock(std::time::Duration::from_secs(
+                config.clock_seconds,
+            )))
             .monotonic_clock(FrozenMonotonicClock)
             .secure_random(wasmtime_wasi::Deterministic::new(random_bytes.clone()))
             .insecure_random(wasmtime_wasi::Deterministic::new(random_bytes))

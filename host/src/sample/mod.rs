@@ -40,11 +40,14 @@ pub(crate) struct Summary {
 
 /// Generates `seasons` seasons ending with 2023-24 from `seed` and writes them to `out`.
 pub(crate) fn write_database(out: &Path, seasons: u16, seed: u64) -> anyhow::Result<Summary> {
-    let file_name = out.file_name().context("the output path has no file name")?;
+    let file_name = out
+        .file_name()
+        .context("the output path has no file name")?;
     let temp = out.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
     let _ = std::fs::remove_file(&temp);
     let result = write_to(&temp, seasons, seed).and_then(|summary| {
-        std::fs::rename(&temp, out).with_context(|| format!("failed to move the database to `{}`", out.display()))?;
+        std::fs::rename(&temp, out)
+            .with_context(|| format!("failed to move the database to `{}`", out.display()))?;
         Ok(summary)
     });
     if result.is_err() {
@@ -54,14 +57,22 @@ pub(crate) fn write_database(out: &Path, seasons: u16, seed: u64) -> anyhow::Res
 }
 
 fn write_to(path: &Path, seasons: u16, seed: u64) -> anyhow::Result<Summary> {
-    let mut connection = Connection::open(path).with_context(|| format!("failed to create `{}`", path.display()))?;
+    let mut connection =
+        Connection::open(path).with_context(|| format!("failed to create `{}`", path.display()))?;
     connection.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
     let tx = connection.transaction()?;
-    tx.execute_batch(SCHEMA).context("failed to create the tables")?;
+    tx.execute_batch(SCHEMA)
+        .context("failed to create the tables")?;
     {
         let mut insert = tx.prepare("INSERT INTO teams VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for t in &TEAMS {
-            insert.execute(params![t.abbr, format!("{} {}", t.city, t.name), t.city, t.conference, t.division])?;
+            insert.execute(params![
+                t.abbr,
+                format!("{} {}", t.city, t.name),
+                t.city,
+                t.conference,
+                t.division
+            ])?;
         }
     }
     let mut rng = Rng::new(seed);
@@ -76,27 +87,52 @@ fn write_to(path: &Path, seasons: u16, seed: u64) -> anyhow::Result<Summary> {
             league.next_season(&mut rng.fork(&format!("offseason {year}")));
         }
         let season = season::play(&mut rng.fork(&format!("season {year}")), &league, year)?;
-        insert_season(&tx, &league, &season, &mut summary).with_context(|| format!("failed to store season {}", season.label))?;
+        insert_season(&tx, &league, &season, &mut summary)
+            .with_context(|| format!("failed to store season {}", season.label))?;
         summary.seasons += 1;
     }
-    summary.players = tx.query_row("SELECT count(DISTINCT player_lookup) FROM players", [], |r| r.get::<_, i64>(0))? as usize;
+    summary.players = tx.query_row(
+        "SELECT count(DISTINCT player_lookup) FROM players",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? as usize;
     tx.commit()?;
     connection.execute_batch("ANALYZE;")?;
     Ok(summary)
 }
 
-fn insert_season(tx: &rusqlite::Transaction<'_>, league: &League, season: &Season, summary: &mut Summary) -> anyhow::Result<()> {
+fn insert_season(
+    tx: &rusqlite::Transaction<'_>,
+    league: &League,
+    season: &Season,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
     let label = season.label.as_str();
     let mut players = tx.prepare("INSERT INTO players VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for (team, roster) in season.rosters.iter().enumerate() {
         for &p in roster {
             let player = &league.players[p];
-            players.execute(params![player.lookup, player.name, label, abbr(team), player.position])?;
+            players.execute(params![
+                player.lookup,
+                player.name,
+                label,
+                abbr(team),
+                player.position
+            ])?;
         }
     }
-    let mut games = tx.prepare("INSERT INTO schedule VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'final')")?;
+    let mut games =
+        tx.prepare("INSERT INTO schedule VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'final')")?;
     for g in &season.games {
-        games.execute(params![g.game_id, g.date.to_string(), label, abbr(g.home), abbr(g.away), g.home_score, g.away_score])?;
+        games.execute(params![
+            g.game_id,
+            g.date.to_string(),
+            label,
+            abbr(g.home),
+            abbr(g.away),
+            g.home_score,
+            g.away_score
+        ])?;
     }
     let mut rows = tx.prepare(
         "INSERT INTO player_game_summary VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
@@ -124,12 +160,22 @@ fn insert_season(tx: &rusqlite::Transaction<'_>, league: &League, season: &Seaso
             r.assists,
         ])?;
     }
-    let mut lines = tx.prepare("INSERT INTO points_prop_lines VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+    let mut lines =
+        tx.prepare("INSERT INTO points_prop_lines VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
     for l in &season.lines {
         let g = &season.games[l.game];
-        lines.execute(params![g.game_id, g.date.to_string(), league.players[l.player].lookup, l.line, l.over_price, l.under_price, l.bookmaker])?;
+        lines.execute(params![
+            g.game_id,
+            g.date.to_string(),
+            league.players[l.player].lookup,
+            l.line,
+            l.over_price,
+            l.under_price,
+            l.bookmaker
+        ])?;
     }
-    let mut predictions = tx.prepare("INSERT INTO player_prop_predictions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    let mut predictions =
+        tx.prepare("INSERT INTO player_prop_predictions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
     for p in &season.predictions {
         let g = &season.games[p.game];
         predictions.execute(params![
@@ -143,7 +189,9 @@ fn insert_season(tx: &rusqlite::Transaction<'_>, league: &League, season: &Seaso
             MODEL_VERSION
         ])?;
     }
-    let mut defense = tx.prepare("INSERT INTO team_defense_zone_analysis VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    let mut defense = tx.prepare(
+        "INSERT INTO team_defense_zone_analysis VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
     for d in &season.defense {
         defense.execute(params![
             abbr(d.team),

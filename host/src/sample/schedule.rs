@@ -87,7 +87,11 @@ pub(crate) fn matchups() -> Vec<Matchup> {
 }
 
 /// Puts every matchup on a date between `start` and `end`, outside the All-Star break.
-pub(crate) fn schedule(rng: &mut Rng, start: Date, end: Date) -> anyhow::Result<Vec<ScheduledGame>> {
+pub(crate) fn schedule(
+    rng: &mut Rng,
+    start: Date,
+    end: Date,
+) -> anyhow::Result<Vec<ScheduledGame>> {
     let (break_start, break_end) = all_star_break(end.year());
     let days: Vec<Date> = start
         .series(1.day())
@@ -114,11 +118,17 @@ fn try_schedule(rng: &mut Rng, days: &[Date]) -> Option<Vec<ScheduledGame>> {
 
     for (day_index, &date) in days.iter().enumerate() {
         let days_left = (days.len() - day_index) as f64;
-        let urgency: Vec<f64> = left_per_team.iter().map(|&n| n as f64 / days_left).collect();
-        let target = ((remaining.len() as f64 / days_left) * rng.range_f64(0.7, 1.3)).round().clamp(1.0, 15.0) as usize;
+        let urgency: Vec<f64> = left_per_team
+            .iter()
+            .map(|&n| n as f64 / days_left)
+            .collect();
+        let target = ((remaining.len() as f64 / days_left) * rng.range_f64(0.7, 1.3))
+            .round()
+            .clamp(1.0, 15.0) as usize;
         let rested = |team: usize| {
             // No third day in a row.
-            !(recent[team][0] == Some(day_index.wrapping_sub(1)) && recent[team][1] == Some(day_index.wrapping_sub(2)))
+            !(recent[team][0] == Some(day_index.wrapping_sub(1))
+                && recent[team][1] == Some(day_index.wrapping_sub(2)))
         };
         let mut candidates: Vec<(f64, usize)> = remaining
             .iter()
@@ -127,7 +137,8 @@ fn try_schedule(rng: &mut Rng, days: &[Date]) -> Option<Vec<ScheduledGame>> {
             .map(|(index, m)| {
                 let pair = (m.home.min(m.away), m.home.max(m.away));
                 let met_recently = last_meeting.get(&pair).is_some_and(|&d| day_index - d < 10);
-                let score = urgency[m.home] + urgency[m.away] + rng.range_f64(0.0, 0.4) - if met_recently { 0.6 } else { 0.0 };
+                let score = urgency[m.home] + urgency[m.away] + rng.range_f64(0.0, 0.4)
+                    - if met_recently { 0.6 } else { 0.0 };
                 (score, index)
             })
             .collect();
@@ -155,7 +166,11 @@ fn try_schedule(rng: &mut Rng, days: &[Date]) -> Option<Vec<ScheduledGame>> {
                 recent[team] = [Some(day_index), recent[team][0]];
             }
             last_meeting.insert((m.home.min(m.away), m.home.max(m.away)), day_index);
-            scheduled.push(ScheduledGame { date, home: m.home, away: m.away });
+            scheduled.push(ScheduledGame {
+                date,
+                home: m.home,
+                away: m.away,
+            });
         }
     }
     remaining.is_empty().then_some(scheduled)
@@ -179,7 +194,10 @@ mod tests {
     #[test]
     fn the_2023_24_season_has_its_real_dates() {
         let (start, end) = season_dates(2023);
-        assert_eq!((start.to_string(), end.to_string()), ("2023-10-24".into(), "2024-04-14".into()));
+        assert_eq!(
+            (start.to_string(), end.to_string()),
+            ("2023-10-24".into(), "2024-04-14".into())
+        );
         assert_eq!(all_star_break(2024).0.to_string(), "2024-02-16");
     }
 
@@ -190,16 +208,32 @@ mod tests {
         assert_eq!(games.len(), 1230);
         let mut back_to_backs = 0;
         for team in 0..30 {
-            let mut dates: Vec<Date> = games.iter().filter(|g| g.home == team || g.away == team).map(|g| g.date).collect();
+            let mut dates: Vec<Date> = games
+                .iter()
+                .filter(|g| g.home == team || g.away == team)
+                .map(|g| g.date)
+                .collect();
             dates.sort();
             assert_eq!(dates.len(), 82);
             assert!(dates.windows(2).all(|w| w[0] < w[1]), "one game a day");
-            assert!(dates.windows(3).all(|w| (w[2] - w[0]).get_days() > 2), "never three days in a row");
-            back_to_backs += dates.windows(2).filter(|w| (w[1] - w[0]).get_days() == 1).count();
+            assert!(
+                dates.windows(3).all(|w| (w[2] - w[0]).get_days() > 2),
+                "never three days in a row"
+            );
+            back_to_backs += dates
+                .windows(2)
+                .filter(|w| (w[1] - w[0]).get_days() == 1)
+                .count();
             assert!(dates.iter().all(|d| *d >= start && *d <= end));
         }
-        assert!(back_to_backs > 30 * 5, "back-to-backs happen: {back_to_backs}");
-        let on_break = games.iter().filter(|g| g.date.month() == 2 && (16..=21).contains(&g.date.day())).count();
+        assert!(
+            back_to_backs > 30 * 5,
+            "back-to-backs happen: {back_to_backs}"
+        );
+        let on_break = games
+            .iter()
+            .filter(|g| g.date.month() == 2 && (16..=21).contains(&g.date.day()))
+            .count();
         assert_eq!(on_break, 0);
     }
 }

@@ -102,7 +102,10 @@ pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<
     // Each player's usual share of the team's points when everyone plays, for the books' prior.
     let mut scale = vec![1.0; players.len()];
     for (team, roster) in league.rosters.iter().enumerate() {
-        let expected: f64 = roster.iter().map(|&p| players[p].level * players[p].availability).sum();
+        let expected: f64 = roster
+            .iter()
+            .map(|&p| players[p].level * players[p].availability)
+            .sum();
         for &p in roster {
             scale[p] = offense[team] / expected;
         }
@@ -116,7 +119,10 @@ pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<
             }
         }
     }
-    let book_prior: Vec<f64> = players.iter().map(|p| p.level * rng.normal(1.0, 0.1)).collect();
+    let book_prior: Vec<f64> = players
+        .iter()
+        .map(|p| p.level * rng.normal(1.0, 0.1))
+        .collect();
     let mut form = vec![0.0f64; players.len()];
     let mut history: Vec<Vec<i64>> = vec![Vec::new(); players.len()];
 
@@ -166,7 +172,8 @@ pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<
                 let expected = raw[rank] * share;
                 let points = rng.normal(expected, 1.5 + 0.2 * expected).round().max(0.0) as i64;
 
-                let offered = (player.level >= 7.0 && rng.chance(0.95)) || (player.level >= 4.0 && rng.chance(0.3));
+                let offered = (player.level >= 7.0 && rng.chance(0.95))
+                    || (player.level >= 4.0 && rng.chance(0.3));
                 let line = offered.then(|| {
                     let h = &history[p];
                     let estimate = if h.len() >= 5 {
@@ -175,7 +182,11 @@ pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<
                     } else {
                         book_prior[p] * scale[p]
                     } * defense[opponent].sqrt();
-                    let line = if rng.chance(0.8) { estimate.floor() + 0.5 } else { estimate.round() };
+                    let line = if rng.chance(0.8) {
+                        estimate.floor() + 0.5
+                    } else {
+                        estimate.round()
+                    };
                     line.max(0.5)
                 });
                 if let Some(line) = line {
@@ -186,21 +197,38 @@ pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<
                         line,
                         over_price,
                         under_price: -220 - over_price,
-                        bookmaker: *rng.pick(&BOOKMAKERS),
+                        bookmaker: BOOKMAKERS[rng.below(BOOKMAKERS.len())],
                     });
                 }
                 if line.is_some() || (player.level >= 4.0 && rng.chance(0.3)) {
-                    season.predictions.push(predict(&mut rng, index, p, expected, line));
+                    season
+                        .predictions
+                        .push(predict(&mut rng, index, p, expected, line));
                 }
-                let minutes = (player.minutes * rng.normal(1.0, 0.12) * if rank < 5 { 1.0 } else { 0.9 }).clamp(1.0, 48.0);
-                season.player_games.push(box_score(&mut rng, index, p, team, opponent, side == 0, rank < 5, minutes, points));
+                let minutes =
+                    (player.minutes * rng.normal(1.0, 0.12) * if rank < 5 { 1.0 } else { 0.9 })
+                        .clamp(1.0, 48.0);
+                season.player_games.push(box_score(
+                    &mut rng,
+                    index,
+                    p,
+                    team,
+                    opponent,
+                    side == 0,
+                    rank < 5,
+                    minutes,
+                    points,
+                ));
                 scores[side] += points;
                 history[p].push(points);
             }
         }
         if scores[0] == scores[1] {
             // Overtime: someone on the home side scores the winner.
-            let row = season.player_games[first_row..].iter_mut().find(|r| r.home).expect("home players");
+            let row = season.player_games[first_row..]
+                .iter_mut()
+                .find(|r| r.home)
+                .expect("home players");
             row.points += 2;
             row.fg.0 += 1;
             row.fg.1 += 1;
@@ -222,7 +250,13 @@ pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<
     Ok(season)
 }
 
-fn predict(rng: &mut Rng, game: usize, player: usize, expected: f64, line: Option<f64>) -> PredictionRow {
+fn predict(
+    rng: &mut Rng,
+    game: usize,
+    player: usize,
+    expected: f64,
+    line: Option<f64>,
+) -> PredictionRow {
     let Some(line) = line else {
         return PredictionRow {
             game,
@@ -274,7 +308,10 @@ fn box_score(
         rest -= 1;
     }
     let twos = rest / 2;
-    let attempts = |made: i64, pct: f64, rng: &mut Rng| made + ((made as f64) * (1.0 / pct - 1.0) * rng.range_f64(0.7, 1.3)).round() as i64 + i64::from(rng.chance(0.5));
+    let attempts = |made: i64, pct: f64, rng: &mut Rng| {
+        made + ((made as f64) * (1.0 / pct - 1.0) * rng.range_f64(0.7, 1.3)).round() as i64
+            + i64::from(rng.chance(0.5))
+    };
     let three_attempts = attempts(threes, 0.36, rng);
     let two_attempts = attempts(twos, 0.53, rng);
     PlayerGameRow {
@@ -311,7 +348,8 @@ fn defense_by_date(games: &[GameRow], paint_share: &[f64], rng: &mut Rng) -> Vec
     let mut rows = Vec::new();
     for &date in &dates {
         for (team, log) in allowed.iter().enumerate() {
-            let before: Vec<&(Date, f64, f64, f64)> = log.iter().take_while(|g| g.0 < date).collect();
+            let before: Vec<&(Date, f64, f64, f64)> =
+                log.iter().take_while(|g| g.0 < date).collect();
             if before.is_empty() {
                 continue;
             }
@@ -322,7 +360,10 @@ fn defense_by_date(games: &[GameRow], paint_share: &[f64], rng: &mut Rng) -> Vec
                 date,
                 games: before.len(),
                 allowed_per_game: round_to(before.iter().map(|g| g.1).sum::<f64>() / n, 2),
-                allowed_last_10: round_to(last_10.iter().map(|g| g.1).sum::<f64>() / last_10.len() as f64, 2),
+                allowed_last_10: round_to(
+                    last_10.iter().map(|g| g.1).sum::<f64>() / last_10.len() as f64,
+                    2,
+                ),
                 paint_per_game: round_to(before.iter().map(|g| g.2).sum::<f64>() / n, 2),
                 three_per_game: round_to(before.iter().map(|g| g.3).sum::<f64>() / n, 2),
             });

@@ -8,8 +8,20 @@ pub(crate) struct Team {
     pub(crate) division: &'static str,
 }
 
-const fn team(abbr: &'static str, city: &'static str, name: &'static str, conference: &'static str, division: &'static str) -> Team {
-    Team { abbr, city, name, conference, division }
+const fn team(
+    abbr: &'static str,
+    city: &'static str,
+    name: &'static str,
+    conference: &'static str,
+    division: &'static str,
+) -> Team {
+    Team {
+        abbr,
+        city,
+        name,
+        conference,
+        division,
+    }
 }
 
 /// East then West; within each, Atlantic/Central/Southeast and Northwest/Pacific/Southwest.

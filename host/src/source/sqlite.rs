@@ -36,7 +36,9 @@ impl SqliteSource {
             .with_context(|| format!("failed to open the database `{}`", path.display()))?;
         connection
             .pragma_update(None, "query_only", true)
-            .and_then(|()| connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())))
+            .and_then(|()| {
+                connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            })
             .with_context(|| format!("`{}` is not a readable SQLite database", path.display()))?;
         Ok(SqliteSource {
             path: path.to_path_buf(),
@@ -57,18 +59,24 @@ impl Source for SqliteSource {
             .prepare(request.sql)
             .with_context(|| format!("query `{name}` is not valid SQL for SQLite"))?;
         if !statement.readonly() {
-            bail!("query `{name}` would modify the database; only SELECT and WITH queries are allowed");
+            bail!(
+                "query `{name}` would modify the database; only SELECT and WITH queries are allowed"
+            );
         }
         for index in 1..=statement.parameter_count() {
             let placeholder = statement.parameter_name(index).unwrap_or("?").to_string();
             let Some(param_name) = placeholder.strip_prefix('@') else {
-                bail!("query `{name}` uses the parameter `{placeholder}`; write parameters as `@name`");
+                bail!(
+                    "query `{name}` uses the parameter `{placeholder}`; write parameters as `@name`"
+                );
             };
             let param = request
                 .params
                 .iter()
                 .find(|p| p.name == param_name)
-                .ok_or_else(|| anyhow!("query `{name}` uses `@{param_name}`, which has no value"))?;
+                .ok_or_else(|| {
+                    anyhow!("query `{name}` uses `@{param_name}`, which has no value")
+                })?;
             match &param.value {
                 ParamValue::Text(v) => statement.raw_bind_parameter(index, v),
                 ParamValue::Int64(v) => statement.raw_bind_parameter(index, v),
@@ -83,12 +91,15 @@ impl Source for SqliteSource {
             .collect();
         let mut rows = statement.raw_query();
         let mut row_count = 0usize;
-        while let Some(row) = rows.next().with_context(|| format!("query `{name}` failed"))? {
+        while let Some(row) = rows
+            .next()
+            .with_context(|| format!("query `{name}` failed"))?
+        {
             for (index, builder) in builders.iter_mut().enumerate() {
                 let value = row.get_ref(index)?;
-                builder
-                    .push(row_count, value)
-                    .map_err(|problem| anyhow!("query `{name}` column `{}`: {problem}", builder.name))?;
+                builder.push(row_count, value).map_err(|problem| {
+                    anyhow!("query `{name}` column `{}`: {problem}", builder.name)
+                })?;
             }
             row_count += 1;
         }
@@ -160,11 +171,18 @@ impl ColumnBuilder {
                 self.storage = Storage::Float(floats);
             }
             (Storage::Text(d), ValueRef::Text(t)) => {
-                let text = std::str::from_utf8(t).map_err(|_| format!("row {row} is not UTF-8 text"))?;
+                let text =
+                    std::str::from_utf8(t).map_err(|_| format!("row {row} is not UTF-8 text"))?;
                 d.push(text);
             }
-            (_, ValueRef::Blob(_)) => return Err("holds a BLOB, which exporters cannot receive".into()),
-            _ => return Err(format!("mixes text and numbers (row {row}); cast it to one type in the query")),
+            (_, ValueRef::Blob(_)) => {
+                return Err("holds a BLOB, which exporters cannot receive".into());
+            }
+            _ => {
+                return Err(format!(
+                    "mixes text and numbers (row {row}); cast it to one type in the query"
+                ));
+            }
         }
         Ok(())
     }
@@ -177,13 +195,21 @@ impl ColumnBuilder {
                 ColumnValues::Int64(vec![0; row_count])
             }
             Storage::Unknown if is_bool => ColumnValues::Boolean(vec![0; row_count]),
-            Storage::Unknown if ["REAL", "FLOA", "DOUB", "NUMERIC"].iter().any(|t| self.declared.contains(t)) => {
+            Storage::Unknown
+                if ["REAL", "FLOA", "DOUB", "NUMERIC"]
+                    .iter()
+                    .any(|t| self.declared.contains(t)) =>
+            {
                 ColumnValues::Float64(vec![0.0; row_count])
             }
             Storage::Unknown => {
                 let mut d = Dictionary::default();
                 (0..row_count).for_each(|_| d.push(""));
-                if is_date { ColumnValues::Date(d) } else { ColumnValues::Text(d) }
+                if is_date {
+                    ColumnValues::Date(d)
+                } else {
+                    ColumnValues::Text(d)
+                }
             }
             Storage::Int(v) if is_bool && v.iter().all(|&i| i == 0 || i == 1) => {
                 ColumnValues::Boolean(v.into_iter().map(|i| i as u8).collect())
@@ -223,14 +249,22 @@ mod tests {
             name: "date".into(),
             value: ParamValue::Date("2024-01-10".parse().unwrap()),
         }];
-        source.run_query(&QueryRequest { name: "games", sql, params: &params })
+        source.run_query(&QueryRequest {
+            name: "games",
+            sql,
+            params: &params,
+        })
     }
 
     #[test]
     fn types_columns_and_binds_parameters() {
         let dir = tempfile::tempdir().unwrap();
         let source = SqliteSource::open(&database(dir.path())).unwrap();
-        let t = query(&source, "SELECT * FROM g WHERE game_date < @date ORDER BY game_date").unwrap();
+        let t = query(
+            &source,
+            "SELECT * FROM g WHERE game_date < @date ORDER BY game_date",
+        )
+        .unwrap();
         assert_eq!(t.row_count, 2);
         let kinds: Vec<&str> = t
             .columns
@@ -251,7 +285,11 @@ mod tests {
     fn an_empty_result_keeps_declared_types() {
         let dir = tempfile::tempdir().unwrap();
         let source = SqliteSource::open(&database(dir.path())).unwrap();
-        let t = query(&source, "SELECT points, game_date FROM g WHERE game_date > @date").unwrap();
+        let t = query(
+            &source,
+            "SELECT points, game_date FROM g WHERE game_date > @date",
+        )
+        .unwrap();
         assert_eq!(t.row_count, 0);
         assert!(matches!(t.columns[0].values, ColumnValues::Int64(_)));
         assert!(matches!(t.columns[1].values, ColumnValues::Date(_)));
@@ -262,9 +300,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let source = SqliteSource::open(&database(dir.path())).unwrap();
         let err = query(&source, "DELETE FROM g").unwrap_err();
-        assert!(format!("{err:#}").contains("would modify the database"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("would modify the database"),
+            "{err:#}"
+        );
         let err = query(&source, "SELECT * FROM g WHERE player = :who").unwrap_err();
-        assert_eq!(err.to_string(), "query `games` uses the parameter `:who`; write parameters as `@name`");
+        assert_eq!(
+            err.to_string(),
+            "query `games` uses the parameter `:who`; write parameters as `@name`"
+        );
         let err = query(&source, "SELECT 1; SELECT 2").unwrap_err();
         assert!(format!("{err:#}").contains("not valid SQL"), "{err:#}");
     }
@@ -273,13 +317,25 @@ mod tests {
     fn names_a_column_that_mixes_types() {
         let dir = tempfile::tempdir().unwrap();
         let source = SqliteSource::open(&database(dir.path())).unwrap();
-        let err = query(&source, "SELECT CASE WHEN points > 10 THEN 'many' ELSE points END AS p FROM g").unwrap_err();
-        assert_eq!(err.to_string(), "query `games` column `p`: mixes text and numbers (row 1); cast it to one type in the query");
+        let err = query(
+            &source,
+            "SELECT CASE WHEN points > 10 THEN 'many' ELSE points END AS p FROM g",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "query `games` column `p`: mixes text and numbers (row 1); cast it to one type in the query"
+        );
     }
 
     #[test]
     fn a_missing_file_says_how_to_make_one() {
-        let err = SqliteSource::open(Path::new("/nonexistent/w.sqlite")).err().unwrap();
-        assert!(err.to_string().contains("propcast sample-data --out /nonexistent/w.sqlite"));
+        let err = SqliteSource::open(Path::new("/nonexistent/w.sqlite"))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("propcast sample-data --out /nonexistent/w.sqlite")
+        );
     }
 }

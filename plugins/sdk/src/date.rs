@@ -151,7 +151,13 @@ mod tests {
 
     #[test]
     fn parses_and_formats_round_trip() {
-        for text in ["1970-01-01", "2024-02-29", "2023-10-24", "2000-12-31", "1999-03-01"] {
+        for text in [
+            "1970-01-01",
+            "2024-02-29",
+            "2023-10-24",
+            "2000-12-31",
+            "1999-03-01",
+        ] {
             let date: Date = text.parse().unwrap();
             assert_eq!(date.to_string(), text);
         }
@@ -159,7 +165,15 @@ mod tests {
 
     #[test]
     fn rejects_impossible_and_malformed_dates() {
-        for text in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-1-10", "20240110", "2024-01-1x", ""] {
+        for text in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-1-10",
+            "20240110",
+            "2024-01-1x",
+            "",
+        ] {
             assert!(text.parse::<Date>().is_err(), "{text} parsed");
         }
     }

@@ -67,12 +67,16 @@ struct RowAccess<'de> {
 impl<'de> MapAccess<'de> for RowAccess<'de> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let Some(column) = self.table.columns().get(self.next) else {
             return Ok(None);
         };
         let name: &'de str = column.name();
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(name)).map(Some)
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(name))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
@@ -172,8 +176,8 @@ impl<'de> Deserializer<'de> for CellDeserializer<'de> {
 mod tests {
     use serde::Deserialize;
 
-    use crate::table::{Column, ColumnData, Dictionary, Table};
     use crate::Date;
+    use crate::table::{Column, ColumnData, Dictionary, Table};
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Game<'a> {
@@ -196,7 +200,12 @@ mod tests {
 
     fn games() -> Table {
         let columns = vec![
-            Column::new("player", ColumnData::Text(Dictionary::encode(["ann", "bo"])), &[]).unwrap(),
+            Column::new(
+                "player",
+                ColumnData::Text(Dictionary::encode(["ann", "bo"])),
+                &[],
+            )
+            .unwrap(),
             Column::new(
                 "game_date",
                 ColumnData::Date(Dictionary::encode(["2024-01-08", "2024-01-09"])),
@@ -206,8 +215,12 @@ mod tests {
             Column::new("points", ColumnData::Int64(vec![21, 7]), &[]).unwrap(),
             Column::new("line", ColumnData::Int64(vec![20, 0]), &[1]).unwrap(),
             Column::new("home", ColumnData::Int64(vec![1, 0]), &[]).unwrap(),
-            Column::new("pick", ColumnData::Text(Dictionary::encode(["OVER", "SIDEWAYS"])), &[])
-                .unwrap(),
+            Column::new(
+                "pick",
+                ColumnData::Text(Dictionary::encode(["OVER", "SIDEWAYS"])),
+                &[],
+            )
+            .unwrap(),
         ];
         Table::new("games", 2, columns).unwrap()
     }
@@ -239,10 +252,14 @@ mod tests {
             pick: Recommendation,
         }
         let table = games();
-        assert!(matches!(table.row::<Pick>(0).unwrap().pick, Recommendation::Over));
+        assert!(matches!(
+            table.row::<Pick>(0).unwrap().pick,
+            Recommendation::Over
+        ));
         let err = table.row::<Pick>(1).unwrap_err();
         assert!(
-            err.message().starts_with("table `games` row 1: column `pick`: unknown variant `SIDEWAYS`"),
+            err.message()
+                .starts_with("table `games` row 1: column `pick`: unknown variant `SIDEWAYS`"),
             "{}",
             err.message()
         );
@@ -256,6 +273,9 @@ mod tests {
             minutes: f64,
         }
         let err = games().row::<NeedsMinutes>(0).unwrap_err();
-        assert_eq!(err.message(), "table `games` row 0: missing field `minutes`");
+        assert_eq!(
+            err.message(),
+            "table `games` row 0: missing field `minutes`"
+        );
     }
 }

@@ -28,7 +28,11 @@ pub struct Document {
 
 impl Document {
     /// `value` serialized as compact JSON.
-    pub fn json(path: impl Into<String>, kind: DocumentKind, value: &impl Serialize) -> Result<Document> {
+    pub fn json(
+        path: impl Into<String>,
+        kind: DocumentKind,
+        value: &impl Serialize,
+    ) -> Result<Document> {
         Ok(Document {
             path: path.into(),
             body: serde_json::to_vec(value)?,

@@ -3,12 +3,12 @@
 //!
 //! Authors never use this module directly; [`crate::exporter!`] expands to calls into it.
 
+use crate::Exporter;
 use crate::context::Context;
 use crate::document::{Document, DocumentKind};
 use crate::error::{Error, ErrorKind};
 use crate::manifest::{Manifest, ParamType};
 use crate::table::{Column, ColumnData, Dictionary, Table, Tables};
-use crate::Exporter;
 
 #[doc(hidden)]
 pub mod bindings {
@@ -22,8 +22,8 @@ pub mod bindings {
 }
 
 pub use bindings::exports::propcast::exporter::plugin::Guest;
-pub use wit_bindgen;
 use bindings::propcast::exporter::types as wit;
+pub use wit_bindgen;
 
 /// The manifest in the contract's form. Panics (reported to the host as the exporter's load
 /// error) when `exporter.toml` is invalid; the generated test catches that before any build.
@@ -39,7 +39,10 @@ pub fn describe(toml_text: &str, crate_version: &str) -> wit::Manifest {
         queries: manifest
             .queries
             .into_iter()
-            .map(|q| wit::Query { name: q.name, sql: q.sql })
+            .map(|q| wit::Query {
+                name: q.name,
+                sql: q.sql,
+            })
             .collect(),
         params: manifest
             .params
@@ -91,8 +94,14 @@ fn table_from_wit(table: wit::Table) -> crate::Result<Table> {
                 wit::ColumnData::Int64(v) => ColumnData::Int64(v),
                 wit::ColumnData::Float64(v) => ColumnData::Float64(v),
                 wit::ColumnData::Boolean(v) => ColumnData::Boolean(v),
-                wit::ColumnData::Text(d) => ColumnData::Text(Dictionary { values: d.values, codes: d.codes }),
-                wit::ColumnData::Date(d) => ColumnData::Date(Dictionary { values: d.values, codes: d.codes }),
+                wit::ColumnData::Text(d) => ColumnData::Text(Dictionary {
+                    values: d.values,
+                    codes: d.codes,
+                }),
+                wit::ColumnData::Date(d) => ColumnData::Date(Dictionary {
+                    values: d.values,
+                    codes: d.codes,
+                }),
             };
             Column::new(c.name, data, &c.nulls)
         })

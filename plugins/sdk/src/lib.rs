@@ -103,7 +103,9 @@ pub trait Exporter {
 
 /// The names an exporter usually needs.
 pub mod prelude {
-    pub use crate::{Context, Date, Document, DocumentKind, Error, Exporter, Result, Table, Tables};
+    pub use crate::{
+        Context, Date, Document, DocumentKind, Error, Exporter, Result, Table, Tables,
+    };
 }
 
 /// Registers `$ty` (an [`Exporter`]) as the component's implementation of the contract.

@@ -147,15 +147,22 @@ impl Manifest {
     }
 
     fn check(&self) -> Result<()> {
-        let invalid = |what: String| Err(Error::failed(format!("exporter.toml is invalid: {what}")));
+        let invalid =
+            |what: String| Err(Error::failed(format!("exporter.toml is invalid: {what}")));
         if !is_kebab(&self.name) {
-            return invalid(format!("name `{}` must be lowercase letters, digits and dashes", self.name));
+            return invalid(format!(
+                "name `{}` must be lowercase letters, digits and dashes",
+                self.name
+            ));
         }
         if self.outputs.is_empty() {
             return invalid("`outputs` must list at least one path prefix".into());
         }
         for prefix in &self.outputs {
-            if !prefix.ends_with('/') || prefix.starts_with('/') || prefix.split('/').any(|s| s == "..") {
+            if !prefix.ends_with('/')
+                || prefix.starts_with('/')
+                || prefix.split('/').any(|s| s == "..")
+            {
                 return invalid(format!(
                     "output prefix `{prefix}` must be a relative path ending in `/`, like `v1/{}/`",
                     self.name
@@ -180,7 +187,9 @@ fn is_kebab(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')
         && !name.ends_with('-')
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -212,16 +221,29 @@ mod tests {
 
     #[test]
     fn rejects_bad_prefixes_and_unknown_keys() {
-        let err = Manifest::parse(r#"name = "x"
+        let err = Manifest::parse(
+            r#"name = "x"
 description = "d"
-outputs = ["v1/x"]"#, "0.1.0")
+outputs = ["v1/x"]"#,
+            "0.1.0",
+        )
         .unwrap_err();
-        assert!(err.message().contains("output prefix `v1/x` must be a relative path ending in `/`"));
-        let err = Manifest::parse(r#"name = "x"
+        assert!(
+            err.message()
+                .contains("output prefix `v1/x` must be a relative path ending in `/`")
+        );
+        let err = Manifest::parse(
+            r#"name = "x"
 description = "d"
 outputs = ["v1/x/"]
-colour = "red""#, "0.1.0")
+colour = "red""#,
+            "0.1.0",
+        )
         .unwrap_err();
-        assert!(err.message().contains("unknown field `colour`"), "{}", err.message());
+        assert!(
+            err.message().contains("unknown field `colour`"),
+            "{}",
+            err.message()
+        );
     }
 }

@@ -248,9 +248,8 @@ impl Table {
 
     /// Row `row` as a `T`; see [`Table::rows`].
     pub fn row<'a, T: Deserialize<'a>>(&'a self, row: usize) -> Result<T> {
-        T::deserialize(crate::de::RowDeserializer::new(self, row)).map_err(|e| {
-            Error::bad_input(format!("table `{}` row {row}: {e}", self.name))
-        })
+        T::deserialize(crate::de::RowDeserializer::new(self, row))
+            .map_err(|e| Error::bad_input(format!("table `{}` row {row}: {e}", self.name)))
     }
 }
 
@@ -323,7 +322,10 @@ mod tests {
     fn rejects_inconsistent_shapes() {
         let short = Column::new("x", ColumnData::Int64(vec![1]), &[]).unwrap();
         let err = Table::new("t", 2, vec![short]).unwrap_err();
-        assert!(err.message().contains("has 2 rows but its column `x` has 1"));
+        assert!(
+            err.message()
+                .contains("has 2 rows but its column `x` has 1")
+        );
         let err = Column::new("x", ColumnData::Int64(vec![1]), &[3]).unwrap_err();
         assert!(err.message().contains("marks row 3 NULL"));
     }
@@ -332,8 +334,14 @@ mod tests {
     fn missing_column_and_table_are_named() {
         let t = sample();
         let err = t.column("line").unwrap_err();
-        assert_eq!(err.message(), "table `games` has no column `line` (it has: player, points)");
+        assert_eq!(
+            err.message(),
+            "table `games` has no column `line` (it has: player, points)"
+        );
         let err = Tables::new(vec![t]).get("lines").unwrap_err();
-        assert!(err.message().starts_with("no table `lines` was passed (got: games)"));
+        assert!(
+            err.message()
+                .starts_with("no table `lines` was passed (got: games)")
+        );
     }
 }

@@ -40,7 +40,10 @@ pub fn table(name: &str, rows: Json) -> Table {
     let columns = names
         .iter()
         .map(|column| {
-            let cells: Vec<&Json> = rows.iter().map(|r| r.get(column).unwrap_or(&Json::Null)).collect();
+            let cells: Vec<&Json> = rows
+                .iter()
+                .map(|r| r.get(column).unwrap_or(&Json::Null))
+                .collect();
             json_column(name, column, &cells)
         })
         .collect();
@@ -48,7 +51,9 @@ pub fn table(name: &str, rows: Json) -> Table {
 }
 
 fn json_column(table: &str, column: &str, cells: &[&Json]) -> Column {
-    let nulls: Vec<u32> = (0..cells.len() as u32).filter(|&i| cells[i as usize].is_null()).collect();
+    let nulls: Vec<u32> = (0..cells.len() as u32)
+        .filter(|&i| cells[i as usize].is_null())
+        .collect();
     let present = || cells.iter().filter(|c| !c.is_null());
     let all = |f: fn(&Json) -> bool| present().all(|c| f(c));
     let data = if present().count() == 0 {
@@ -58,7 +63,12 @@ fn json_column(table: &str, column: &str, cells: &[&Json]) -> Column {
     } else if all(|c| c.is_number()) {
         ColumnData::Float64(cells.iter().map(|c| c.as_f64().unwrap_or(0.0)).collect())
     } else if all(|c| c.is_boolean()) {
-        ColumnData::Boolean(cells.iter().map(|c| u8::from(c.as_bool() == Some(true))).collect())
+        ColumnData::Boolean(
+            cells
+                .iter()
+                .map(|c| u8::from(c.as_bool() == Some(true)))
+                .collect(),
+        )
     } else if all(|c| c.is_string()) {
         let text = cells.iter().map(|c| c.as_str().unwrap_or(""));
         let is_date = present().all(|c| c.as_str().is_some_and(|s| s.parse::<Date>().is_ok()));
@@ -78,7 +88,11 @@ pub fn tables(value: Json) -> Tables {
     let Json::Object(map) = value else {
         panic!("tables must be a JSON object from table name to rows");
     };
-    Tables::new(map.into_iter().map(|(name, rows)| table(&name, rows)).collect())
+    Tables::new(
+        map.into_iter()
+            .map(|(name, rows)| table(&name, rows))
+            .collect(),
+    )
 }
 
 /// What a native run produced.
@@ -124,7 +138,10 @@ impl<E: Exporter + ExporterManifest> Harness<E> {
         let parsed: Date = date.parse().unwrap_or_else(|e| panic!("{e}"));
         params.insert("date".into(), date.into());
         params.insert("season".into(), crate::season::season_label(parsed));
-        params.insert("season-start".into(), crate::season::season_start(parsed).to_string());
+        params.insert(
+            "season-start".into(),
+            crate::season::season_start(parsed).to_string(),
+        );
         Harness {
             manifest,
             date: date.to_string(),

@@ -20,7 +20,11 @@ impl Exporter for Streaks {
         let min_length = usize::try_from(min_length)
             .ok()
             .filter(|&n| n >= 1)
-            .ok_or_else(|| Error::bad_input(format!("option `min-length` is {min_length}, it must be at least 1")))?;
+            .ok_or_else(|| {
+                Error::bad_input(format!(
+                    "option `min-length` is {min_length}, it must be at least 1"
+                ))
+            })?;
         let games: Vec<GameRow> = tables.rows("games")?;
         let report = StreakReport::build(ctx, &games, min_length)?;
         propcast_sdk::info!("{}", report.summary.text);

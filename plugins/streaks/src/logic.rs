@@ -211,7 +211,11 @@ impl StreakReport {
             }
         }
         let longest_first = |a: &Streak, b: &Streak| {
-            (b.length, &a.player_name, &a.player_lookup).cmp(&(a.length, &b.player_name, &b.player_lookup))
+            (b.length, &a.player_name, &a.player_lookup).cmp(&(
+                a.length,
+                &b.player_name,
+                &b.player_lookup,
+            ))
         };
         over_under.sort_by(longest_first);
         predictions.sort_by(longest_first);
@@ -273,7 +277,11 @@ fn run_game(game: &GameRow<'_>, line: Option<f64>, recommendation: Option<&str>)
     }
 }
 
-fn streak(played: &[&GameRow<'_>], direction: &'static str, mut newest_first: Vec<RunGame>) -> Streak {
+fn streak(
+    played: &[&GameRow<'_>],
+    direction: &'static str,
+    mut newest_first: Vec<RunGame>,
+) -> Streak {
     let latest = played.last().expect("a run has games");
     newest_first.reverse();
     Streak {
@@ -296,7 +304,9 @@ fn tally<'a>(streaks: impl Iterator<Item = &'a Streak> + Clone) -> Tally {
                 player_name: s.player_name.clone(),
             })
             .collect();
-        players.sort_by(|a, b| (&a.player_name, &a.player_lookup).cmp(&(&b.player_name, &b.player_lookup)));
+        players.sort_by(|a, b| {
+            (&a.player_name, &a.player_lookup).cmp(&(&b.player_name, &b.player_lookup))
+        });
         Longest { length, players }
     });
     Tally { count, longest }
@@ -310,7 +320,12 @@ fn summarize(over_under: &[Streak], predictions: &[Streak]) -> Summary {
         None => format!("{} {label} streaks", t.count),
         Some(l) => {
             let names: Vec<&str> = l.players.iter().map(|p| p.player_name.as_str()).collect();
-            format!("{} {label} streaks (longest: {}, {} games)", t.count, names.join(" and "), l.length)
+            format!(
+                "{} {label} streaks (longest: {}, {} games)",
+                t.count,
+                names.join(" and "),
+                l.length
+            )
         }
     };
     let text = format!(

@@ -1,0 +1,223 @@
+//! Support for the end-to-end tests: find the built `propcast` binary and plugins, give each test
+//! an empty folder and a command with a clean environment, and read what was published.
+//!
+//! The binary and plugins are built by `cargo xtask test` before the tests run. A test that finds
+//! them missing fails and says how to build them; it never passes by skipping.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub use tempfile::TempDir;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The cargo profile folder this test binary was built into (`target/release`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test binary>
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+/// The `target` folder.
+pub fn target_dir() -> PathBuf {
+    profile_dir().parent().unwrap().to_path_buf()
+}
+
+/// The built host binary, from the same profile as the tests.
+pub fn propcast_bin() -> PathBuf {
+    let bin = profile_dir().join("propcast");
+    assert!(
+        bin.is_file(),
+        "`{}` is missing; run the tests with `cargo xtask test`, which builds it",
+        bin.display()
+    );
+    bin
+}
+
+/// The folder `cargo xtask plugins` fills.
+pub fn plugins_dir() -> PathBuf {
+    let dir = target_dir().join("plugins");
+    assert!(
+        dir.join("streaks.wasm").is_file(),
+        "no built plugins in `{}`; run the tests with `cargo xtask test`, which builds them",
+        dir.display()
+    );
+    dir
+}
+
+/// A sample warehouse generated once per test binary by the built `propcast sample-data`.
+pub fn sample_db() -> &'static Path {
+    static DB: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
+    &DB.get_or_init(|| {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("warehouse.sqlite");
+        let out = Env::new().run(&[
+            "sample-data",
+            "--out",
+            path.to_str().unwrap(),
+            "--seed",
+            "7",
+        ]);
+        assert!(out.success(), "sample-data failed: {}", out.stderr);
+        (dir, path)
+    })
+    .1
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// An empty temporary folder to run `propcast` in, with a clean environment.
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: TempDir::new().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `propcast` with no inherited environment, run in this folder.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(propcast_bin());
+        command.env_clear().current_dir(self.path());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let output = self.command().args(args).output().unwrap();
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `propcast run` for `date` on the sample warehouse, publishing to `out/` here, with a
+    /// fixed timestamp, plus `extra` arguments.
+    pub fn publish(&self, date: &str, plugins: &Path, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "run",
+            "--date",
+            date,
+            "--db",
+            sample_db().to_str().unwrap(),
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--out",
+            "out",
+            "--generated-at",
+            "2024-01-10T12:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.path().join("out")
+    }
+
+    pub fn json(&self, relative: &str) -> serde_json::Value {
+        let path = self.out().join(relative);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading `{}`: {e}", path.display()));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Every file under `out/`, by relative path.
+    pub fn published(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        let root = self.out();
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let relative = path
+                        .strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    files.insert(relative, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        files
+    }
+}
+
+/// A plugin folder holding copies of the given built plugins (by name) and extra files.
+pub fn plugin_folder(built: &[&str], extra: &[(&str, &[u8])]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for name in built {
+        let file = format!("{name}.wasm");
+        std::fs::copy(plugins_dir().join(&file), dir.path().join(&file)).unwrap();
+    }
+    for (file, bytes) in extra {
+        std::fs::write(dir.path().join(file), bytes).unwrap();
+    }
+    dir
+}
+
+/// Builds `tests/plugins/probe` for the wasm target (its own workspace and target folder, so
+/// the running tests' cargo is not involved) and returns the `.wasm` file.
+pub fn build_probe() -> PathBuf {
+    static PROBE: OnceLock<PathBuf> = OnceLock::new();
+    PROBE
+        .get_or_init(|| {
+            let target = target_dir().join("test-plugins");
+            let manifest = root().join("tests/plugins/probe/Cargo.toml");
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = Command::new(cargo)
+                .args([
+                    "build",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip2",
+                    "--manifest-path",
+                ])
+                .arg(&manifest)
+                .env("CARGO_TARGET_DIR", &target)
+                .status()
+                .unwrap();
+            assert!(status.success(), "building the probe plugin failed");
+            target.join("wasm32-wasip2/release/probe.wasm")
+        })
+        .clone()
+}

@@ -1,0 +1,165 @@
+//! The tasks. Each runs cargo (`$CARGO`) from the project root and stops at the first failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub(crate) const WASM_TARGET: &str = "wasm32-wasip2";
+/// The cargo profile plugins are built with (see the workspace `Cargo.toml`).
+const PLUGIN_PROFILE: &str = "plugin";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn run(mut command: Command) -> Result {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: running {shown}");
+    let status = command
+        .status()
+        .map_err(|e| format!("failed to start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+/// Adds the wasm target with rustup when it is missing.
+fn ensure_wasm_target() -> Result {
+    let sysroot = Command::new("rustc")
+        .current_dir(root())
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| format!("failed to run rustc: {e}"))?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+        return Ok(());
+    }
+    let mut rustup = Command::new("rustup");
+    rustup
+        .current_dir(root())
+        .args(["target", "add", WASM_TARGET]);
+    run(rustup).map_err(|e| format!("{e}\n\nThe {WASM_TARGET} target is missing; install it with `rustup target add {WASM_TARGET}`"))
+}
+
+/// The exporter crates: every folder in `plugins/` with an `exporter.toml`.
+fn exporter_crates() -> Result<Vec<String>> {
+    let dir = root().join("plugins");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("failed to read `{}`: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("exporter.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Builds every exporter in one cargo run and copies them to `target/plugins`.
+pub(crate) fn plugins() -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let crates = exporter_crates()?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        PLUGIN_PROFILE,
+    ]);
+    for name in &crates {
+        build.args(["--package", name]);
+    }
+    run(build)?;
+    let out = target_dir().join("plugins");
+    std::fs::create_dir_all(&out)
+        .map_err(|e| format!("failed to create `{}`: {e}", out.display()))?;
+    for name in &crates {
+        let built = target_dir()
+            .join(WASM_TARGET)
+            .join(PLUGIN_PROFILE)
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        let dest = out.join(format!("{name}.wasm"));
+        std::fs::copy(&built, &dest).map_err(|e| {
+            format!(
+                "failed to copy `{}` to `{}`: {e}",
+                built.display(),
+                dest.display()
+            )
+        })?;
+    }
+    eprintln!("xtask: {} exporters in `{}`", crates.len(), out.display());
+    Ok(out)
+}
+
+fn build_host() -> Result {
+    let mut build = cargo();
+    build.args(["build", "--release", "--package", "propcast"]);
+    run(build)
+}
+
+fn propcast() -> Command {
+    let mut command = Command::new(target_dir().join("release").join("propcast"));
+    command.current_dir(root());
+    command
+}
+
+/// Sets up everything and publishes 2024-01-10 from the sample warehouse to `out/`.
+pub(crate) fn demo() -> Result {
+    plugins()?;
+    build_host()?;
+    let mut sample = propcast();
+    sample.args(["sample-data", "--out", "warehouse.sqlite"]);
+    run(sample)?;
+    let mut publish = propcast();
+    publish.args(["run", "--date", "2024-01-10"]);
+    run(publish)?;
+    eprintln!(
+        "xtask: the documents are in `{}`",
+        root().join("out").display()
+    );
+    Ok(())
+}
+
+/// Builds the plugins and the host, then runs every test against them.
+pub(crate) fn test() -> Result {
+    plugins()?;
+    build_host()?;
+    let mut test = cargo();
+    test.args(["test", "--workspace", "--release", "--no-fail-fast"]);
+    run(test)
+}
+
+/// rustfmt and clippy, warnings denied.
+pub(crate) fn lint() -> Result {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run(fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(clippy)
+}
