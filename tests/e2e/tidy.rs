@@ -29,7 +29,10 @@ fn every_rust_file_starts_with_a_module_doc() {
         .filter(|f| !std::fs::read_to_string(f).unwrap().starts_with("//!"))
         .map(|f| f.strip_prefix(root()).unwrap().display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` module doc: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` module doc: {missing:#?}"
+    );
 }
 
 #[test]
@@ -37,9 +40,15 @@ fn the_host_depends_on_no_plugin_crate() {
     let manifest = std::fs::read_to_string(root().join("host/Cargo.toml")).unwrap();
     for plugin in std::fs::read_dir(root().join("plugins")).unwrap() {
         let name = plugin.unwrap().file_name().to_string_lossy().into_owned();
-        let crate_name = if name == "sdk" { "propcast-sdk".to_string() } else { name };
+        let crate_name = if name == "sdk" {
+            "propcast-sdk".to_string()
+        } else {
+            name
+        };
         assert!(
-            !manifest.lines().any(|l| l.trim_start().starts_with(&crate_name)),
+            !manifest
+                .lines()
+                .any(|l| l.trim_start().starts_with(&crate_name)),
             "host/Cargo.toml depends on `{crate_name}`"
         );
     }
