@@ -78,12 +78,16 @@ extern crate self as propcast_sdk;
 mod context;
 mod date;
 mod de;
+pub mod defense;
 mod document;
 mod error;
+pub mod fatigue;
 mod glue;
 pub mod log;
 mod manifest;
+pub mod props;
 pub mod season;
+pub mod stats;
 mod table;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
@@ -103,6 +107,8 @@ pub trait Exporter {
 
 /// The names an exporter usually needs.
 pub mod prelude {
+    pub use crate::props::{Grade, Outcome, Recommendation, grade, outcome};
+    pub use crate::stats::{Split, mean, percent, round};
     pub use crate::{
         Context, Date, Document, DocumentKind, Error, Exporter, Result, Table, Tables,
     };

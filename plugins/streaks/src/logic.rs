@@ -42,58 +42,6 @@ pub struct GameRow<'a> {
     pub prediction_line: Option<f64>,
 }
 
-/// How a game went against its line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Points above the line.
-    Over,
-    /// Points below the line.
-    Under,
-    /// Points equal to the line.
-    Push,
-    /// There was no line.
-    NoLine,
-}
-
-/// Points against a line.
-pub fn outcome(points: i64, line: Option<f64>) -> Outcome {
-    match line {
-        None => Outcome::NoLine,
-        Some(line) if (points as f64) > line => Outcome::Over,
-        Some(line) if (points as f64) < line => Outcome::Under,
-        Some(_) => Outcome::Push,
-    }
-}
-
-/// How a prediction went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grade {
-    /// The pick matched the result.
-    Correct,
-    /// It did not.
-    Wrong,
-    /// Points equal to the line.
-    Push,
-    /// No pick to grade: no prediction, a PASS, or no line.
-    NotGraded,
-}
-
-/// Grades a pick (`OVER`, `UNDER`, `PASS`) against the result.
-pub fn grade(points: i64, recommendation: Option<&str>, line: Option<f64>) -> Result<Grade> {
-    let result = outcome(points, line);
-    Ok(match (recommendation, result) {
-        (None | Some("PASS"), _) | (_, Outcome::NoLine) => Grade::NotGraded,
-        (Some("OVER" | "UNDER"), Outcome::Push) => Grade::Push,
-        (Some("OVER"), Outcome::Over) | (Some("UNDER"), Outcome::Under) => Grade::Correct,
-        (Some("OVER" | "UNDER"), _) => Grade::Wrong,
-        (Some(other), _) => {
-            return Err(Error::bad_input(format!(
-                "recommendation `{other}` is not OVER, UNDER or PASS"
-            )));
-        }
-    })
-}
-
 /// A game in a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunGame {
@@ -258,10 +206,15 @@ fn over_under_run(played: &[&GameRow<'_>]) -> Option<Streak> {
 fn prediction_run(played: &[&GameRow<'_>]) -> Result<Option<Streak>> {
     let mut run = Vec::new();
     for game in played.iter().rev() {
-        match grade(game.points, game.recommendation, game.prediction_line)? {
-            Grade::NotGraded => continue,
-            Grade::Correct => run.push(run_game(game, game.prediction_line, game.recommendation)),
-            Grade::Wrong | Grade::Push => break,
+        let side = match game.recommendation.map(Recommendation::parse).transpose()? {
+            Some(recommendation) => recommendation.side(),
+            None => None,
+        };
+        let Some(side) = side else { continue };
+        match grade(side, game.points, game.prediction_line) {
+            Grade::NoLine => continue,
+            Grade::Hit => run.push(run_game(game, game.prediction_line, game.recommendation)),
+            Grade::Miss | Grade::Push => break,
         }
     }
     Ok((!run.is_empty()).then(|| streak(played, "CORRECT", run)))

@@ -1,0 +1,119 @@
+//! The betting vocabulary every exporter shares: how a game went against its points line, and
+//! how a pick is graded. One definition, so streaks, results and profiles agree on what a push
+//! or a hit is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How a game went against its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    /// Points above the line.
+    Over,
+    /// Points below the line.
+    Under,
+    /// Points equal to a whole-number line: the bet neither won nor lost.
+    Push,
+    /// There was no line.
+    NoLine,
+}
+
+/// Points against a line.
+pub fn outcome(points: i64, line: Option<f64>) -> Outcome {
+    match line {
+        None => Outcome::NoLine,
+        Some(line) if (points as f64) > line => Outcome::Over,
+        Some(line) if (points as f64) < line => Outcome::Under,
+        Some(_) => Outcome::Push,
+    }
+}
+
+/// The model's recommendation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Recommendation {
+    /// Bet the over.
+    Over,
+    /// Bet the under.
+    Under,
+    /// No bet.
+    Pass,
+}
+
+impl Recommendation {
+    /// Parses `OVER`, `UNDER` or `PASS`, naming anything else.
+    pub fn parse(text: &str) -> Result<Recommendation> {
+        match text {
+            "OVER" => Ok(Recommendation::Over),
+            "UNDER" => Ok(Recommendation::Under),
+            "PASS" => Ok(Recommendation::Pass),
+            other => Err(Error::bad_input(format!("recommendation `{other}` is not OVER, UNDER or PASS"))),
+        }
+    }
+
+    /// The side a bet is on, or `None` for a pass.
+    pub fn side(self) -> Option<Outcome> {
+        match self {
+            Recommendation::Over => Some(Outcome::Over),
+            Recommendation::Under => Some(Outcome::Under),
+            Recommendation::Pass => None,
+        }
+    }
+}
+
+/// How a pick on one side went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Grade {
+    /// The game went the pick's way.
+    Hit,
+    /// It went the other way.
+    Miss,
+    /// Points equalled the line.
+    Push,
+    /// There was no line to grade against.
+    NoLine,
+}
+
+/// Grades a pick on `side` (`Over` or `Under`) against the result.
+pub fn grade(side: Outcome, points: i64, line: Option<f64>) -> Grade {
+    match outcome(points, line) {
+        Outcome::NoLine => Grade::NoLine,
+        Outcome::Push => Grade::Push,
+        result if result == side => Grade::Hit,
+        _ => Grade::Miss,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_against_half_and_whole_lines() {
+        assert_eq!(outcome(23, Some(22.5)), Outcome::Over);
+        assert_eq!(outcome(22, Some(22.5)), Outcome::Under);
+        assert_eq!(outcome(22, Some(22.0)), Outcome::Push);
+        assert_eq!(outcome(22, None), Outcome::NoLine);
+    }
+
+    #[test]
+    fn grades_each_side() {
+        assert_eq!(grade(Outcome::Over, 23, Some(22.5)), Grade::Hit);
+        assert_eq!(grade(Outcome::Under, 23, Some(22.5)), Grade::Miss);
+        assert_eq!(grade(Outcome::Under, 22, Some(22.0)), Grade::Push);
+        assert_eq!(grade(Outcome::Over, 22, None), Grade::NoLine);
+    }
+
+    #[test]
+    fn recommendations_parse_strictly() {
+        assert_eq!(Recommendation::parse("UNDER").unwrap(), Recommendation::Under);
+        assert_eq!(
+            Recommendation::parse("over").unwrap_err().message(),
+            "recommendation `over` is not OVER, UNDER or PASS"
+        );
+        assert_eq!(serde_json::to_string(&Outcome::NoLine).unwrap(), "\"NO_LINE\"");
+    }
+}

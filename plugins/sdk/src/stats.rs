@@ -1,0 +1,79 @@
+//! Numbers as the site shows them, rounded one way everywhere.
+//!
+//! Rounding is half away from zero at the given number of decimal places, computed in `f64`
+//! (`round(x * 10^p) / 10^p`). Averages of points and minutes have 1 place, percentages (0–100)
+//! 1 place, points allowed per game 2 places; exporters say which they use in their docs.
+
+use serde::Serialize;
+
+use crate::props::{Outcome, outcome};
+
+/// `value` rounded half away from zero to `places` decimals.
+pub fn round(value: f64, places: i32) -> f64 {
+    let factor = 10f64.powi(places);
+    (value * factor).round() / factor
+}
+
+/// The mean, or `None` for no values.
+pub fn mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let (sum, count) = values.into_iter().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// `part` of `whole` as a percentage rounded to 1 place, or `None` when `whole` is 0.
+pub fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| round(100.0 * part as f64 / whole as f64, 1))
+}
+
+/// Games, average points, and how often they went over the line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Split {
+    /// Games in the split.
+    pub games: usize,
+    /// Average points (1 place), `None` without games.
+    pub average: Option<f64>,
+    /// Games with a line in the split.
+    pub games_with_line: usize,
+    /// Share of the games with a line that went over it, in percent (1 place); a push is not
+    /// over. `None` when no game had a line.
+    pub vs_line_pct: Option<f64>,
+}
+
+impl Split {
+    /// The split of `games`, each as points and the line (if any).
+    pub fn of(games: impl IntoIterator<Item = (i64, Option<f64>)>) -> Split {
+        let games: Vec<(i64, Option<f64>)> = games.into_iter().collect();
+        let with_line = games.iter().filter(|(_, line)| line.is_some()).count();
+        let over = games.iter().filter(|(p, line)| outcome(*p, *line) == Outcome::Over).count();
+        Split {
+            games: games.len(),
+            average: mean(games.iter().map(|(p, _)| *p as f64)).map(|m| round(m, 1)),
+            games_with_line: with_line,
+            vs_line_pct: percent(over, with_line),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(round(111.125, 2), 111.13);
+        assert_eq!(round(2.25, 1), 2.3);
+        assert_eq!(round(-2.25, 1), -2.3);
+        assert_eq!(round(7.0, 1), 7.0);
+    }
+
+    #[test]
+    fn a_split_counts_pushes_as_not_over_and_skips_missing_lines() {
+        let split = Split::of([(25, Some(22.5)), (20, Some(20.0)), (10, Some(12.5)), (30, None)]);
+        assert_eq!(split.games, 4);
+        assert_eq!(split.average, Some(21.3));
+        assert_eq!(split.games_with_line, 3);
+        assert_eq!(split.vs_line_pct, Some(33.3));
+        let empty = Split::of([]);
+        assert_eq!((empty.average, empty.vs_line_pct), (None, None));
+    }
+}
