@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
 
-use crate::jobs::dates::parse_date;
+use crate::data::parse_date;
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
 ///
@@ -28,6 +28,8 @@ pub(crate) enum Command {
     Plugins(PluginsArgs),
     /// Write a sample warehouse (SQLite) with realistic, deterministic NBA data.
     SampleData(SampleDataArgs),
+    /// Run one exporter on fixture tables, in isolation, and compare with the expected documents.
+    Test(TestArgs),
 }
 
 /// Where exporters are found.
@@ -94,6 +96,24 @@ pub(crate) struct SampleDataArgs {
     /// Seed for the generator; the same seed gives the same database
     #[arg(long, value_name = "S", default_value_t = 2024)]
     pub(crate) seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TestArgs {
+    /// The exporter: a name from the plugin folder, or the path of a `.wasm` file
+    pub(crate) exporter: String,
+
+    /// Folder of fixture cases, each a folder with case.json, tables/ and expected/
+    /// [default: plugins/<exporter>/fixtures]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) fixtures: Option<PathBuf>,
+
+    /// Record what the exporter produces as the expected output instead of comparing
+    #[arg(long, env = "BLESS")]
+    pub(crate) update: bool,
+
+    #[command(flatten)]
+    pub(crate) plugins: PluginArgs,
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => jobs::run(args),
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),
+        cli::Command::Test(args) => jobs::test(args),
     };
     match result {
         Ok(code) => code,

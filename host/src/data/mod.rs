@@ -4,11 +4,13 @@
 //! They live here, apart from every stage, so that `source`, `runtime` and `publish` never
 //! import one another.
 
+mod date;
 mod document;
 mod manifest;
 pub(crate) mod sql;
 mod table;
 
+pub(crate) use date::parse_date;
 pub(crate) use document::{Document, DocumentKind};
 pub(crate) use manifest::{Manifest, Param, ParamType, Query};
 pub(crate) use table::{Column, ColumnValues, Dictionary, ParamValue, QueryParam, Table};

@@ -1,26 +1,9 @@
-//! Date rules: parsing the dates users give, and the NBA season a date belongs to.
+//! Date rules: the NBA season a date belongs to.
 //!
 //! The season rule is the one `propcast-sdk` documents in `season.rs`: a date from July onward
 //! belongs to the season starting that year. Both must agree; their tests use the same cases.
 
 use jiff::civil::Date;
-
-/// Parses `YYYY-MM-DD`, for clap.
-pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
-    let valid_shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !valid_shape {
-        return Err(format!("`{text}` is not a date of the form YYYY-MM-DD"));
-    }
-    text.parse::<Date>()
-        .map_err(|_| format!("`{text}` is not a date of the form YYYY-MM-DD"))
-}
 
 /// The first year of the season `date` is in: 2023 for 2024-01-10.
 pub(crate) fn season_year(date: Date) -> i16 {
@@ -48,26 +31,10 @@ mod tests {
 
     #[test]
     fn dates_map_to_the_season_they_are_played_in() {
-        let d = |s: &str| parse_date(s).unwrap();
+        let d = |s: &str| crate::data::parse_date(s).unwrap();
         assert_eq!(season_label(d("2024-01-10")), "2023-24");
         assert_eq!(season_label(d("2023-10-24")), "2023-24");
         assert_eq!(season_label(d("1999-11-01")), "1999-00");
         assert_eq!(season_start(d("2024-04-14")).to_string(), "2023-07-01");
-    }
-
-    #[test]
-    fn rejects_malformed_and_impossible_dates() {
-        for bad in [
-            "2024-13-01",
-            "2024-02-30",
-            "2024-1-10",
-            "yesterday",
-            "2024-01-10T00:00",
-        ] {
-            assert_eq!(
-                parse_date(bad).unwrap_err(),
-                format!("`{bad}` is not a date of the form YYYY-MM-DD")
-            );
-        }
     }
 }

@@ -7,6 +7,7 @@
 //! errors returned before anything runs, exit code 2.
 
 pub(crate) mod dates;
+mod fixtures;
 mod plan;
 mod report;
 
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{PluginArgs, PluginsArgs, RunArgs, SampleDataArgs};
+use crate::cli::{PluginArgs, PluginsArgs, RunArgs, SampleDataArgs, TestArgs};
 use crate::data::{QueryParam, Table};
 use crate::publish::Publisher;
 use crate::publish::local::LocalPublisher;
@@ -196,6 +197,53 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `propcast test`: runs an exporter on its fixture cases and compares the output.
+pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::new(Limits::default())?;
+    let as_file = Path::new(&args.exporter);
+    let exporter = if args.exporter.ends_with(".wasm") && as_file.is_file() {
+        runtime
+            .load_file(as_file)
+            .with_context(|| format!("failed to load `{}`", as_file.display()))?
+    } else {
+        let plugins_dir = resolve_plugins_dir(&args.plugins)?;
+        let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+        let found = exporters.into_iter().find(|e| e.manifest.name == args.exporter);
+        match found {
+            Some(exporter) => exporter,
+            None => {
+                let mut message = format!("no exporter `{}` in `{}`", args.exporter, plugins_dir.display());
+                if !load_errors.is_empty() {
+                    message.push_str("\n\nSome plugin files failed to load; `propcast plugins` shows why");
+                }
+                bail!(message);
+            }
+        }
+    };
+    let fixtures = args
+        .fixtures
+        .clone()
+        .unwrap_or_else(|| Path::new("plugins").join(&exporter.manifest.name).join("fixtures"));
+    let cases = fixtures::cases(&fixtures)?;
+    let reports: Vec<fixtures::CaseReport> =
+        cases.iter().map(|case| fixtures::run_case(&runtime, &exporter, case, args.update)).collect();
+    report::print_cases(&exporter.manifest.name, &fixtures, &reports, args.update);
+    let failed = reports.iter().any(|r| r.failure.is_some());
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The date and timestamp of a fixture case; the timestamp defaults to noon UTC of the date.
+fn dates_for_case(date: &str, generated_at: Option<&str>) -> anyhow::Result<(jiff::civil::Date, jiff::Timestamp)> {
+    let date = crate::data::parse_date(date).map_err(anyhow::Error::msg)?;
+    let generated_at = match generated_at {
+        Some(text) => text
+            .parse()
+            .with_context(|| format!("`{text}` is not an RFC 3339 timestamp"))?,
+        None => jiff::tz::TimeZone::UTC.to_timestamp(date.at(12, 0, 0, 0))?,
+    };
+    Ok((date, generated_at))
 }
 
 /// `propcast sample-data`: writes the sample warehouse.

@@ -63,51 +63,49 @@ pub(crate) fn build<'a>(
     selected
         .into_iter()
         .map(|exporter| {
-            let mut values: Vec<(String, ParamValue)> = vec![
-                ("date".into(), ParamValue::Date(args.date)),
-                (
-                    "season".into(),
-                    ParamValue::Text(dates::season_label(args.date)),
-                ),
-                (
-                    "season-start".into(),
-                    ParamValue::Date(dates::season_start(args.date)),
-                ),
-            ];
-            for param in &exporter.manifest.params {
-                let given = args
-                    .params
-                    .iter()
-                    .rev()
-                    .find(|(name, _)| *name == param.name);
-                let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
-                let value = param.ty.parse_value(text).with_context(|| {
-                    format!(
-                        "option `{}` of exporter `{}`",
-                        param.name, exporter.manifest.name
-                    )
-                })?;
-                values.push((param.name.clone(), value));
-            }
+            let (query_params, context_params) = exporter_params(exporter, args.date, &args.params)?;
             Ok(ExporterPlan {
                 exporter,
                 date: args.date,
                 generated_at,
                 run_id: run_id.clone(),
-                query_params: values
-                    .iter()
-                    .map(|(name, value)| QueryParam {
-                        name: param_sql_name(name),
-                        value: value.clone(),
-                    })
-                    .collect(),
-                context_params: values
-                    .iter()
-                    .map(|(name, value)| (name.clone(), value.to_string()))
-                    .collect(),
+                query_params,
+                context_params,
             })
         })
         .collect()
+}
+
+/// The values of the built-in parameters and of every option of `exporter` (the last value
+/// `given` for it, else its default), for binding into queries and for the exporter's context.
+pub(crate) fn exporter_params(
+    exporter: &Exporter,
+    date: Date,
+    given: &[(String, String)],
+) -> anyhow::Result<(Vec<QueryParam>, Vec<(String, String)>)> {
+    let mut values: Vec<(String, ParamValue)> = vec![
+        ("date".into(), ParamValue::Date(date)),
+        ("season".into(), ParamValue::Text(dates::season_label(date))),
+        ("season-start".into(), ParamValue::Date(dates::season_start(date))),
+    ];
+    for param in &exporter.manifest.params {
+        let given = given.iter().rev().find(|(name, _)| *name == param.name);
+        let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
+        let value = param
+            .ty
+            .parse_value(text)
+            .with_context(|| format!("option `{}` of exporter `{}`", param.name, exporter.manifest.name))?;
+        values.push((param.name.clone(), value));
+    }
+    let query_params = values
+        .iter()
+        .map(|(name, value)| QueryParam {
+            name: param_sql_name(name),
+            value: value.clone(),
+        })
+        .collect();
+    let context_params = values.iter().map(|(name, value)| (name.clone(), value.to_string())).collect();
+    Ok((query_params, context_params))
 }
 
 /// The exporters `--only` names, in the order given, or all of them.

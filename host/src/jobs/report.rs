@@ -89,10 +89,19 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
             format_duration(row.publish_time),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0))
-        .collect();
-    for line in &lines {
+    print_aligned(&lines);
+    let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
+    let documents: usize = rows.iter().map(|r| r.documents).sum();
+    println!(
+        "{ok} of {} exporters published {documents} documents to {destination}",
+        rows.len()
+    );
+}
+
+/// Prints rows of cells in columns: the first two left-aligned, the rest right-aligned.
+fn print_aligned(lines: &[[String; 7]]) {
+    let widths: Vec<usize> = (0..7).map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0)).collect();
+    for line in lines {
         let cells: Vec<String> = line
             .iter()
             .enumerate()
@@ -106,12 +115,6 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
             .collect();
         println!("{}", cells.join("  ").trim_end());
     }
-    let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
-    let documents: usize = rows.iter().map(|r| r.documents).sum();
-    println!(
-        "{ok} of {} exporters published {documents} documents to {destination}",
-        rows.len()
-    );
 }
 
 /// An exporter's failure on stderr, with what it logged and printed.
@@ -160,6 +163,39 @@ pub(crate) fn captured_output(
         blocks.push("----".to_string());
     }
     blocks
+}
+
+/// `propcast test` output: a row per case, then each failure with the exporter's log.
+pub(crate) fn print_cases(exporter: &str, fixtures: &Path, reports: &[super::fixtures::CaseReport], updated: bool) {
+    let header = ["case", "result", "documents", "bytes", "rows in", "run", "log lines"].map(String::from);
+    let mut lines = vec![header];
+    for r in reports {
+        let result = match (&r.failure, updated) {
+            (Some(_), _) => "FAIL",
+            (None, true) => "updated",
+            (None, false) => "pass",
+        };
+        lines.push([
+            r.name.clone(),
+            result.to_string(),
+            r.documents.to_string(),
+            format_bytes(r.bytes),
+            r.rows_in.to_string(),
+            format_duration(r.run_time),
+            r.logs.len().to_string(),
+        ]);
+    }
+    print_aligned(&lines);
+    let passed = reports.iter().filter(|r| r.failure.is_none()).count();
+    println!("{passed} of {} cases passed for `{exporter}` ({})", reports.len(), fixtures.display());
+    for r in reports {
+        if let Some(failure) = &r.failure {
+            eprintln!("propcast: case `{}` failed: {failure}", r.name);
+            for block in captured_output(&r.logs, 0, "", "") {
+                eprintln!("{block}");
+            }
+        }
+    }
 }
 
 /// `propcast plugins` output.

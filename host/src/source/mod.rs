@@ -4,6 +4,7 @@
 //! The embedded default is a read-only SQLite file ([`sqlite`]); BigQuery implements the same
 //! trait. Sources know nothing of Wasm or of where documents are published.
 
+pub(crate) mod fixtures;
 pub(crate) mod sqlite;
 
 use crate::data::{QueryParam, Table};

@@ -1,0 +1,272 @@
+//! `propcast test`: runs one exporter on fixture cases, in isolation from any warehouse, and
+//! compares what it produced with the expected documents. The golden tests run the same code.
+//!
+//! A case is a folder (`plugins/<exporter>/fixtures/<case>/`):
+//!
+//! - `case.json`: `{"date": "2024-01-10", "generated_at": "…", "params": {"min-length": 3}}`;
+//!   `generated_at` defaults to noon UTC of the date, options to their defaults.
+//! - `tables/<query>.json`: one array of row objects per query the exporter declares.
+//! - `expected/<path>`: the documents it must produce, as JSON (compared as JSON values, so
+//!   they can be pretty-printed); or `expected.err`: text its error must contain.
+//!
+//! `--update` (or `BLESS=1`) rewrites the expected files from what the exporter produced.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+
+use super::plan::exporter_params;
+use super::{dates_for_case, fetch_tables};
+use crate::data::Document;
+use crate::runtime::{Exporter, LogLine, RunInput, Runtime};
+use crate::source::fixtures::FixtureSource;
+
+/// What `case.json` holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    date: String,
+    generated_at: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, serde_json::Value>,
+}
+
+/// How one case went.
+#[derive(Debug)]
+pub(crate) struct CaseReport {
+    pub(crate) name: String,
+    /// `None` when it passed (or was updated); else why it failed.
+    pub(crate) failure: Option<String>,
+    pub(crate) documents: usize,
+    pub(crate) bytes: usize,
+    pub(crate) rows_in: usize,
+    pub(crate) run_time: Duration,
+    pub(crate) logs: Vec<LogLine>,
+}
+
+/// The case folders under `dir`, in name order.
+pub(crate) fn cases(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("failed to read the fixtures folder `{}`", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("case.json").is_file())
+        .collect();
+    cases.sort();
+    if cases.is_empty() {
+        bail!("`{}` holds no fixture cases (folders with a case.json)", dir.display());
+    }
+    Ok(cases)
+}
+
+/// Runs one case; with `update`, records its output as the expected output.
+pub(crate) fn run_case(runtime: &Runtime, exporter: &Exporter, case: &Path, update: bool) -> CaseReport {
+    let name = case.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let mut report = CaseReport {
+        name,
+        failure: None,
+        documents: 0,
+        bytes: 0,
+        rows_in: 0,
+        run_time: Duration::ZERO,
+        logs: Vec::new(),
+    };
+    if let Err(e) = run_case_inner(runtime, exporter, case, update, &mut report) {
+        report.failure = Some(format!("{e:#}"));
+    }
+    report
+}
+
+fn run_case_inner(
+    runtime: &Runtime,
+    exporter: &Exporter,
+    case: &Path,
+    update: bool,
+    report: &mut CaseReport,
+) -> anyhow::Result<()> {
+    let case_path = case.join("case.json");
+    let text = std::fs::read_to_string(&case_path).with_context(|| format!("failed to read `{}`", case_path.display()))?;
+    let file: CaseFile = serde_json::from_str(&text).with_context(|| format!("`{}` is invalid", case_path.display()))?;
+    let (date, generated_at) = dates_for_case(&file.date, file.generated_at.as_deref())
+        .with_context(|| format!("`{}` is invalid", case_path.display()))?;
+    let given: Vec<(String, String)> = file
+        .params
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .collect();
+    for (option, _) in &given {
+        if !exporter.manifest.params.iter().any(|p| &p.name == option) {
+            bail!("`{}` sets option `{option}`, which the exporter does not declare", case_path.display());
+        }
+    }
+    let (query_params, context_params) = exporter_params(exporter, date, &given)?;
+    let source = FixtureSource::new(&case.join("tables"));
+    let tables = fetch_tables(&source, exporter, &query_params)?;
+    report.rows_in = tables.iter().map(|t| t.row_count).sum();
+    let outcome = runtime.run(
+        exporter,
+        RunInput {
+            date: date.to_string(),
+            run_id: format!("test-{}", report.name),
+            generated_at: generated_at.to_string(),
+            generated_at_seconds: generated_at.as_second().max(0) as u64,
+            params: context_params,
+            tables,
+        },
+    );
+    report.run_time = outcome.duration;
+    report.logs = outcome.logs;
+    let expected_err = case.join("expected.err");
+    let expected_dir = case.join("expected");
+    match outcome.result {
+        Ok(documents) => {
+            report.documents = documents.len();
+            report.bytes = documents.iter().map(|d| d.body.len()).sum();
+            if update {
+                return record(&expected_dir, &expected_err, Ok(&documents));
+            }
+            if expected_err.is_file() {
+                bail!("the exporter succeeded, but `{}` expects an error", expected_err.display());
+            }
+            compare(&expected_dir, &documents)
+        }
+        Err(error) => {
+            let message = error.to_string();
+            if update {
+                return record(&expected_dir, &expected_err, Err(&message));
+            }
+            let wanted = std::fs::read_to_string(&expected_err)
+                .map(|t| t.trim().to_string())
+                .map_err(|_| anyhow::anyhow!("the exporter failed: {message}"))?;
+            if !message.contains(&wanted) {
+                bail!("the exporter's error\n  {message}\ndoes not contain the expected\n  {wanted}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Replaces the expected output with `produced`.
+fn record(expected_dir: &Path, expected_err: &Path, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
+    if expected_dir.exists() {
+        std::fs::remove_dir_all(expected_dir).with_context(|| format!("failed to clear `{}`", expected_dir.display()))?;
+    }
+    let _ = std::fs::remove_file(expected_err);
+    match produced {
+        Err(message) => std::fs::write(expected_err, format!("{message}\n"))?,
+        Ok(documents) => {
+            for doc in documents {
+                let path = expected_dir.join(&doc.path);
+                std::fs::create_dir_all(path.parent().expect("documents have a parent folder"))?;
+                let value: serde_json::Value = serde_json::from_slice(&doc.body)?;
+                std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Compares the documents with the files under `expected_dir`, as JSON values.
+fn compare(expected_dir: &Path, documents: &[Document]) -> anyhow::Result<()> {
+    if !expected_dir.is_dir() {
+        bail!("`{}` does not exist; run with --update to record the output", expected_dir.display());
+    }
+    let mut expected = BTreeMap::new();
+    collect_files(expected_dir, expected_dir, &mut expected)?;
+    let produced: BTreeMap<String, &Document> = documents.iter().map(|d| (d.path.clone(), d)).collect();
+    let mut problems = Vec::new();
+    for path in expected.keys().filter(|p| !produced.contains_key(*p)) {
+        problems.push(format!("`{path}` was expected but not produced"));
+    }
+    for path in produced.keys().filter(|p| !expected.contains_key(*p)) {
+        problems.push(format!("`{path}` was produced but not expected"));
+    }
+    for (path, want_text) in &expected {
+        let Some(doc) = produced.get(path) else { continue };
+        let want: serde_json::Value =
+            serde_json::from_str(want_text).with_context(|| format!("expected `{path}` is not valid JSON"))?;
+        let got: serde_json::Value = serde_json::from_slice(&doc.body)?;
+        if want != got {
+            problems.push(format!("`{path}` differs:\n{}", diff(&want, &got)));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!(problems.join("\n"))
+    }
+}
+
+fn collect_files(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(root, &path, files)?;
+        } else {
+            let relative = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+            files.insert(relative, std::fs::read_to_string(&path)?);
+        }
+    }
+    Ok(())
+}
+
+/// The first differing lines of two pretty-printed values, with a little context.
+fn diff(want: &serde_json::Value, got: &serde_json::Value) -> String {
+    let want = serde_json::to_string_pretty(want).unwrap_or_default();
+    let got = serde_json::to_string_pretty(got).unwrap_or_default();
+    let (want, got): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let first = want.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()));
+    let from = first.saturating_sub(3);
+    let mut out = String::new();
+    for line in want.iter().skip(from).take(first - from) {
+        out.push_str(&format!("    {line}\n"));
+    }
+    for line in want.iter().skip(first).take(4) {
+        out.push_str(&format!("  - {line}\n"));
+    }
+    for line in got.iter().skip(first).take(4) {
+        out.push_str(&format!("  + {line}\n"));
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod golden {
+    //! The golden tests: every exporter in `plugins/` on its fixtures, through the real
+    //! component built by `cargo xtask plugins`.
+
+    use super::*;
+    use crate::runtime::Limits;
+
+    #[test]
+    fn every_exporter_matches_its_fixtures() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        let runtime = Runtime::new(Limits::default()).unwrap();
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for entry in std::fs::read_dir(root.join("plugins")).unwrap() {
+            let plugin = entry.unwrap().path();
+            let fixtures = plugin.join("fixtures");
+            if !fixtures.is_dir() {
+                continue;
+            }
+            let name = plugin.file_name().unwrap().to_string_lossy().into_owned();
+            let wasm = target.join("plugins").join(format!("{name}.wasm"));
+            assert!(wasm.is_file(), "`{}` is missing; run the tests with `cargo xtask test`", wasm.display());
+            let exporter = runtime.load_file(&wasm).unwrap();
+            let update = std::env::var_os("BLESS").is_some();
+            for case in cases(&fixtures).unwrap() {
+                let report = run_case(&runtime, &exporter, &case, update);
+                checked += 1;
+                if let Some(failure) = report.failure {
+                    failures.push(format!("{name}/{}: {failure}", report.name));
+                }
+            }
+        }
+        assert!(checked > 0, "no fixture cases found");
+        assert!(failures.is_empty(), "{} of {checked} golden cases failed:\n{}", failures.len(), failures.join("\n\n"));
+    }
+}
