@@ -1,9 +1,10 @@
 //! The command line: what users can ask for, parsed into plain data. No I/O happens here; each
 //! `///` comment is the help text users see.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::data::parse_date;
@@ -51,7 +52,8 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub(crate) only: Vec<String>,
 
-    /// Set an exporter option, e.g. `--param min-length=5`; may be repeated
+    /// Set an exporter option, e.g. `--param min-games=5`; may be repeated. An option can also
+    /// be given as its own flag: `--min-games 5`
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) params: Vec<(String, String)>,
 
@@ -116,6 +118,67 @@ pub(crate) struct TestArgs {
     pub(crate) plugins: PluginArgs,
 }
 
+/// Rewrites exporter options given as flags after `run` (`--min-games 5`, `--min-games=5`)
+/// into `--param min-games=5`, leaving `run`'s own flags as they are. Exporters declare their
+/// options at run time, so clap cannot know them; `jobs` checks them against the manifests.
+pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
+    let Some(run_at) = args
+        .iter()
+        .skip(1)
+        .position(|a| !a.to_string_lossy().starts_with('-'))
+    else {
+        return args;
+    };
+    let run_at = run_at + 1;
+    if args[run_at] != "run" {
+        return args;
+    }
+    let command = Cli::command();
+    let run = command
+        .find_subcommand("run")
+        .expect("`run` is a subcommand");
+    let known: Vec<&str> = run
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .chain(["help", "version"])
+        .collect();
+    let mut rewritten: Vec<OsString> = args[..=run_at].to_vec();
+    let mut rest = args[run_at + 1..].iter().peekable();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        let Some(flag) = text.strip_prefix("--").filter(|f| !f.is_empty()) else {
+            rewritten.push(arg.clone());
+            if text == "--" {
+                rewritten.extend(rest.cloned());
+                break;
+            }
+            continue;
+        };
+        let (name, inline_value) = match flag.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_string())),
+            None => (flag, None),
+        };
+        if known.contains(&name) {
+            rewritten.push(arg.clone());
+            continue;
+        }
+        let value = match inline_value {
+            Some(value) => Some(value),
+            None => rest
+                .next_if(|next| !next.to_string_lossy().starts_with("--"))
+                .map(|v| v.to_string_lossy().into_owned()),
+        };
+        match value {
+            Some(value) => {
+                rewritten.push("--param".into());
+                rewritten.push(format!("{name}={value}").into());
+            }
+            None => rewritten.push(arg.clone()),
+        }
+    }
+    rewritten
+}
+
 fn parse_param(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
@@ -174,9 +237,73 @@ mod tests {
         );
     }
 
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        let args = std::iter::once("propcast")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        options_as_params(args)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .skip(1)
+            .collect()
+    }
+
+    #[test]
+    fn exporter_options_can_be_flags() {
+        assert_eq!(
+            rewrite(&[
+                "run",
+                "--only",
+                "player-profiles",
+                "--min-games",
+                "5",
+                "--date",
+                "2024-01-10",
+                "--limit=3"
+            ]),
+            [
+                "run",
+                "--only",
+                "player-profiles",
+                "--param",
+                "min-games=5",
+                "--date",
+                "2024-01-10",
+                "--param",
+                "limit=3"
+            ]
+        );
+        assert_eq!(
+            rewrite(&["plugins", "--min-games", "5"]),
+            ["plugins", "--min-games", "5"]
+        );
+        assert_eq!(
+            rewrite(&["run", "--dry"]),
+            ["run", "--dry"],
+            "a flag with no value is left for clap to reject"
+        );
+        let cli = Cli::try_parse_from(options_as_params(
+            [
+                "propcast",
+                "run",
+                "--date",
+                "2024-01-10",
+                "--min-games",
+                "7",
+            ]
+            .map(OsString::from)
+            .to_vec(),
+        ))
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(args.params, [("min-games".to_string(), "7".to_string())]);
+    }
+
     #[test]
     fn the_definition_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
     }
 }

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(cli::options_as_params(std::env::args_os().collect()));
     let result = match cli.command {
         cli::Command::Run(args) => jobs::run(args),
         cli::Command::Plugins(args) => jobs::plugins(args),

@@ -56,14 +56,26 @@ pub(crate) fn cases(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     cases.sort();
     if cases.is_empty() {
-        bail!("`{}` holds no fixture cases (folders with a case.json)", dir.display());
+        bail!(
+            "`{}` holds no fixture cases (folders with a case.json)",
+            dir.display()
+        );
     }
     Ok(cases)
 }
 
 /// Runs one case; with `update`, records its output as the expected output.
-pub(crate) fn run_case(runtime: &Runtime, exporter: &Exporter, case: &Path, update: bool) -> CaseReport {
-    let name = case.file_name().unwrap_or_default().to_string_lossy().into_owned();
+pub(crate) fn run_case(
+    runtime: &Runtime,
+    exporter: &Exporter,
+    case: &Path,
+    update: bool,
+) -> CaseReport {
+    let name = case
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let mut report = CaseReport {
         name,
         failure: None,
@@ -87,8 +99,10 @@ fn run_case_inner(
     report: &mut CaseReport,
 ) -> anyhow::Result<()> {
     let case_path = case.join("case.json");
-    let text = std::fs::read_to_string(&case_path).with_context(|| format!("failed to read `{}`", case_path.display()))?;
-    let file: CaseFile = serde_json::from_str(&text).with_context(|| format!("`{}` is invalid", case_path.display()))?;
+    let text = std::fs::read_to_string(&case_path)
+        .with_context(|| format!("failed to read `{}`", case_path.display()))?;
+    let file: CaseFile = serde_json::from_str(&text)
+        .with_context(|| format!("`{}` is invalid", case_path.display()))?;
     let (date, generated_at) = dates_for_case(&file.date, file.generated_at.as_deref())
         .with_context(|| format!("`{}` is invalid", case_path.display()))?;
     let given: Vec<(String, String)> = file
@@ -98,7 +112,10 @@ fn run_case_inner(
         .collect();
     for (option, _) in &given {
         if !exporter.manifest.params.iter().any(|p| &p.name == option) {
-            bail!("`{}` sets option `{option}`, which the exporter does not declare", case_path.display());
+            bail!(
+                "`{}` sets option `{option}`, which the exporter does not declare",
+                case_path.display()
+            );
         }
     }
     let (query_params, context_params) = exporter_params(exporter, date, &given)?;
@@ -128,7 +145,10 @@ fn run_case_inner(
                 return record(&expected_dir, &expected_err, Ok(&documents));
             }
             if expected_err.is_file() {
-                bail!("the exporter succeeded, but `{}` expects an error", expected_err.display());
+                bail!(
+                    "the exporter succeeded, but `{}` expects an error",
+                    expected_err.display()
+                );
             }
             compare(&expected_dir, &documents)
         }
@@ -141,7 +161,9 @@ fn run_case_inner(
                 .map(|t| t.trim().to_string())
                 .map_err(|_| anyhow::anyhow!("the exporter failed: {message}"))?;
             if !message.contains(&wanted) {
-                bail!("the exporter's error\n  {message}\ndoes not contain the expected\n  {wanted}");
+                bail!(
+                    "the exporter's error\n  {message}\ndoes not contain the expected\n  {wanted}"
+                );
             }
             Ok(())
         }
@@ -149,9 +171,14 @@ fn run_case_inner(
 }
 
 /// Replaces the expected output with `produced`.
-fn record(expected_dir: &Path, expected_err: &Path, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
+fn record(
+    expected_dir: &Path,
+    expected_err: &Path,
+    produced: Result<&[Document], &str>,
+) -> anyhow::Result<()> {
     if expected_dir.exists() {
-        std::fs::remove_dir_all(expected_dir).with_context(|| format!("failed to clear `{}`", expected_dir.display()))?;
+        std::fs::remove_dir_all(expected_dir)
+            .with_context(|| format!("failed to clear `{}`", expected_dir.display()))?;
     }
     let _ = std::fs::remove_file(expected_err);
     match produced {
@@ -161,7 +188,10 @@ fn record(expected_dir: &Path, expected_err: &Path, produced: Result<&[Document]
                 let path = expected_dir.join(&doc.path);
                 std::fs::create_dir_all(path.parent().expect("documents have a parent folder"))?;
                 let value: serde_json::Value = serde_json::from_slice(&doc.body)?;
-                std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+                std::fs::write(
+                    &path,
+                    format!("{}\n", serde_json::to_string_pretty(&value)?),
+                )?;
             }
         }
     }
@@ -171,11 +201,15 @@ fn record(expected_dir: &Path, expected_err: &Path, produced: Result<&[Document]
 /// Compares the documents with the files under `expected_dir`, as JSON values.
 fn compare(expected_dir: &Path, documents: &[Document]) -> anyhow::Result<()> {
     if !expected_dir.is_dir() {
-        bail!("`{}` does not exist; run with --update to record the output", expected_dir.display());
+        bail!(
+            "`{}` does not exist; run with --update to record the output",
+            expected_dir.display()
+        );
     }
     let mut expected = BTreeMap::new();
     collect_files(expected_dir, expected_dir, &mut expected)?;
-    let produced: BTreeMap<String, &Document> = documents.iter().map(|d| (d.path.clone(), d)).collect();
+    let produced: BTreeMap<String, &Document> =
+        documents.iter().map(|d| (d.path.clone(), d)).collect();
     let mut problems = Vec::new();
     for path in expected.keys().filter(|p| !produced.contains_key(*p)) {
         problems.push(format!("`{path}` was expected but not produced"));
@@ -184,9 +218,11 @@ fn compare(expected_dir: &Path, documents: &[Document]) -> anyhow::Result<()> {
         problems.push(format!("`{path}` was produced but not expected"));
     }
     for (path, want_text) in &expected {
-        let Some(doc) = produced.get(path) else { continue };
-        let want: serde_json::Value =
-            serde_json::from_str(want_text).with_context(|| format!("expected `{path}` is not valid JSON"))?;
+        let Some(doc) = produced.get(path) else {
+            continue;
+        };
+        let want: serde_json::Value = serde_json::from_str(want_text)
+            .with_context(|| format!("expected `{path}` is not valid JSON"))?;
         let got: serde_json::Value = serde_json::from_slice(&doc.body)?;
         if want != got {
             problems.push(format!("`{path}` differs:\n{}", diff(&want, &got)));
@@ -199,13 +235,21 @@ fn compare(expected_dir: &Path, documents: &[Document]) -> anyhow::Result<()> {
     }
 }
 
-fn collect_files(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) -> anyhow::Result<()> {
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    files: &mut BTreeMap<String, String>,
+) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
             collect_files(root, &path, files)?;
         } else {
-            let relative = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
             files.insert(relative, std::fs::read_to_string(&path)?);
         }
     }
@@ -217,7 +261,11 @@ fn diff(want: &serde_json::Value, got: &serde_json::Value) -> String {
     let want = serde_json::to_string_pretty(want).unwrap_or_default();
     let got = serde_json::to_string_pretty(got).unwrap_or_default();
     let (want, got): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
-    let first = want.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()));
+    let first = want
+        .iter()
+        .zip(&got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.len().min(got.len()));
     let from = first.saturating_sub(3);
     let mut out = String::new();
     for line in want.iter().skip(from).take(first - from) {
@@ -243,7 +291,9 @@ mod golden {
     #[test]
     fn every_exporter_matches_its_fixtures() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
         let runtime = Runtime::new(Limits::default()).unwrap();
         let mut checked = 0;
         let mut failures = Vec::new();
@@ -255,7 +305,11 @@ mod golden {
             }
             let name = plugin.file_name().unwrap().to_string_lossy().into_owned();
             let wasm = target.join("plugins").join(format!("{name}.wasm"));
-            assert!(wasm.is_file(), "`{}` is missing; run the tests with `cargo xtask test`", wasm.display());
+            assert!(
+                wasm.is_file(),
+                "`{}` is missing; run the tests with `cargo xtask test`",
+                wasm.display()
+            );
             let exporter = runtime.load_file(&wasm).unwrap();
             let update = std::env::var_os("BLESS").is_some();
             for case in cases(&fixtures).unwrap() {
@@ -267,6 +321,11 @@ mod golden {
             }
         }
         assert!(checked > 0, "no fixture cases found");
-        assert!(failures.is_empty(), "{} of {checked} golden cases failed:\n{}", failures.len(), failures.join("\n\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {checked} golden cases failed:\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
     }
 }

@@ -210,32 +210,50 @@ pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     } else {
         let plugins_dir = resolve_plugins_dir(&args.plugins)?;
         let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
-        let found = exporters.into_iter().find(|e| e.manifest.name == args.exporter);
+        let found = exporters
+            .into_iter()
+            .find(|e| e.manifest.name == args.exporter);
         match found {
             Some(exporter) => exporter,
             None => {
-                let mut message = format!("no exporter `{}` in `{}`", args.exporter, plugins_dir.display());
+                let mut message = format!(
+                    "no exporter `{}` in `{}`",
+                    args.exporter,
+                    plugins_dir.display()
+                );
                 if !load_errors.is_empty() {
-                    message.push_str("\n\nSome plugin files failed to load; `propcast plugins` shows why");
+                    message.push_str(
+                        "\n\nSome plugin files failed to load; `propcast plugins` shows why",
+                    );
                 }
                 bail!(message);
             }
         }
     };
-    let fixtures = args
-        .fixtures
-        .clone()
-        .unwrap_or_else(|| Path::new("plugins").join(&exporter.manifest.name).join("fixtures"));
+    let fixtures = args.fixtures.clone().unwrap_or_else(|| {
+        Path::new("plugins")
+            .join(&exporter.manifest.name)
+            .join("fixtures")
+    });
     let cases = fixtures::cases(&fixtures)?;
-    let reports: Vec<fixtures::CaseReport> =
-        cases.iter().map(|case| fixtures::run_case(&runtime, &exporter, case, args.update)).collect();
+    let reports: Vec<fixtures::CaseReport> = cases
+        .iter()
+        .map(|case| fixtures::run_case(&runtime, &exporter, case, args.update))
+        .collect();
     report::print_cases(&exporter.manifest.name, &fixtures, &reports, args.update);
     let failed = reports.iter().any(|r| r.failure.is_some());
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The date and timestamp of a fixture case; the timestamp defaults to noon UTC of the date.
-fn dates_for_case(date: &str, generated_at: Option<&str>) -> anyhow::Result<(jiff::civil::Date, jiff::Timestamp)> {
+fn dates_for_case(
+    date: &str,
+    generated_at: Option<&str>,
+) -> anyhow::Result<(jiff::civil::Date, jiff::Timestamp)> {
     let date = crate::data::parse_date(date).map_err(anyhow::Error::msg)?;
     let generated_at = match generated_at {
         Some(text) => text

@@ -63,7 +63,8 @@ pub(crate) fn build<'a>(
     selected
         .into_iter()
         .map(|exporter| {
-            let (query_params, context_params) = exporter_params(exporter, args.date, &args.params)?;
+            let (query_params, context_params) =
+                exporter_params(exporter, args.date, &args.params)?;
             Ok(ExporterPlan {
                 exporter,
                 date: args.date,
@@ -86,15 +87,20 @@ pub(crate) fn exporter_params(
     let mut values: Vec<(String, ParamValue)> = vec![
         ("date".into(), ParamValue::Date(date)),
         ("season".into(), ParamValue::Text(dates::season_label(date))),
-        ("season-start".into(), ParamValue::Date(dates::season_start(date))),
+        (
+            "season-start".into(),
+            ParamValue::Date(dates::season_start(date)),
+        ),
     ];
     for param in &exporter.manifest.params {
         let given = given.iter().rev().find(|(name, _)| *name == param.name);
         let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
-        let value = param
-            .ty
-            .parse_value(text)
-            .with_context(|| format!("option `{}` of exporter `{}`", param.name, exporter.manifest.name))?;
+        let value = param.ty.parse_value(text).with_context(|| {
+            format!(
+                "option `{}` of exporter `{}`",
+                param.name, exporter.manifest.name
+            )
+        })?;
         values.push((param.name.clone(), value));
     }
     let query_params = values
@@ -104,7 +110,10 @@ pub(crate) fn exporter_params(
             value: value.clone(),
         })
         .collect();
-    let context_params = values.iter().map(|(name, value)| (name.clone(), value.to_string())).collect();
+    let context_params = values
+        .iter()
+        .map(|(name, value)| (name.clone(), value.to_string()))
+        .collect();
     Ok((query_params, context_params))
 }
 

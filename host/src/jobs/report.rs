@@ -100,7 +100,9 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
 
 /// Prints rows of cells in columns: the first two left-aligned, the rest right-aligned.
 fn print_aligned(lines: &[[String; 7]]) {
-    let widths: Vec<usize> = (0..7).map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..7)
+        .map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0))
+        .collect();
     for line in lines {
         let cells: Vec<String> = line
             .iter()
@@ -166,8 +168,22 @@ pub(crate) fn captured_output(
 }
 
 /// `propcast test` output: a row per case, then each failure with the exporter's log.
-pub(crate) fn print_cases(exporter: &str, fixtures: &Path, reports: &[super::fixtures::CaseReport], updated: bool) {
-    let header = ["case", "result", "documents", "bytes", "rows in", "run", "log lines"].map(String::from);
+pub(crate) fn print_cases(
+    exporter: &str,
+    fixtures: &Path,
+    reports: &[super::fixtures::CaseReport],
+    updated: bool,
+) {
+    let header = [
+        "case",
+        "result",
+        "documents",
+        "bytes",
+        "rows in",
+        "run",
+        "log lines",
+    ]
+    .map(String::from);
     let mut lines = vec![header];
     for r in reports {
         let result = match (&r.failure, updated) {
@@ -187,7 +203,11 @@ pub(crate) fn print_cases(exporter: &str, fixtures: &Path, reports: &[super::fix
     }
     print_aligned(&lines);
     let passed = reports.iter().filter(|r| r.failure.is_none()).count();
-    println!("{passed} of {} cases passed for `{exporter}` ({})", reports.len(), fixtures.display());
+    println!(
+        "{passed} of {} cases passed for `{exporter}` ({})",
+        reports.len(),
+        fixtures.display()
+    );
     for r in reports {
         if let Some(failure) = &r.failure {
             eprintln!("propcast: case `{}` failed: {failure}", r.name);

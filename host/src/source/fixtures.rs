@@ -21,7 +21,9 @@ pub(crate) struct FixtureSource {
 
 impl FixtureSource {
     pub(crate) fn new(dir: &Path) -> FixtureSource {
-        FixtureSource { dir: dir.to_path_buf() }
+        FixtureSource {
+            dir: dir.to_path_buf(),
+        }
     }
 }
 
@@ -39,18 +41,25 @@ impl Source for FixtureSource {
                 path.display()
             );
         }
-        let text = std::fs::read_to_string(&path).with_context(|| format!("failed to read `{}`", path.display()))?;
-        let rows: Value = serde_json::from_str(&text).with_context(|| format!("`{}` is not valid JSON", path.display()))?;
-        table_from_json(request.name, &rows).with_context(|| format!("`{}` is not a table", path.display()))
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let rows: Value = serde_json::from_str(&text)
+            .with_context(|| format!("`{}` is not valid JSON", path.display()))?;
+        table_from_json(request.name, &rows)
+            .with_context(|| format!("`{}` is not a table", path.display()))
     }
 }
 
 /// A table from an array of JSON objects.
 pub(crate) fn table_from_json(name: &str, rows: &Value) -> anyhow::Result<Table> {
-    let rows = rows.as_array().ok_or_else(|| anyhow!("expected an array of row objects"))?;
+    let rows = rows
+        .as_array()
+        .ok_or_else(|| anyhow!("expected an array of row objects"))?;
     let mut names: Vec<&str> = Vec::new();
     for (index, row) in rows.iter().enumerate() {
-        let object = row.as_object().ok_or_else(|| anyhow!("row {index} is not an object"))?;
+        let object = row
+            .as_object()
+            .ok_or_else(|| anyhow!("row {index} is not an object"))?;
         for key in object.keys() {
             if !names.contains(&key.as_str()) {
                 names.push(key);
@@ -60,7 +69,10 @@ pub(crate) fn table_from_json(name: &str, rows: &Value) -> anyhow::Result<Table>
     let columns = names
         .iter()
         .map(|column| {
-            let cells: Vec<&Value> = rows.iter().map(|r| r.get(*column).unwrap_or(&Value::Null)).collect();
+            let cells: Vec<&Value> = rows
+                .iter()
+                .map(|r| r.get(*column).unwrap_or(&Value::Null))
+                .collect();
             json_column(column, &cells).with_context(|| format!("column `{column}`"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -72,7 +84,10 @@ pub(crate) fn table_from_json(name: &str, rows: &Value) -> anyhow::Result<Table>
 }
 
 fn json_column(name: &str, cells: &[&Value]) -> anyhow::Result<Column> {
-    let nulls: Vec<u32> = (0..cells.len()).filter(|&i| cells[i].is_null()).map(|i| i as u32).collect();
+    let nulls: Vec<u32> = (0..cells.len())
+        .filter(|&i| cells[i].is_null())
+        .map(|i| i as u32)
+        .collect();
     let present: Vec<&Value> = cells.iter().copied().filter(|c| !c.is_null()).collect();
     let all = |f: fn(&Value) -> bool| present.iter().all(|c| f(c));
     let dictionary = |cells: &[&Value]| {
@@ -87,11 +102,17 @@ fn json_column(name: &str, cells: &[&Value]) -> anyhow::Result<Column> {
     } else if all(Value::is_number) {
         ColumnValues::Float64(cells.iter().map(|c| c.as_f64().unwrap_or(0.0)).collect())
     } else if all(Value::is_boolean) {
-        ColumnValues::Boolean(cells.iter().map(|c| u8::from(c.as_bool() == Some(true))).collect())
+        ColumnValues::Boolean(
+            cells
+                .iter()
+                .map(|c| u8::from(c.as_bool() == Some(true)))
+                .collect(),
+        )
     } else if all(Value::is_string) {
-        let is_date = present
-            .iter()
-            .all(|c| c.as_str().is_some_and(|s| crate::data::parse_date(s).is_ok()));
+        let is_date = present.iter().all(|c| {
+            c.as_str()
+                .is_some_and(|s| crate::data::parse_date(s).is_ok())
+        });
         if is_date {
             ColumnValues::Date(dictionary(cells))
         } else {
@@ -129,14 +150,20 @@ mod tests {
                 ColumnValues::Date(_) => "date",
             })
             .collect();
-        assert_eq!(kinds, ["text", "date", "int64", "float64", "boolean", "text"]);
+        assert_eq!(
+            kinds,
+            ["text", "date", "int64", "float64", "boolean", "text"]
+        );
         assert_eq!(t.columns[5].nulls, vec![0, 1]);
     }
 
     #[test]
     fn mixed_columns_and_non_arrays_are_named() {
         let err = table_from_json("t", &serde_json::json!([{"a": 1}, {"a": "x"}])).unwrap_err();
-        assert_eq!(format!("{err:#}"), "column `a`: mixes kinds of values (numbers, text, booleans); use one kind per column");
+        assert_eq!(
+            format!("{err:#}"),
+            "column `a`: mixes kinds of values (numbers, text, booleans); use one kind per column"
+        );
         let err = table_from_json("t", &serde_json::json!({"a": 1})).unwrap_err();
         assert_eq!(err.to_string(), "expected an array of row objects");
     }

@@ -87,7 +87,10 @@ pub fn rank_defenses(teams: &[TeamDefense]) -> Vec<DefenseRank> {
     sorted.sort_by(|a, b| {
         a.points_allowed_per_game
             .total_cmp(&b.points_allowed_per_game)
-            .then(a.points_allowed_last_10.total_cmp(&b.points_allowed_last_10))
+            .then(
+                a.points_allowed_last_10
+                    .total_cmp(&b.points_allowed_last_10),
+            )
             .then(a.team.cmp(&b.team))
     });
     sorted
@@ -124,22 +127,37 @@ mod tests {
             team("ATL", 108.0, 107.0),
         ]);
         let order: Vec<(&str, usize)> = ranks.iter().map(|r| (r.team.as_str(), r.rank)).collect();
-        assert_eq!(order, [("BOS", 1), ("ATL", 2), ("DEN", 3), ("MIA", 4), ("BKN", 5)]);
+        assert_eq!(
+            order,
+            [("BOS", 1), ("ATL", 2), ("DEN", 3), ("MIA", 4), ("BKN", 5)]
+        );
     }
 
     #[test]
     fn tiers_and_the_description_read_as_on_the_site() {
-        assert_eq!([1, 5, 6, 10, 11, 20, 21, 30].map(|r| DefenseTier::of_rank(r).label()), [
-            "elite", "elite", "good", "good", "average", "average", "weak", "weak"
-        ]);
+        assert_eq!(
+            [1, 5, 6, 10, 11, 20, 21, 30].map(|r| DefenseTier::of_rank(r).label()),
+            [
+                "elite", "elite", "good", "good", "average", "average", "weak", "weak"
+            ]
+        );
         let rank = DefenseRank {
             team: "BKN".into(),
             rank: 21,
             tier: DefenseTier::Weak,
             ppg_allowed: 111.13,
         };
-        assert_eq!(rank.description(), "vs BKN (weak defense, #21, allows 111.13 PPG)");
-        let round_number = DefenseRank { ppg_allowed: 111.1, ..rank };
-        assert_eq!(round_number.description(), "vs BKN (weak defense, #21, allows 111.10 PPG)");
+        assert_eq!(
+            rank.description(),
+            "vs BKN (weak defense, #21, allows 111.13 PPG)"
+        );
+        let round_number = DefenseRank {
+            ppg_allowed: 111.1,
+            ..rank
+        };
+        assert_eq!(
+            round_number.description(),
+            "vs BKN (weak defense, #21, allows 111.10 PPG)"
+        );
     }
 }

@@ -25,18 +25,23 @@ impl Fatigue {
     /// Fatigue going into `date`, from the player's earlier games as (date, minutes), in any
     /// order. Games on or after `date` are ignored.
     pub fn before(date: Date, games: &[(Date, f64)]) -> Fatigue {
-        let mut earlier: Vec<(Date, f64)> = games.iter().copied().filter(|(d, _)| *d < date).collect();
+        let mut earlier: Vec<(Date, f64)> =
+            games.iter().copied().filter(|(d, _)| *d < date).collect();
         earlier.sort_by_key(|(d, _)| *d);
         let last = earlier.last().map(|(d, _)| *d);
         let rest_days = last.map(|d| date.days_since(d) - 1);
-        let week: Vec<&(Date, f64)> = earlier.iter().filter(|(d, _)| date.days_since(*d) <= 7).collect();
+        let week: Vec<&(Date, f64)> = earlier
+            .iter()
+            .filter(|(d, _)| date.days_since(*d) <= 7)
+            .collect();
         let last_3 = &earlier[earlier.len().saturating_sub(3)..];
         Fatigue {
             rest_days,
             back_to_back: rest_days == Some(0),
             games_last_7_days: week.len(),
             minutes_last_7_days: round(week.iter().map(|(_, m)| m).sum(), 1),
-            minutes_last_3_avg: crate::stats::mean(last_3.iter().map(|(_, m)| *m)).map(|m| round(m, 1)),
+            minutes_last_3_avg: crate::stats::mean(last_3.iter().map(|(_, m)| *m))
+                .map(|m| round(m, 1)),
         }
     }
 }
@@ -51,7 +56,12 @@ mod tests {
 
     #[test]
     fn a_back_to_back_with_a_busy_week() {
-        let games = [(d("2024-01-09"), 36.0), (d("2024-01-07"), 34.5), (d("2024-01-05"), 30.0), (d("2024-01-02"), 20.0)];
+        let games = [
+            (d("2024-01-09"), 36.0),
+            (d("2024-01-07"), 34.5),
+            (d("2024-01-05"), 30.0),
+            (d("2024-01-02"), 20.0),
+        ];
         let f = Fatigue::before(d("2024-01-10"), &games);
         assert_eq!(f.rest_days, Some(0));
         assert!(f.back_to_back);

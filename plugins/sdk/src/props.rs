@@ -49,7 +49,9 @@ impl Recommendation {
             "OVER" => Ok(Recommendation::Over),
             "UNDER" => Ok(Recommendation::Under),
             "PASS" => Ok(Recommendation::Pass),
-            other => Err(Error::bad_input(format!("recommendation `{other}` is not OVER, UNDER or PASS"))),
+            other => Err(Error::bad_input(format!(
+                "recommendation `{other}` is not OVER, UNDER or PASS"
+            ))),
         }
     }
 
@@ -109,11 +111,17 @@ mod tests {
 
     #[test]
     fn recommendations_parse_strictly() {
-        assert_eq!(Recommendation::parse("UNDER").unwrap(), Recommendation::Under);
+        assert_eq!(
+            Recommendation::parse("UNDER").unwrap(),
+            Recommendation::Under
+        );
         assert_eq!(
             Recommendation::parse("over").unwrap_err().message(),
             "recommendation `over` is not OVER, UNDER or PASS"
         );
-        assert_eq!(serde_json::to_string(&Outcome::NoLine).unwrap(), "\"NO_LINE\"");
+        assert_eq!(
+            serde_json::to_string(&Outcome::NoLine).unwrap(),
+            "\"NO_LINE\""
+        );
     }
 }

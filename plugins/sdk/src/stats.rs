@@ -16,7 +16,9 @@ pub fn round(value: f64, places: i32) -> f64 {
 
 /// The mean, or `None` for no values.
 pub fn mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {
-    let (sum, count) = values.into_iter().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    let (sum, count) = values
+        .into_iter()
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
     (count > 0).then(|| sum / count as f64)
 }
 
@@ -44,7 +46,10 @@ impl Split {
     pub fn of(games: impl IntoIterator<Item = (i64, Option<f64>)>) -> Split {
         let games: Vec<(i64, Option<f64>)> = games.into_iter().collect();
         let with_line = games.iter().filter(|(_, line)| line.is_some()).count();
-        let over = games.iter().filter(|(p, line)| outcome(*p, *line) == Outcome::Over).count();
+        let over = games
+            .iter()
+            .filter(|(p, line)| outcome(*p, *line) == Outcome::Over)
+            .count();
         Split {
             games: games.len(),
             average: mean(games.iter().map(|(p, _)| *p as f64)).map(|m| round(m, 1)),
@@ -68,7 +73,12 @@ mod tests {
 
     #[test]
     fn a_split_counts_pushes_as_not_over_and_skips_missing_lines() {
-        let split = Split::of([(25, Some(22.5)), (20, Some(20.0)), (10, Some(12.5)), (30, None)]);
+        let split = Split::of([
+            (25, Some(22.5)),
+            (20, Some(20.0)),
+            (10, Some(12.5)),
+            (30, None),
+        ]);
         assert_eq!(split.games, 4);
         assert_eq!(split.average, Some(21.3));
         assert_eq!(split.games_with_line, 3);
