@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::date::Date;
 use crate::props::{Outcome, outcome};
 
 /// `value` rounded half away from zero to `places` decimals.
@@ -59,6 +60,66 @@ impl Split {
     }
 }
 
+/// One game of a player, as splits need it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GameSample {
+    /// The game's date.
+    pub date: Date,
+    /// Points scored.
+    pub points: i64,
+    /// The points line, if any.
+    pub line: Option<f64>,
+    /// Played at home.
+    pub home: bool,
+}
+
+/// Home and away splits.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VenueSplits {
+    /// Games at home.
+    pub home: Split,
+    /// Games away.
+    pub away: Split,
+}
+
+impl VenueSplits {
+    /// Splits `games` by venue.
+    pub fn of(games: &[GameSample]) -> VenueSplits {
+        let by = |home: bool| Split::of(games.iter().filter(|g| g.home == home).map(|g| (g.points, g.line)));
+        VenueSplits { home: by(true), away: by(false) }
+    }
+}
+
+/// Splits by days of rest before the game. A player's first game has no known rest and is in
+/// none of them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RestSplits {
+    /// No day of rest: the second night of a back-to-back.
+    pub back_to_back: Split,
+    /// One day of rest.
+    pub one_day: Split,
+    /// Two or more days of rest.
+    pub two_plus_days: Split,
+}
+
+impl RestSplits {
+    /// Splits `games` (one player's, any order) by rest.
+    pub fn of(games: &[GameSample]) -> RestSplits {
+        let mut sorted: Vec<&GameSample> = games.iter().collect();
+        sorted.sort_by_key(|g| g.date);
+        let with_rest: Vec<(i32, &GameSample)> =
+            sorted.windows(2).map(|w| (w[1].date.days_since(w[0].date) - 1, w[1])).collect();
+        let by = |keep: fn(i32) -> bool| {
+            Split::of(with_rest.iter().filter(|(rest, _)| keep(*rest)).map(|(_, g)| (g.points, g.line)))
+        };
+        RestSplits {
+            back_to_back: by(|r| r == 0),
+            one_day: by(|r| r == 1),
+            two_plus_days: by(|r| r >= 2),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +146,26 @@ mod tests {
         assert_eq!(split.vs_line_pct, Some(33.3));
         let empty = Split::of([]);
         assert_eq!((empty.average, empty.vs_line_pct), (None, None));
+    }
+
+    fn sample(date: &str, points: i64, line: Option<f64>, home: bool) -> GameSample {
+        GameSample { date: date.parse().unwrap(), points, line, home }
+    }
+
+    #[test]
+    fn rest_splits_skip_the_first_game() {
+        let games = [
+            sample("2024-01-05", 30, Some(20.5), true),
+            sample("2024-01-01", 10, Some(20.5), false),
+            sample("2024-01-02", 12, Some(20.5), true),
+            sample("2024-01-08", 25, None, false),
+        ];
+        let rest = RestSplits::of(&games);
+        assert_eq!((rest.back_to_back.games, rest.back_to_back.average), (1, Some(12.0)));
+        assert_eq!(rest.one_day.games, 0);
+        assert_eq!((rest.two_plus_days.games, rest.two_plus_days.vs_line_pct), (2, Some(100.0)));
+        let venue = VenueSplits::of(&games);
+        assert_eq!((venue.home.games, venue.away.games), (2, 2));
+        assert_eq!(venue.away.vs_line_pct, Some(0.0));
     }
 }
