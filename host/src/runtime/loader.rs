@@ -200,16 +200,11 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
     if m.outputs.is_empty() {
         bail!("exporter `{}` declares no output prefixes", m.name);
     }
-    for prefix in &m.outputs {
-        let segments: Vec<&str> = prefix.trim_end_matches('/').split('/').collect();
-        if !prefix.ends_with('/')
-            || segments
-                .iter()
-                .any(|s| s.is_empty() || *s == "." || *s == "..")
-        {
-            bail!(
-                "output prefix `{prefix}` must be a relative path of plain segments ending in `/`"
-            );
+    for output in &m.outputs {
+        let segments: Vec<&str> = output.trim_end_matches('/').split('/').collect();
+        let plain = !output.starts_with('/') && segments.iter().all(|s| !s.is_empty() && *s != "." && *s != "..");
+        if !plain || !(output.ends_with('/') || output.ends_with(".json")) {
+            bail!("output `{output}` must be a relative folder ending in `/` or a `.json` file path, of plain segments");
         }
     }
     let mut params = Vec::new();

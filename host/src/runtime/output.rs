@@ -46,7 +46,8 @@ pub(crate) fn check(
     Ok(checked)
 }
 
-/// A path is relative, made of plain segments, ends in `.json`, and lies under a declared prefix.
+/// A path is relative, made of plain segments, ends in `.json`, and lies under a declared output
+/// folder or is a declared output file.
 pub(crate) fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
     let shown = path.escape_debug();
     if path.is_empty() {

@@ -72,7 +72,7 @@ pub struct Manifest {
     pub queries: Vec<Query>,
     /// The options it accepts.
     pub params: Vec<Param>,
-    /// Path prefixes it may write, each ending in `/`.
+    /// Where it may write: folders ending in `/` (everything under them) or exact `.json` paths.
     pub outputs: Vec<String>,
 }
 
@@ -158,13 +158,11 @@ impl Manifest {
         if self.outputs.is_empty() {
             return invalid("`outputs` must list at least one path prefix".into());
         }
-        for prefix in &self.outputs {
-            if !prefix.ends_with('/')
-                || prefix.starts_with('/')
-                || prefix.split('/').any(|s| s == "..")
-            {
+        for output in &self.outputs {
+            let plain = !output.starts_with('/') && output.trim_end_matches('/').split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+            if !plain || !(output.ends_with('/') || output.ends_with(".json")) {
                 return invalid(format!(
-                    "output prefix `{prefix}` must be a relative path ending in `/`, like `v1/{}/`",
+                    "output `{output}` must be a relative folder ending in `/` (like `v1/{}/`) or a `.json` file path",
                     self.name
                 ));
             }
@@ -229,8 +227,9 @@ outputs = ["v1/x"]"#,
         )
         .unwrap_err();
         assert!(
+            err.message().contains("output `v1/x` must be a relative folder ending in `/`"),
+            "{}",
             err.message()
-                .contains("output prefix `v1/x` must be a relative path ending in `/`")
         );
         let err = Manifest::parse(
             r#"name = "x"

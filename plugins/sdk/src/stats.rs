@@ -60,6 +60,39 @@ impl Split {
     }
 }
 
+/// A player's scoring so far: averages over the season and the last 5 and 10 games (1 place),
+/// and of the last 10 games that had a line, the percentage that went over it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Form {
+    /// Games played.
+    pub games_played: usize,
+    /// Season average; `None` without games.
+    pub season_avg: Option<f64>,
+    /// Average over the last 5 games.
+    pub last_5_avg: Option<f64>,
+    /// Average over the last 10 games.
+    pub last_10_avg: Option<f64>,
+    /// Of the last 10 games with a line, the percentage over it (a push is not over).
+    pub hit_rate_vs_line_last_10: Option<f64>,
+}
+
+impl Form {
+    /// Form from games as (points, line), oldest first.
+    pub fn of(games: &[(i64, Option<f64>)]) -> Form {
+        let avg = |games: &[(i64, Option<f64>)]| mean(games.iter().map(|(p, _)| *p as f64)).map(|m| round(m, 1));
+        let last = |n: usize| &games[games.len().saturating_sub(n)..];
+        let with_line: Vec<(i64, Option<f64>)> = games.iter().copied().filter(|(_, l)| l.is_some()).collect();
+        let recent_lines = &with_line[with_line.len().saturating_sub(10)..];
+        Form {
+            games_played: games.len(),
+            season_avg: avg(games),
+            last_5_avg: avg(last(5)),
+            last_10_avg: avg(last(10)),
+            hit_rate_vs_line_last_10: Split::of(recent_lines.iter().copied()).vs_line_pct,
+        }
+    }
+}
+
 /// One game of a player, as splits need it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GameSample {
