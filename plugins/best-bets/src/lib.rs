@@ -204,7 +204,7 @@ fn reasons(row: &PickRow<'_>, recommendation: Recommendation, edge: f64, fatigue
     let side = if recommendation == Recommendation::Over { "OVER" } else { "UNDER" };
     let mut reasons = vec![
         format!(
-            "Predicted {:.1} points against a line of {}: {:.1} points {side}",
+            "Predicted {:.1} points against a line of {:.1}: {:.1} points {side}",
             row.predicted_points, row.points_line, edge
         ),
         format!("Model confidence {:.0}%", row.confidence * 100.0),
