@@ -7,7 +7,8 @@
 //!   `generated_at` defaults to noon UTC of the date, options to their defaults.
 //! - `tables/<query>.json`: one array of row objects per query the exporter declares.
 //! - `expected/<path>`: the documents it must produce, as JSON (compared as JSON values, so
-//!   they can be pretty-printed); or `expected.err`: text its error must contain.
+//!   they can be pretty-printed); or `expected.empty` when it must produce none; or
+//!   `expected.err`: text its error must contain.
 //!
 //! `--update` (or `BLESS=1`) rewrites the expected files from what the exporter produced.
 
@@ -135,29 +136,35 @@ fn run_case_inner(
     );
     report.run_time = outcome.duration;
     report.logs = outcome.logs;
-    let expected_err = case.join("expected.err");
-    let expected_dir = case.join("expected");
+    let expected = Expected {
+        dir: case.join("expected"),
+        err: case.join("expected.err"),
+        empty: case.join("expected.empty"),
+    };
     match outcome.result {
         Ok(documents) => {
             report.documents = documents.len();
             report.bytes = documents.iter().map(|d| d.body.len()).sum();
             if update {
-                return record(&expected_dir, &expected_err, Ok(&documents));
+                return expected.record(Ok(&documents));
             }
-            if expected_err.is_file() {
-                bail!(
-                    "the exporter succeeded, but `{}` expects an error",
-                    expected_err.display()
-                );
+            if expected.err.is_file() {
+                bail!("the exporter succeeded, but `{}` expects an error", expected.err.display());
             }
-            compare(&expected_dir, &documents)
+            if expected.empty.is_file() {
+                if !documents.is_empty() {
+                    bail!("`{}` expects no documents, but the exporter produced {}", expected.empty.display(), documents.len());
+                }
+                return Ok(());
+            }
+            compare(&expected.dir, &documents)
         }
         Err(error) => {
             let message = error.to_string();
             if update {
-                return record(&expected_dir, &expected_err, Err(&message));
+                return expected.record(Err(&message));
             }
-            let wanted = std::fs::read_to_string(&expected_err)
+            let wanted = std::fs::read_to_string(&expected.err)
                 .map(|t| t.trim().to_string())
                 .map_err(|_| anyhow::anyhow!("the exporter failed: {message}"))?;
             if !message.contains(&wanted) {
@@ -170,32 +177,35 @@ fn run_case_inner(
     }
 }
 
-/// Replaces the expected output with `produced`.
-fn record(
-    expected_dir: &Path,
-    expected_err: &Path,
-    produced: Result<&[Document], &str>,
-) -> anyhow::Result<()> {
-    if expected_dir.exists() {
-        std::fs::remove_dir_all(expected_dir)
-            .with_context(|| format!("failed to clear `{}`", expected_dir.display()))?;
-    }
-    let _ = std::fs::remove_file(expected_err);
-    match produced {
-        Err(message) => std::fs::write(expected_err, format!("{message}\n"))?,
-        Ok(documents) => {
-            for doc in documents {
-                let path = expected_dir.join(&doc.path);
-                std::fs::create_dir_all(path.parent().expect("documents have a parent folder"))?;
-                let value: serde_json::Value = serde_json::from_slice(&doc.body)?;
-                std::fs::write(
-                    &path,
-                    format!("{}\n", serde_json::to_string_pretty(&value)?),
-                )?;
+/// Where a case keeps what it expects.
+struct Expected {
+    dir: PathBuf,
+    err: PathBuf,
+    empty: PathBuf,
+}
+
+impl Expected {
+    /// Replaces the expected output with `produced`.
+    fn record(&self, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).with_context(|| format!("failed to clear `{}`", self.dir.display()))?;
+        }
+        let _ = std::fs::remove_file(&self.err);
+        let _ = std::fs::remove_file(&self.empty);
+        match produced {
+            Err(message) => std::fs::write(&self.err, format!("{message}\n"))?,
+            Ok([]) => std::fs::write(&self.empty, "")?,
+            Ok(documents) => {
+                for doc in documents {
+                    let path = self.dir.join(&doc.path);
+                    std::fs::create_dir_all(path.parent().expect("documents have a parent folder"))?;
+                    let value: serde_json::Value = serde_json::from_slice(&doc.body)?;
+                    std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Compares the documents with the files under `expected_dir`, as JSON values.
