@@ -162,3 +162,68 @@ fn the_default_plugin_folder_is_found_beside_the_binary() {
         out.stdout
     );
 }
+
+#[test]
+fn propcast_test_runs_an_exporter_on_its_fixtures_and_shows_a_diff_on_failure() {
+    let plugins = plugins_dir();
+    let fixtures = propcast_e2e::root().join("plugins/streaks/fixtures");
+    let env = Env::new();
+    let args = [
+        "test",
+        "streaks",
+        "--plugins",
+        plugins.to_str().unwrap(),
+        "--fixtures",
+    ];
+    let out = env.run(&[&args[..], &[fixtures.to_str().unwrap()]].concat());
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("3 of 3 cases passed for `streaks`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("runs-pushes-and-missing-lines") && l.contains("pass")),
+        "{}",
+        out.stdout
+    );
+
+    // A copy of a case whose expected document says something else fails with a diff.
+    let case = env.path().join("cases/changed");
+    std::fs::create_dir_all(case.join("tables")).unwrap();
+    let source = fixtures.join("runs-pushes-and-missing-lines");
+    std::fs::copy(source.join("case.json"), case.join("case.json")).unwrap();
+    std::fs::copy(
+        source.join("tables/games.json"),
+        case.join("tables/games.json"),
+    )
+    .unwrap();
+    let expected = case.join("expected/v1/streaks");
+    std::fs::create_dir_all(&expected).unwrap();
+    for file in ["2024-01-10.json", "today.json"] {
+        let text = std::fs::read_to_string(source.join("expected/v1/streaks").join(file)).unwrap();
+        std::fs::write(
+            expected.join(file),
+            text.replace("\"min_length\": 4", "\"min_length\": 5"),
+        )
+        .unwrap();
+    }
+    let cases = env.path().join("cases");
+    let out = env.run(&[&args[..], &[cases.to_str().unwrap()]].concat());
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("0 of 1 cases passed"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("propcast: case `changed` failed: `v1/streaks/2024-01-10.json` differs:"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("\n  -   \"min_length\": 5,\n  +   \"min_length\": 4,\n"),
+        "{}",
+        out.stderr
+    );
+}

@@ -221,3 +221,79 @@ pub fn build_probe() -> PathBuf {
         })
         .clone()
 }
+
+/// The JSON Schemas the exporters document (`plugins/*/schemas/*.schema.json`), each with the
+/// document paths it covers (`x-paths`, where `*` stands for one path segment).
+pub struct Schemas {
+    schemas: Vec<(String, Vec<String>, jsonschema::Validator)>,
+}
+
+impl Schemas {
+    pub fn load() -> Schemas {
+        let mut schemas = Vec::new();
+        for plugin in std::fs::read_dir(root().join("plugins")).unwrap() {
+            let dir = plugin.unwrap().path().join("schemas");
+            let Ok(files) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for file in files {
+                let path = file.unwrap().path();
+                let schema: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let paths = schema["x-paths"]
+                    .as_array()
+                    .expect("x-paths")
+                    .iter()
+                    .map(|p| p.as_str().unwrap().to_string())
+                    .collect();
+                let validator = jsonschema::validator_for(&schema)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                schemas.push((
+                    path.file_name().unwrap().to_string_lossy().into_owned(),
+                    paths,
+                    validator,
+                ));
+            }
+        }
+        assert!(schemas.len() >= 8, "found only {} schemas", schemas.len());
+        Schemas { schemas }
+    }
+
+    /// Checks `document` (published at `path`) against the one schema that covers the path:
+    /// an exact `x-paths` entry wins over a pattern.
+    pub fn check(&self, path: &str, document: &serde_json::Value) -> Result<String, String> {
+        let matches = |pattern: &str| {
+            let (p, q): (Vec<&str>, Vec<&str>) =
+                (pattern.split('/').collect(), path.split('/').collect());
+            p.len() == q.len()
+                && p.iter()
+                    .zip(&q)
+                    .all(|(a, b)| *a == *b || (a.starts_with('*') && b.ends_with(&a[1..])))
+        };
+        let exact = self
+            .schemas
+            .iter()
+            .find(|(_, paths, _)| paths.iter().any(|p| p == path));
+        let pattern: Vec<_> = self
+            .schemas
+            .iter()
+            .filter(|(_, paths, _)| paths.iter().any(|p| matches(p)))
+            .collect();
+        let (name, _, validator) = match (exact, pattern.as_slice()) {
+            (Some(schema), _) => schema,
+            (None, [schema]) => *schema,
+            (None, []) => return Err(format!("no schema covers `{path}`")),
+            (None, _) => return Err(format!("several schemas cover `{path}`")),
+        };
+        let errors: Vec<String> = validator
+            .iter_errors(document)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
+        if errors.is_empty() {
+            Ok(name.clone())
+        } else {
+            Err(format!("`{path}` breaks {name}: {}", errors.join("; ")))
+        }
+    }
+}

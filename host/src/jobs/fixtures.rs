@@ -149,11 +149,18 @@ fn run_case_inner(
                 return expected.record(Ok(&documents));
             }
             if expected.err.is_file() {
-                bail!("the exporter succeeded, but `{}` expects an error", expected.err.display());
+                bail!(
+                    "the exporter succeeded, but `{}` expects an error",
+                    expected.err.display()
+                );
             }
             if expected.empty.is_file() {
                 if !documents.is_empty() {
-                    bail!("`{}` expects no documents, but the exporter produced {}", expected.empty.display(), documents.len());
+                    bail!(
+                        "`{}` expects no documents, but the exporter produced {}",
+                        expected.empty.display(),
+                        documents.len()
+                    );
                 }
                 return Ok(());
             }
@@ -188,7 +195,8 @@ impl Expected {
     /// Replaces the expected output with `produced`.
     fn record(&self, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
         if self.dir.exists() {
-            std::fs::remove_dir_all(&self.dir).with_context(|| format!("failed to clear `{}`", self.dir.display()))?;
+            std::fs::remove_dir_all(&self.dir)
+                .with_context(|| format!("failed to clear `{}`", self.dir.display()))?;
         }
         let _ = std::fs::remove_file(&self.err);
         let _ = std::fs::remove_file(&self.empty);
@@ -198,9 +206,14 @@ impl Expected {
             Ok(documents) => {
                 for doc in documents {
                     let path = self.dir.join(&doc.path);
-                    std::fs::create_dir_all(path.parent().expect("documents have a parent folder"))?;
+                    std::fs::create_dir_all(
+                        path.parent().expect("documents have a parent folder"),
+                    )?;
                     let value: serde_json::Value = serde_json::from_slice(&doc.body)?;
-                    std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&value)?))?;
+                    std::fs::write(
+                        &path,
+                        format!("{}\n", serde_json::to_string_pretty(&value)?),
+                    )?;
                 }
             }
         }
@@ -266,7 +279,8 @@ fn collect_files(
     Ok(())
 }
 
-/// The first differing lines of two pretty-printed values, with a little context.
+/// The differing lines of two pretty-printed values (between their common start and end),
+/// with a little context, at most 8 lines a side.
 fn diff(want: &serde_json::Value, got: &serde_json::Value) -> String {
     let want = serde_json::to_string_pretty(want).unwrap_or_default();
     let got = serde_json::to_string_pretty(got).unwrap_or_default();
@@ -276,15 +290,20 @@ fn diff(want: &serde_json::Value, got: &serde_json::Value) -> String {
         .zip(&got)
         .position(|(a, b)| a != b)
         .unwrap_or(want.len().min(got.len()));
-    let from = first.saturating_sub(3);
+    let common_end = want[first..]
+        .iter()
+        .rev()
+        .zip(got[first..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
     let mut out = String::new();
-    for line in want.iter().skip(from).take(first - from) {
+    for line in &want[first.saturating_sub(3)..first] {
         out.push_str(&format!("    {line}\n"));
     }
-    for line in want.iter().skip(first).take(4) {
+    for line in want[first..want.len() - common_end].iter().take(8) {
         out.push_str(&format!("  - {line}\n"));
     }
-    for line in got.iter().skip(first).take(4) {
+    for line in got[first..got.len() - common_end].iter().take(8) {
         out.push_str(&format!("  + {line}\n"));
     }
     out.trim_end().to_string()

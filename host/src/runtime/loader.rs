@@ -202,9 +202,14 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
     }
     for output in &m.outputs {
         let segments: Vec<&str> = output.trim_end_matches('/').split('/').collect();
-        let plain = !output.starts_with('/') && segments.iter().all(|s| !s.is_empty() && *s != "." && *s != "..");
+        let plain = !output.starts_with('/')
+            && segments
+                .iter()
+                .all(|s| !s.is_empty() && *s != "." && *s != "..");
         if !plain || !(output.ends_with('/') || output.ends_with(".json")) {
-            bail!("output `{output}` must be a relative folder ending in `/` or a `.json` file path, of plain segments");
+            bail!(
+                "output `{output}` must be a relative folder ending in `/` or a `.json` file path, of plain segments"
+            );
         }
     }
     let mut params = Vec::new();

@@ -140,10 +140,19 @@ pub fn fatigue_penalty(fatigue: &Fatigue) -> f64 {
 }
 
 /// Builds the document.
-pub fn build(ctx: &Context, picks: &[PickRow<'_>], recent: &[RecentRow<'_>], limit: usize, min_edge: f64) -> Result<BestBetsDocument> {
+pub fn build(
+    ctx: &Context,
+    picks: &[PickRow<'_>],
+    recent: &[RecentRow<'_>],
+    limit: usize,
+    min_edge: f64,
+) -> Result<BestBetsDocument> {
     let mut history: HashMap<&str, Vec<(Date, f64)>> = HashMap::new();
     for row in recent {
-        history.entry(row.player_lookup).or_default().push((row.game_date, row.minutes_played));
+        history
+            .entry(row.player_lookup)
+            .or_default()
+            .push((row.game_date, row.minutes_played));
     }
     let mut ranked = Vec::new();
     for row in picks {
@@ -155,7 +164,12 @@ pub fn build(ctx: &Context, picks: &[PickRow<'_>], recent: &[RecentRow<'_>], lim
         if edge < min_edge {
             continue;
         }
-        let fatigue = Fatigue::before(ctx.date(), history.get(row.player_lookup).map_or(&[][..], Vec::as_slice));
+        let fatigue = Fatigue::before(
+            ctx.date(),
+            history
+                .get(row.player_lookup)
+                .map_or(&[][..], Vec::as_slice),
+        );
         let penalty = fatigue_penalty(&fatigue);
         let score = edge * row.confidence * (1.0 - penalty);
         let home = row.team_abbr == row.home_team_abbr;
@@ -167,7 +181,12 @@ pub fn build(ctx: &Context, picks: &[PickRow<'_>], recent: &[RecentRow<'_>], lim
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.to_string(),
             team: row.team_abbr.to_string(),
-            opponent: if home { row.away_team_abbr } else { row.home_team_abbr }.to_string(),
+            opponent: if home {
+                row.away_team_abbr
+            } else {
+                row.home_team_abbr
+            }
+            .to_string(),
             line: row.points_line,
             predicted_points: round(row.predicted_points, 1),
             recommendation,
@@ -200,8 +219,18 @@ pub fn build(ctx: &Context, picks: &[PickRow<'_>], recent: &[RecentRow<'_>], lim
     })
 }
 
-fn reasons(row: &PickRow<'_>, recommendation: Recommendation, edge: f64, fatigue: &Fatigue, penalty: f64) -> Vec<String> {
-    let side = if recommendation == Recommendation::Over { "OVER" } else { "UNDER" };
+fn reasons(
+    row: &PickRow<'_>,
+    recommendation: Recommendation,
+    edge: f64,
+    fatigue: &Fatigue,
+    penalty: f64,
+) -> Vec<String> {
+    let side = if recommendation == Recommendation::Over {
+        "OVER"
+    } else {
+        "UNDER"
+    };
     let mut reasons = vec![
         format!(
             "Predicted {:.1} points against a line of {:.1}: {:.1} points {side}",
@@ -213,15 +242,26 @@ fn reasons(row: &PickRow<'_>, recommendation: Recommendation, edge: f64, fatigue
         reasons.push("Second night of a back-to-back".to_string());
     }
     if fatigue.games_last_7_days > 3 {
-        reasons.push(format!("{} games in the last 7 days", fatigue.games_last_7_days));
+        reasons.push(format!(
+            "{} games in the last 7 days",
+            fatigue.games_last_7_days
+        ));
     }
     if let Some(minutes) = fatigue.minutes_last_3_avg.filter(|m| *m >= 36.0) {
-        reasons.push(format!("Heavy minutes: {minutes:.1} a game over the last 3"));
+        reasons.push(format!(
+            "Heavy minutes: {minutes:.1} a game over the last 3"
+        ));
     }
     if penalty > 0.0 {
-        reasons.push(format!("Fatigue lowers the score by {:.0}%", penalty * 100.0));
+        reasons.push(format!(
+            "Fatigue lowers the score by {:.0}%",
+            penalty * 100.0
+        ));
     } else if let Some(rest) = fatigue.rest_days {
-        reasons.push(format!("Rested: {rest} day{} off", if rest == 1 { "" } else { "s" }));
+        reasons.push(format!(
+            "Rested: {rest} day{} off",
+            if rest == 1 { "" } else { "s" }
+        ));
     }
     reasons
 }
@@ -229,12 +269,18 @@ fn reasons(row: &PickRow<'_>, recommendation: Recommendation, edge: f64, fatigue
 impl Exporter for BestBets {
     fn run(ctx: &Context, tables: &Tables) -> Result<Vec<Document>> {
         let limit: i64 = ctx.param("limit")?;
-        let limit = usize::try_from(limit).map_err(|_| Error::bad_input(format!("option `limit` is {limit}; it must be 0 or more")))?;
+        let limit = usize::try_from(limit).map_err(|_| {
+            Error::bad_input(format!("option `limit` is {limit}; it must be 0 or more"))
+        })?;
         let min_edge: f64 = ctx.param("min-edge")?;
         let picks: Vec<PickRow> = tables.rows("picks")?;
         let recent: Vec<RecentRow> = tables.rows("recent")?;
         let document = build(ctx, &picks, &recent, limit, min_edge)?;
-        propcast_sdk::info!("{} of {} candidates picked", document.picks.len(), document.candidates);
+        propcast_sdk::info!(
+            "{} of {} candidates picked",
+            document.picks.len(),
+            document.candidates
+        );
         let dated = Document::dated(format!("v1/best-bets/{}.json", ctx.date()), &document)?;
         let today = dated.alias_of("v1/best-bets/today.json");
         Ok(vec![dated, today])

@@ -207,7 +207,12 @@ fn pct(made: i64, attempted: i64) -> Option<f64> {
 }
 
 /// Builds the profiles of players with at least `min_games` games, and the index.
-pub fn build(ctx: &Context, players: &[PlayerRow<'_>], games: &[GameRow<'_>], min_games: usize) -> Result<(Vec<Profile>, Index)> {
+pub fn build(
+    ctx: &Context,
+    players: &[PlayerRow<'_>],
+    games: &[GameRow<'_>],
+    min_games: usize,
+) -> Result<(Vec<Profile>, Index)> {
     let mut by_player: BTreeMap<&str, Vec<&GameRow>> = BTreeMap::new();
     for game in games {
         by_player.entry(game.player_lookup).or_default().push(game);
@@ -220,8 +225,15 @@ pub fn build(ctx: &Context, players: &[PlayerRow<'_>], games: &[GameRow<'_>], mi
             continue;
         }
         played.sort_by_key(|g| g.game_date);
-        let samples: Vec<GameSample> =
-            played.iter().map(|g| GameSample { date: g.game_date, points: g.points, line: g.points_line, home: g.home_game }).collect();
+        let samples: Vec<GameSample> = played
+            .iter()
+            .map(|g| GameSample {
+                date: g.game_date,
+                points: g.points,
+                line: g.points_line,
+                home: g.home_game,
+            })
+            .collect();
         let venue = VenueSplits::of(&samples);
         let mut record = PredictionRecord::default();
         let mut game_log = Vec::with_capacity(played.len());
@@ -249,7 +261,8 @@ pub fn build(ctx: &Context, players: &[PlayerRow<'_>], games: &[GameRow<'_>], mi
         record.picks = record.hits + record.misses + record.pushes;
         record.hit_rate = percent(record.hits, record.hits + record.misses);
         let sum = |f: fn(&GameRow) -> i64| played.iter().map(|g| f(g)).sum::<i64>();
-        let points_lines: Vec<(i64, Option<f64>)> = played.iter().map(|g| (g.points, g.points_line)).collect();
+        let points_lines: Vec<(i64, Option<f64>)> =
+            played.iter().map(|g| (g.points, g.points_line)).collect();
         profiles.push(Profile {
             player_lookup: player.player_lookup.to_string(),
             player_name: player.player_name.to_string(),
@@ -265,15 +278,25 @@ pub fn build(ctx: &Context, players: &[PlayerRow<'_>], games: &[GameRow<'_>], mi
                 rebounds: avg(played.iter().map(|g| g.rebounds as f64)),
                 assists: avg(played.iter().map(|g| g.assists as f64)),
                 three_pointers_made: avg(played.iter().map(|g| g.three_pointers_made as f64)),
-                field_goal_pct: pct(sum(|g| g.field_goals_made), sum(|g| g.field_goals_attempted)),
-                free_throw_pct: pct(sum(|g| g.free_throws_made), sum(|g| g.free_throws_attempted)),
+                field_goal_pct: pct(
+                    sum(|g| g.field_goals_made),
+                    sum(|g| g.field_goals_attempted),
+                ),
+                free_throw_pct: pct(
+                    sum(|g| g.free_throws_made),
+                    sum(|g| g.free_throws_attempted),
+                ),
             },
             form: Form::of(&points_lines),
             splits: Splits {
                 home: venue.home,
                 away: venue.away,
                 rest: RestSplits::of(&samples),
-                last_10: Split::of(points_lines[points_lines.len().saturating_sub(10)..].iter().copied()),
+                last_10: Split::of(
+                    points_lines[points_lines.len().saturating_sub(10)..]
+                        .iter()
+                        .copied(),
+                ),
             },
             game_log,
             prediction_record: record,
@@ -289,20 +312,35 @@ pub fn build(ctx: &Context, players: &[PlayerRow<'_>], games: &[GameRow<'_>], mi
             points_avg: p.averages.points,
         })
         .collect();
-    entries.sort_by(|a, b| (&a.player_name, &a.player_lookup).cmp(&(&b.player_name, &b.player_lookup)));
-    let index = Index { season, as_of: ctx.date(), generated_at: ctx.generated_at().to_string(), min_games, players: entries };
+    entries.sort_by(|a, b| {
+        (&a.player_name, &a.player_lookup).cmp(&(&b.player_name, &b.player_lookup))
+    });
+    let index = Index {
+        season,
+        as_of: ctx.date(),
+        generated_at: ctx.generated_at().to_string(),
+        min_games,
+        players: entries,
+    };
     Ok((profiles, index))
 }
 
 impl Exporter for PlayerProfiles {
     fn run(ctx: &Context, tables: &Tables) -> Result<Vec<Document>> {
         let min_games: i64 = ctx.param("min-games")?;
-        let min_games = usize::try_from(min_games)
-            .map_err(|_| Error::bad_input(format!("option `min-games` is {min_games}; it must be 0 or more")))?;
+        let min_games = usize::try_from(min_games).map_err(|_| {
+            Error::bad_input(format!(
+                "option `min-games` is {min_games}; it must be 0 or more"
+            ))
+        })?;
         let players: Vec<PlayerRow> = tables.rows("players")?;
         let games: Vec<GameRow> = tables.rows("games")?;
         let (profiles, index) = build(ctx, &players, &games, min_games)?;
-        propcast_sdk::info!("{} of {} players have {min_games}+ games", profiles.len(), players.len());
+        propcast_sdk::info!(
+            "{} of {} players have {min_games}+ games",
+            profiles.len(),
+            players.len()
+        );
         let mut documents = profiles
             .iter()
             .map(|p| Document::current(format!("v1/players/{}.json", p.player_lookup), p))

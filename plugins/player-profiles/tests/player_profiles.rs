@@ -10,7 +10,12 @@ fn player(lookup: &str) -> Value {
 
 /// `n` games of `lookup` in December, alternating home and away, with points and lines from
 /// the closures and an OVER pick on each.
-fn games(lookup: &str, n: usize, points: impl Fn(usize) -> i64, line: impl Fn(usize) -> Option<f64>) -> Vec<Value> {
+fn games(
+    lookup: &str,
+    n: usize,
+    points: impl Fn(usize) -> i64,
+    line: impl Fn(usize) -> Option<f64>,
+) -> Vec<Value> {
     (0..n)
         .map(|i| {
             json!({
@@ -33,36 +38,74 @@ fn run(harness: Harness<PlayerProfiles>, players: Vec<Value>, games: Vec<Value>)
 fn only_players_with_enough_games_get_a_profile() {
     let mut rows = games("five", 5, |_| 10, |_| Some(9.5));
     rows.extend(games("four", 4, |_| 10, |_| Some(9.5)));
-    let out = run(Harness::new("2024-01-10"), vec![player("five"), player("four"), player("none")], rows);
+    let out = run(
+        Harness::new("2024-01-10"),
+        vec![player("five"), player("four"), player("none")],
+        rows,
+    );
     let index = out.json("v1/players/index.json");
-    let listed: Vec<&str> = index["players"].as_array().unwrap().iter().map(|p| p["player_lookup"].as_str().unwrap()).collect();
+    let listed: Vec<&str> = index["players"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["player_lookup"].as_str().unwrap())
+        .collect();
     assert_eq!(listed, ["five"]);
     assert_eq!(index["min_games"], 5);
     assert_eq!(out.documents.len(), 2);
 
-    let lowered = run(Harness::new("2024-01-10").param("min-games", 0), vec![player("five"), player("four"), player("none")], vec![]);
+    let lowered = run(
+        Harness::new("2024-01-10").param("min-games", 0),
+        vec![player("five"), player("four"), player("none")],
+        vec![],
+    );
     assert_eq!(lowered.documents.len(), 4, "three profiles and the index");
-    assert_eq!(lowered.json("v1/players/none.json")["averages"]["points"], Value::Null);
+    assert_eq!(
+        lowered.json("v1/players/none.json")["averages"]["points"],
+        Value::Null
+    );
 }
 
 #[test]
 fn a_profile_has_averages_splits_log_and_record() {
     // 6 games: points 20, 10, 20, 10, 20, 20 against lines 15.5, with a push on a 20.0 line last.
     let points = |i: usize| if i % 2 == 0 || i == 5 { 20 } else { 10 };
-    let line = |i: usize| if i == 5 { Some(20.0) } else if i == 3 { None } else { Some(15.5) };
-    let out = run(Harness::new("2024-01-10"), vec![player("pat")], games("pat", 6, points, line));
+    let line = |i: usize| {
+        if i == 5 {
+            Some(20.0)
+        } else if i == 3 {
+            None
+        } else {
+            Some(15.5)
+        }
+    };
+    let out = run(
+        Harness::new("2024-01-10"),
+        vec![player("pat")],
+        games("pat", 6, points, line),
+    );
     let profile = out.json("v1/players/pat.json");
     assert_eq!(profile["games_played"], 6);
     assert_eq!(profile["averages"]["points"], 16.7);
     assert_eq!(profile["averages"]["field_goal_pct"], 50.0);
-    assert_eq!(profile["averages"]["free_throw_pct"], Value::Null, "no attempts");
+    assert_eq!(
+        profile["averages"]["free_throw_pct"],
+        Value::Null,
+        "no attempts"
+    );
     assert_eq!(profile["splits"]["home"]["vs_line_pct"], 100.0);
-    assert_eq!(profile["splits"]["away"], json!({"games": 3, "average": 13.3, "games_with_line": 2, "vs_line_pct": 0.0}));
+    assert_eq!(
+        profile["splits"]["away"],
+        json!({"games": 3, "average": 13.3, "games_with_line": 2, "vs_line_pct": 0.0})
+    );
     let log = profile["game_log"].as_array().unwrap();
     assert_eq!(log[0]["date"], "2023-12-11", "newest first");
     assert_eq!(log[0]["result"], "PUSH");
     assert_eq!(log[2]["result"], "NO_LINE");
-    assert_eq!(profile["prediction_record"], json!({"picks": 5, "hits": 3, "misses": 1, "pushes": 1, "hit_rate": 75.0}));
+    assert_eq!(
+        profile["prediction_record"],
+        json!({"picks": 5, "hits": 3, "misses": 1, "pushes": 1, "hit_rate": 75.0})
+    );
 }
 
 #[test]

@@ -105,10 +105,19 @@ pub fn build(ctx: &Context, rows: &[PredictionRow<'_>]) -> Result<PredictionsDoc
     for row in rows {
         let recommendation = Recommendation::parse(row.recommendation)?;
         if row.team_abbr.is_none() {
-            propcast_sdk::warn!("`{}` has a prediction but no roster entry this season", row.player_lookup);
+            propcast_sdk::warn!(
+                "`{}` has a prediction but no roster entry this season",
+                row.player_lookup
+            );
         }
         let home = row.team_abbr.map(|team| team == row.home_team_abbr);
-        let opponent = home.map(|home| if home { row.away_team_abbr } else { row.home_team_abbr });
+        let opponent = home.map(|home| {
+            if home {
+                row.away_team_abbr
+            } else {
+                row.home_team_abbr
+            }
+        });
         predictions.push(Prediction {
             game_id: row.game_id.to_string(),
             matchup: format!("{} @ {}", row.away_team_abbr, row.home_team_abbr),
@@ -121,10 +130,18 @@ pub fn build(ctx: &Context, rows: &[PredictionRow<'_>]) -> Result<PredictionsDoc
             predicted_points: round(row.predicted_points, 1),
             recommendation,
             confidence: round(row.confidence, 2),
-            edge: row.points_line.map(|line| round(row.predicted_points - line, 1)),
+            edge: row
+                .points_line
+                .map(|line| round(row.predicted_points - line, 1)),
         });
     }
-    predictions.sort_by(|a, b| (&a.game_id, &a.player_name, &a.player_lookup).cmp(&(&b.game_id, &b.player_name, &b.player_lookup)));
+    predictions.sort_by(|a, b| {
+        (&a.game_id, &a.player_name, &a.player_lookup).cmp(&(
+            &b.game_id,
+            &b.player_name,
+            &b.player_lookup,
+        ))
+    });
     let mut games: Vec<&str> = predictions.iter().map(|p| p.game_id.as_str()).collect();
     games.dedup();
     let count = |r: Recommendation| predictions.iter().filter(|p| p.recommendation == r).count();
@@ -149,7 +166,11 @@ impl Exporter for Predictions {
     fn run(ctx: &Context, tables: &Tables) -> Result<Vec<Document>> {
         let rows: Vec<PredictionRow> = tables.rows("predictions")?;
         let document = build(ctx, &rows)?;
-        propcast_sdk::info!("{} predictions in {} games", document.summary.predictions, document.summary.games);
+        propcast_sdk::info!(
+            "{} predictions in {} games",
+            document.summary.predictions,
+            document.summary.games
+        );
         let dated = Document::dated(format!("v1/predictions/{}.json", ctx.date()), &document)?;
         let today = dated.alias_of("v1/predictions/today.json");
         Ok(vec![dated, today])

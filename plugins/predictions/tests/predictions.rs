@@ -4,7 +4,14 @@ use predictions::Predictions;
 use propcast_sdk::testing::{self, Harness, Output};
 use serde_json::{Value, json};
 
-fn row(player: &str, team: Option<&str>, line: Option<f64>, predicted: f64, pick: &str, confidence: f64) -> Value {
+fn row(
+    player: &str,
+    team: Option<&str>,
+    line: Option<f64>,
+    predicted: f64,
+    pick: &str,
+    confidence: f64,
+) -> Value {
     json!({
         "game_id": "0022300500", "home_team_abbr": "BOS", "away_team_abbr": "BKN",
         "player_lookup": player, "player_name": team.map(|_| player.to_uppercase()), "team_abbr": team,
@@ -14,12 +21,17 @@ fn row(player: &str, team: Option<&str>, line: Option<f64>, predicted: f64, pick
 
 fn run(rows: Vec<Value>) -> Output {
     let tables = testing::tables(json!({ "predictions": rows }));
-    Harness::<Predictions>::new("2024-01-10").run(&tables).expect("run succeeds")
+    Harness::<Predictions>::new("2024-01-10")
+        .run(&tables)
+        .expect("run succeeds")
 }
 
 #[test]
 fn each_prediction_has_its_opponent_and_edge() {
-    let out = run(vec![row("ann", Some("BKN"), Some(22.5), 24.06, "OVER", 0.614), row("bo", Some("BOS"), Some(10.0), 8.44, "UNDER", 0.6)]);
+    let out = run(vec![
+        row("ann", Some("BKN"), Some(22.5), 24.06, "OVER", 0.614),
+        row("bo", Some("BOS"), Some(10.0), 8.44, "UNDER", 0.6),
+    ]);
     let doc = out.json("v1/predictions/2024-01-10.json");
     assert_eq!(doc, out.json("v1/predictions/today.json"));
     let ann = &doc["predictions"][0];
@@ -31,12 +43,16 @@ fn each_prediction_has_its_opponent_and_edge() {
     assert_eq!(ann["confidence"], 0.61);
     assert_eq!(doc["predictions"][1]["edge"], -1.6);
     assert_eq!(doc["predictions"][1]["home"], true);
-    assert_eq!(doc["summary"], json!({"predictions": 2, "games": 1, "over": 1, "under": 1, "pass": 0, "without_line": 0}));
+    assert_eq!(
+        doc["summary"],
+        json!({"predictions": 2, "games": 1, "over": 1, "under": 1, "pass": 0, "without_line": 0})
+    );
 }
 
 #[test]
 fn a_prediction_without_a_line_has_no_edge() {
-    let doc = run(vec![row("cy", Some("BOS"), None, 12.0, "PASS", 0.55)]).json("v1/predictions/2024-01-10.json");
+    let doc = run(vec![row("cy", Some("BOS"), None, 12.0, "PASS", 0.55)])
+        .json("v1/predictions/2024-01-10.json");
     assert_eq!(doc["predictions"][0]["line"], Value::Null);
     assert_eq!(doc["predictions"][0]["edge"], Value::Null);
     assert_eq!(doc["summary"]["without_line"], 1);
@@ -48,7 +64,11 @@ fn a_player_missing_from_the_roster_is_kept_and_logged() {
     let doc = out.json("v1/predictions/2024-01-10.json");
     assert_eq!(doc["predictions"][0]["player_name"], "dee");
     assert_eq!(doc["predictions"][0]["team"], Value::Null);
-    assert!(out.logs.iter().any(|(_, line)| line.contains("`dee` has a prediction but no roster entry")));
+    assert!(
+        out.logs
+            .iter()
+            .any(|(_, line)| line.contains("`dee` has a prediction but no roster entry"))
+    );
 }
 
 #[test]
@@ -60,7 +80,14 @@ fn a_date_with_no_games_gives_an_empty_document() {
 
 #[test]
 fn an_unknown_recommendation_is_bad_input() {
-    let tables = testing::tables(json!({ "predictions": [row("ed", Some("BOS"), Some(5.5), 7.0, "LEAN", 0.58)] }));
-    let err = Harness::<Predictions>::new("2024-01-10").run(&tables).unwrap_err();
-    assert_eq!(err.message(), "recommendation `LEAN` is not OVER, UNDER or PASS");
+    let tables = testing::tables(
+        json!({ "predictions": [row("ed", Some("BOS"), Some(5.5), 7.0, "LEAN", 0.58)] }),
+    );
+    let err = Harness::<Predictions>::new("2024-01-10")
+        .run(&tables)
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "recommendation `LEAN` is not OVER, UNDER or PASS"
+    );
 }

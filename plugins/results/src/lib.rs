@@ -209,12 +209,27 @@ pub struct ResultsDocument {
     pub predictions: Vec<GradedPrediction>,
 }
 
-const BANDS: [(&str, f64); 5] = [("<55%", 0.0), ("55-60%", 0.55), ("60-65%", 0.60), ("65-70%", 0.65), ("70%+", 0.70)];
+const BANDS: [(&str, f64); 5] = [
+    ("<55%", 0.0),
+    ("55-60%", 0.55),
+    ("60-65%", 0.60),
+    ("65-70%", 0.65),
+    ("70%+", 0.70),
+];
 
 /// Grades one prediction.
-pub fn grade_prediction(recommendation: Recommendation, predicted: f64, line: Option<f64>, actual: Option<i64>) -> Option<ResultGrade> {
-    let Some(line) = line else { return Some(ResultGrade::NoLine) };
-    let Some(actual) = actual else { return Some(ResultGrade::Void) };
+pub fn grade_prediction(
+    recommendation: Recommendation,
+    predicted: f64,
+    line: Option<f64>,
+    actual: Option<i64>,
+) -> Option<ResultGrade> {
+    let Some(line) = line else {
+        return Some(ResultGrade::NoLine);
+    };
+    let Some(actual) = actual else {
+        return Some(ResultGrade::Void);
+    };
     let side = match recommendation.side() {
         Some(side) => side,
         None if predicted > line => Outcome::Over,
@@ -230,7 +245,11 @@ pub fn grade_prediction(recommendation: Recommendation, predicted: f64, line: Op
 }
 
 /// Builds the document.
-pub fn build(ctx: &Context, games: &[GameRow<'_>], rows: &[PredictionRow<'_>]) -> Result<ResultsDocument> {
+pub fn build(
+    ctx: &Context,
+    games: &[GameRow<'_>],
+    rows: &[PredictionRow<'_>],
+) -> Result<ResultsDocument> {
     let finished: Vec<FinishedGame> = games
         .iter()
         .filter(|g| g.game_status == "final")
@@ -251,19 +270,44 @@ pub fn build(ctx: &Context, games: &[GameRow<'_>], rows: &[PredictionRow<'_>]) -
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.unwrap_or(row.player_lookup).to_string(),
             team: row.team_abbr.map(str::to_string),
-            opponent: home.map(|h| if h { row.away_team_abbr } else { row.home_team_abbr }.to_string()),
+            opponent: home.map(|h| {
+                if h {
+                    row.away_team_abbr
+                } else {
+                    row.home_team_abbr
+                }
+                .to_string()
+            }),
             line: row.points_line,
             predicted_points: round(row.predicted_points, 1),
             recommendation,
             confidence: round(row.confidence, 2),
             actual_points: row.actual_points,
-            margin: row.points_line.zip(row.actual_points).map(|(line, actual)| round(actual as f64 - line, 1)),
-            grade: grade_prediction(recommendation, row.predicted_points, row.points_line, row.actual_points),
+            margin: row
+                .points_line
+                .zip(row.actual_points)
+                .map(|(line, actual)| round(actual as f64 - line, 1)),
+            grade: grade_prediction(
+                recommendation,
+                row.predicted_points,
+                row.points_line,
+                row.actual_points,
+            ),
         });
     }
-    predictions.sort_by(|a, b| (&a.game_id, &a.player_name, &a.player_lookup).cmp(&(&b.game_id, &b.player_name, &b.player_lookup)));
+    predictions.sort_by(|a, b| {
+        (&a.game_id, &a.player_name, &a.player_lookup).cmp(&(
+            &b.game_id,
+            &b.player_name,
+            &b.player_lookup,
+        ))
+    });
 
-    let picks = || predictions.iter().filter(|p| p.recommendation != Recommendation::Pass);
+    let picks = || {
+        predictions
+            .iter()
+            .filter(|p| p.recommendation != Recommendation::Pass)
+    };
     let mut record = Record::default();
     picks().for_each(|p| record.add(p.grade));
     let by_confidence = BANDS
@@ -272,18 +316,34 @@ pub fn build(ctx: &Context, games: &[GameRow<'_>], rows: &[PredictionRow<'_>]) -
         .map(|(i, &(band, min))| {
             let max = BANDS.get(i + 1).map_or(f64::INFINITY, |b| b.1);
             let mut r = Record::default();
-            picks().filter(|p| p.confidence >= min && p.confidence < max).for_each(|p| r.add(p.grade));
-            Band { band, min_confidence: min, record: r }
+            picks()
+                .filter(|p| p.confidence >= min && p.confidence < max)
+                .for_each(|p| r.add(p.grade));
+            Band {
+                band,
+                min_confidence: min,
+                record: r,
+            }
         })
         .collect();
-    let by_recommendation = [Recommendation::Over, Recommendation::Under, Recommendation::Pass]
-        .into_iter()
-        .map(|recommendation| {
-            let mut r = Record::default();
-            predictions.iter().filter(|p| p.recommendation == recommendation).for_each(|p| r.add(p.grade));
-            ByRecommendation { recommendation, record: r }
-        })
-        .collect();
+    let by_recommendation = [
+        Recommendation::Over,
+        Recommendation::Under,
+        Recommendation::Pass,
+    ]
+    .into_iter()
+    .map(|recommendation| {
+        let mut r = Record::default();
+        predictions
+            .iter()
+            .filter(|p| p.recommendation == recommendation)
+            .for_each(|p| r.add(p.grade));
+        ByRecommendation {
+            recommendation,
+            record: r,
+        }
+    })
+    .collect();
     let count = |g: ResultGrade| predictions.iter().filter(|p| p.grade == Some(g)).count();
     let summary = Summary {
         games: finished.len(),
@@ -310,7 +370,13 @@ impl Exporter for Results {
         let rows: Vec<PredictionRow> = tables.rows("predictions")?;
         let document = build(ctx, &games, &rows)?;
         let r = &document.summary.record;
-        propcast_sdk::info!("{} games, record {}-{}-{}", document.summary.games, r.hits, r.misses, r.pushes);
+        propcast_sdk::info!(
+            "{} games, record {}-{}-{}",
+            document.summary.games,
+            r.hits,
+            r.misses,
+            r.pushes
+        );
         let dated = Document::dated(format!("v1/results/{}.json", ctx.date()), &document)?;
         let latest = dated.alias_of("v1/results/latest.json");
         Ok(vec![dated, latest])

@@ -159,7 +159,11 @@ impl Manifest {
             return invalid("`outputs` must list at least one path prefix".into());
         }
         for output in &self.outputs {
-            let plain = !output.starts_with('/') && output.trim_end_matches('/').split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+            let plain = !output.starts_with('/')
+                && output
+                    .trim_end_matches('/')
+                    .split('/')
+                    .all(|s| !s.is_empty() && s != "." && s != "..");
             if !plain || !(output.ends_with('/') || output.ends_with(".json")) {
                 return invalid(format!(
                     "output `{output}` must be a relative folder ending in `/` (like `v1/{}/`) or a `.json` file path",
@@ -227,7 +231,8 @@ outputs = ["v1/x"]"#,
         )
         .unwrap_err();
         assert!(
-            err.message().contains("output `v1/x` must be a relative folder ending in `/`"),
+            err.message()
+                .contains("output `v1/x` must be a relative folder ending in `/`"),
             "{}",
             err.message()
         );

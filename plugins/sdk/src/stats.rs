@@ -79,9 +79,12 @@ pub struct Form {
 impl Form {
     /// Form from games as (points, line), oldest first.
     pub fn of(games: &[(i64, Option<f64>)]) -> Form {
-        let avg = |games: &[(i64, Option<f64>)]| mean(games.iter().map(|(p, _)| *p as f64)).map(|m| round(m, 1));
+        let avg = |games: &[(i64, Option<f64>)]| {
+            mean(games.iter().map(|(p, _)| *p as f64)).map(|m| round(m, 1))
+        };
         let last = |n: usize| &games[games.len().saturating_sub(n)..];
-        let with_line: Vec<(i64, Option<f64>)> = games.iter().copied().filter(|(_, l)| l.is_some()).collect();
+        let with_line: Vec<(i64, Option<f64>)> =
+            games.iter().copied().filter(|(_, l)| l.is_some()).collect();
         let recent_lines = &with_line[with_line.len().saturating_sub(10)..];
         Form {
             games_played: games.len(),
@@ -118,8 +121,18 @@ pub struct VenueSplits {
 impl VenueSplits {
     /// Splits `games` by venue.
     pub fn of(games: &[GameSample]) -> VenueSplits {
-        let by = |home: bool| Split::of(games.iter().filter(|g| g.home == home).map(|g| (g.points, g.line)));
-        VenueSplits { home: by(true), away: by(false) }
+        let by = |home: bool| {
+            Split::of(
+                games
+                    .iter()
+                    .filter(|g| g.home == home)
+                    .map(|g| (g.points, g.line)),
+            )
+        };
+        VenueSplits {
+            home: by(true),
+            away: by(false),
+        }
     }
 }
 
@@ -140,10 +153,17 @@ impl RestSplits {
     pub fn of(games: &[GameSample]) -> RestSplits {
         let mut sorted: Vec<&GameSample> = games.iter().collect();
         sorted.sort_by_key(|g| g.date);
-        let with_rest: Vec<(i32, &GameSample)> =
-            sorted.windows(2).map(|w| (w[1].date.days_since(w[0].date) - 1, w[1])).collect();
+        let with_rest: Vec<(i32, &GameSample)> = sorted
+            .windows(2)
+            .map(|w| (w[1].date.days_since(w[0].date) - 1, w[1]))
+            .collect();
         let by = |keep: fn(i32) -> bool| {
-            Split::of(with_rest.iter().filter(|(rest, _)| keep(*rest)).map(|(_, g)| (g.points, g.line)))
+            Split::of(
+                with_rest
+                    .iter()
+                    .filter(|(rest, _)| keep(*rest))
+                    .map(|(_, g)| (g.points, g.line)),
+            )
         };
         RestSplits {
             back_to_back: by(|r| r == 0),
@@ -182,7 +202,12 @@ mod tests {
     }
 
     fn sample(date: &str, points: i64, line: Option<f64>, home: bool) -> GameSample {
-        GameSample { date: date.parse().unwrap(), points, line, home }
+        GameSample {
+            date: date.parse().unwrap(),
+            points,
+            line,
+            home,
+        }
     }
 
     #[test]
@@ -194,9 +219,15 @@ mod tests {
             sample("2024-01-08", 25, None, false),
         ];
         let rest = RestSplits::of(&games);
-        assert_eq!((rest.back_to_back.games, rest.back_to_back.average), (1, Some(12.0)));
+        assert_eq!(
+            (rest.back_to_back.games, rest.back_to_back.average),
+            (1, Some(12.0))
+        );
         assert_eq!(rest.one_day.games, 0);
-        assert_eq!((rest.two_plus_days.games, rest.two_plus_days.vs_line_pct), (2, Some(100.0)));
+        assert_eq!(
+            (rest.two_plus_days.games, rest.two_plus_days.vs_line_pct),
+            (2, Some(100.0))
+        );
         let venue = VenueSplits::of(&games);
         assert_eq!((venue.home.games, venue.away.games), (2, 2));
         assert_eq!(venue.away.vs_line_pct, Some(0.0));

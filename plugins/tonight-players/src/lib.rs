@@ -252,17 +252,32 @@ pub fn defense_factor(opponent: &str, rank: Option<&DefenseRank>) -> Factor {
 /// The rest factor.
 pub fn rest_factor(fatigue: Fatigue) -> Factor {
     let (direction, description) = match fatigue.rest_days {
-        None => (Direction::Neutral, "no earlier games this season".to_string()),
-        Some(_) if fatigue.back_to_back => (Direction::Under, "second night of a back-to-back".to_string()),
-        Some(_) if fatigue.games_last_7_days >= 4 => {
-            (Direction::Under, format!("{} games in the last 7 days", fatigue.games_last_7_days))
-        }
+        None => (
+            Direction::Neutral,
+            "no earlier games this season".to_string(),
+        ),
+        Some(_) if fatigue.back_to_back => (
+            Direction::Under,
+            "second night of a back-to-back".to_string(),
+        ),
+        Some(_) if fatigue.games_last_7_days >= 4 => (
+            Direction::Under,
+            format!("{} games in the last 7 days", fatigue.games_last_7_days),
+        ),
         Some(days) => (
             Direction::Neutral,
-            format!("{days} day{} of rest, {} games in the last 7 days", if days == 1 { "" } else { "s" }, fatigue.games_last_7_days),
+            format!(
+                "{days} day{} of rest, {} games in the last 7 days",
+                if days == 1 { "" } else { "s" },
+                fatigue.games_last_7_days
+            ),
         ),
     };
-    Factor::Rest { direction, fatigue, description }
+    Factor::Rest {
+        direction,
+        fatigue,
+        description,
+    }
 }
 
 /// The recent-form factor.
@@ -289,7 +304,9 @@ pub fn form_factor(form: &Form) -> Factor {
         last_5_avg: Some(last_5),
         season_avg: Some(season),
         difference: Some(difference),
-        description: format!("averaging {last_5:.1} over the last 5, {relation} the season's {season:.1}"),
+        description: format!(
+            "averaging {last_5:.1} over the last 5, {relation} the season's {season:.1}"
+        ),
     }
 }
 
@@ -320,19 +337,45 @@ pub fn build(
     let mut pages = Vec::with_capacity(players.len());
     for row in players {
         let game = game_of.get(row.game_id).ok_or_else(|| {
-            Error::bad_input(format!("player `{}` is in game `{}`, which is not among the date's games", row.player_lookup, row.game_id))
+            Error::bad_input(format!(
+                "player `{}` is in game `{}`, which is not among the date's games",
+                row.player_lookup, row.game_id
+            ))
         })?;
         let home = row.team_abbr == game.home_team_abbr;
-        let opponent = if home { game.away_team_abbr } else { game.home_team_abbr };
-        let mut earlier: Vec<&HistoryRow> = by_player.get(row.player_lookup).cloned().unwrap_or_default();
+        let opponent = if home {
+            game.away_team_abbr
+        } else {
+            game.home_team_abbr
+        };
+        let mut earlier: Vec<&HistoryRow> = by_player
+            .get(row.player_lookup)
+            .cloned()
+            .unwrap_or_default();
         earlier.sort_by_key(|g| g.game_date);
-        let form = Form::of(&earlier.iter().map(|g| (g.points, g.points_line)).collect::<Vec<_>>());
+        let form = Form::of(
+            &earlier
+                .iter()
+                .map(|g| (g.points, g.points_line))
+                .collect::<Vec<_>>(),
+        );
         let samples: Vec<GameSample> = earlier
             .iter()
-            .map(|g| GameSample { date: g.game_date, points: g.points, line: g.points_line, home: g.home_game })
+            .map(|g| GameSample {
+                date: g.game_date,
+                points: g.points,
+                line: g.points_line,
+                home: g.home_game,
+            })
             .collect();
         let venue = VenueSplits::of(&samples);
-        let fatigue = Fatigue::before(ctx.date(), &earlier.iter().map(|g| (g.game_date, g.minutes_played)).collect::<Vec<_>>());
+        let fatigue = Fatigue::before(
+            ctx.date(),
+            &earlier
+                .iter()
+                .map(|g| (g.game_date, g.minutes_played))
+                .collect::<Vec<_>>(),
+        );
         let prediction = match (row.predicted_points, row.recommendation) {
             (Some(predicted), Some(recommendation)) => Some(PredictionInfo {
                 predicted_points: round(predicted, 1),
@@ -359,12 +402,21 @@ pub fn build(
             },
             line: row.points_line,
             prediction,
-            factors: vec![defense_factor(opponent, rank_of.get(opponent).copied()), rest_factor(fatigue), form_factor(&form)],
+            factors: vec![
+                defense_factor(opponent, rank_of.get(opponent).copied()),
+                rest_factor(fatigue),
+                form_factor(&form),
+            ],
             splits: Splits {
                 home: venue.home,
                 away: venue.away,
                 rest: RestSplits::of(&samples),
-                vs_opponent: Split::of(earlier.iter().filter(|g| g.opponent_team_abbr == opponent).map(|g| (g.points, g.points_line))),
+                vs_opponent: Split::of(
+                    earlier
+                        .iter()
+                        .filter(|g| g.opponent_team_abbr == opponent)
+                        .map(|g| (g.points, g.points_line)),
+                ),
             },
             form,
         });
@@ -382,7 +434,12 @@ impl Exporter for TonightPlayers {
         propcast_sdk::info!("{} player pages for {} games", pages.len(), games.len());
         pages
             .iter()
-            .map(|page| Document::current(format!("v1/tonight/player/{}.json", page.player_lookup), page))
+            .map(|page| {
+                Document::current(
+                    format!("v1/tonight/player/{}.json", page.player_lookup),
+                    page,
+                )
+            })
             .collect()
     }
 }

@@ -11,15 +11,25 @@ fn roster(player: &str, team: &str) -> Value {
     })
 }
 
-fn game(player: &str, date: &str, opponent: &str, home: bool, points: i64, line: Option<f64>) -> Value {
+fn game(
+    player: &str,
+    date: &str,
+    opponent: &str,
+    home: bool,
+    points: i64,
+    line: Option<f64>,
+) -> Value {
     json!({"player_lookup": player, "game_date": date, "opponent_team_abbr": opponent, "home_game": home,
            "minutes_played": 30.0, "points": points, "points_line": line})
 }
 
 /// 30 teams allowing 100.0, 100.5, … points; BKN is 21st with 111.13, and MIA ties DEN.
 fn defense() -> Vec<Value> {
-    let teams = ["ATL", "BOS", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "HOU", "IND", "LAC", "LAL", "MEM", "MIA",
-                 "MIL", "MIN", "NOP", "NYK", "OKC", "BKN", "ORL", "PHI", "PHX", "POR", "SAC", "SAS", "TOR", "UTA", "WAS"];
+    let teams = [
+        "ATL", "BOS", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "HOU", "IND", "LAC", "LAL",
+        "MEM", "MIA", "MIL", "MIN", "NOP", "NYK", "OKC", "BKN", "ORL", "PHI", "PHX", "POR", "SAC",
+        "SAS", "TOR", "UTA", "WAS",
+    ];
     teams
         .iter()
         .enumerate()
@@ -38,12 +48,21 @@ fn defense() -> Vec<Value> {
 
 fn run(players: Vec<Value>, history: Vec<Value>, defense: Vec<Value>) -> Output {
     let games = json!([{"game_id": "g1", "home_team_abbr": "BOS", "away_team_abbr": "BKN"}]);
-    let tables = testing::tables(json!({ "games": games, "players": players, "history": history, "defense": defense }));
-    Harness::<TonightPlayers>::new("2024-01-10").run(&tables).expect("run succeeds")
+    let tables = testing::tables(
+        json!({ "games": games, "players": players, "history": history, "defense": defense }),
+    );
+    Harness::<TonightPlayers>::new("2024-01-10")
+        .run(&tables)
+        .expect("run succeeds")
 }
 
 fn factor<'a>(page: &'a Value, kind: &str) -> &'a Value {
-    page["factors"].as_array().unwrap().iter().find(|f| f["type"] == kind).unwrap()
+    page["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["type"] == kind)
+        .unwrap()
 }
 
 #[test]
@@ -55,7 +74,10 @@ fn the_opponent_defense_factor_reads_as_on_the_site() {
     assert_eq!(defense["defense_tier"], "weak");
     assert_eq!(defense["ppg_allowed"], 111.13);
     assert_eq!(defense["direction"], "OVER");
-    assert_eq!(defense["description"], "vs BKN (weak defense, #21, allows 111.13 PPG)");
+    assert_eq!(
+        defense["description"],
+        "vs BKN (weak defense, #21, allows 111.13 PPG)"
+    );
 }
 
 #[test]
@@ -65,12 +87,25 @@ fn a_tie_in_defense_is_broken_by_the_last_ten_games() {
         {"game_id": "g1", "player_lookup": "den", "player_name": "D", "team_abbr": "DEN", "position": "C"},
         {"game_id": "g1", "player_lookup": "mia", "player_name": "M", "team_abbr": "MIA", "position": "C"},
     ]);
-    let tables = testing::tables(json!({ "games": games, "players": players, "history": [], "defense": defense() }));
-    let out = Harness::<TonightPlayers>::new("2024-01-10").run(&tables).unwrap();
+    let tables = testing::tables(
+        json!({ "games": games, "players": players, "history": [], "defense": defense() }),
+    );
+    let out = Harness::<TonightPlayers>::new("2024-01-10")
+        .run(&tables)
+        .unwrap();
     // MIA and DEN both allow 103.0; MIA allowed fewer over its last 10, so it ranks first.
-    assert_eq!(factor(&out.json("v1/tonight/player/den.json"), "opponent_defense")["defense_rank"], 7);
-    assert_eq!(factor(&out.json("v1/tonight/player/mia.json"), "opponent_defense")["defense_rank"], 8);
-    assert_eq!(factor(&out.json("v1/tonight/player/den.json"), "opponent_defense")["defense_tier"], "good");
+    assert_eq!(
+        factor(&out.json("v1/tonight/player/den.json"), "opponent_defense")["defense_rank"],
+        7
+    );
+    assert_eq!(
+        factor(&out.json("v1/tonight/player/mia.json"), "opponent_defense")["defense_rank"],
+        8
+    );
+    assert_eq!(
+        factor(&out.json("v1/tonight/player/den.json"), "opponent_defense")["defense_tier"],
+        "good"
+    );
 }
 
 #[test]
@@ -79,18 +114,41 @@ fn a_player_with_no_prior_games_has_neutral_factors_and_empty_splits() {
     assert_eq!(page["player_lookup"], "new");
     assert_eq!(page["games_played"], 0);
     assert_eq!(page["limited_data"], true);
-    assert_eq!(page["game"], json!({"game_id": "g1", "opponent": "BOS", "home_away": "AWAY"}));
-    assert_eq!(factor(&page, "opponent_defense")["description"], "vs BOS (no defense data yet)");
+    assert_eq!(
+        page["game"],
+        json!({"game_id": "g1", "opponent": "BOS", "home_away": "AWAY"})
+    );
+    assert_eq!(
+        factor(&page, "opponent_defense")["description"],
+        "vs BOS (no defense data yet)"
+    );
     assert_eq!(factor(&page, "rest")["rest_days"], Value::Null);
     assert_eq!(factor(&page, "recent_form")["direction"], "NEUTRAL");
-    assert_eq!(page["splits"]["home"], json!({"games": 0, "average": null, "games_with_line": 0, "vs_line_pct": null}));
-    assert_eq!(page["prediction"], json!({"predicted_points": 20.0, "recommendation": "OVER", "confidence": 0.66, "edge": 1.5}));
+    assert_eq!(
+        page["splits"]["home"],
+        json!({"games": 0, "average": null, "games_with_line": 0, "vs_line_pct": null})
+    );
+    assert_eq!(
+        page["prediction"],
+        json!({"predicted_points": 20.0, "recommendation": "OVER", "confidence": 0.66, "edge": 1.5})
+    );
 }
 
 #[test]
 fn exactly_ten_games_with_a_push_a_back_to_back_and_a_hot_streak() {
     // Ten games from Dec 27 to Jan 9, the last on Jan 9 (a back-to-back tonight).
-    let dates = ["2023-12-27", "2023-12-29", "2023-12-30", "2024-01-01", "2024-01-02", "2024-01-04", "2024-01-05", "2024-01-06", "2024-01-08", "2024-01-09"];
+    let dates = [
+        "2023-12-27",
+        "2023-12-29",
+        "2023-12-30",
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-04",
+        "2024-01-05",
+        "2024-01-06",
+        "2024-01-08",
+        "2024-01-09",
+    ];
     let points = [10, 10, 10, 10, 10, 20, 20, 20, 20, 20];
     let history: Vec<Value> = dates
         .iter()
@@ -102,18 +160,32 @@ fn exactly_ten_games_with_a_push_a_back_to_back_and_a_hot_streak() {
             game("hot", date, opponent, i % 2 == 0, points, line)
         })
         .collect();
-    let page = run(vec![roster("hot", "BOS")], history, defense()).json("v1/tonight/player/hot.json");
+    let page =
+        run(vec![roster("hot", "BOS")], history, defense()).json("v1/tonight/player/hot.json");
     assert_eq!(page["games_played"], 10);
     assert_eq!(page["limited_data"], false);
     let rest = factor(&page, "rest");
-    assert_eq!((rest["rest_days"].clone(), rest["back_to_back"].clone(), rest["direction"].clone()), (json!(0), json!(true), json!("UNDER")));
+    assert_eq!(
+        (
+            rest["rest_days"].clone(),
+            rest["back_to_back"].clone(),
+            rest["direction"].clone()
+        ),
+        (json!(0), json!(true), json!("UNDER"))
+    );
     assert_eq!(rest["games_last_7_days"], 5);
     let form = factor(&page, "recent_form");
     assert_eq!(form["difference"], 5.0);
     assert_eq!(form["direction"], "OVER");
-    assert_eq!(form["description"], "averaging 20.0 over the last 5, 5.0 above the season's 15.0");
+    assert_eq!(
+        form["description"],
+        "averaging 20.0 over the last 5, 5.0 above the season's 15.0"
+    );
     // vs BKN: games 0, 2, 4, 6, 8 → points 10, 10, 10, 20, 20 against 14.5: 2 of 5 over.
-    assert_eq!(page["splits"]["vs_opponent"], json!({"games": 5, "average": 14.0, "games_with_line": 5, "vs_line_pct": 40.0}));
+    assert_eq!(
+        page["splits"]["vs_opponent"],
+        json!({"games": 5, "average": 14.0, "games_with_line": 5, "vs_line_pct": 40.0})
+    );
     // The last game pushed (20 on 20.0): with a line, but not over.
     assert_eq!(page["splits"]["away"]["vs_line_pct"], 40.0);
     assert_eq!(page["splits"]["rest"]["back_to_back"]["games"], 5);
@@ -121,7 +193,10 @@ fn exactly_ten_games_with_a_push_a_back_to_back_and_a_hot_streak() {
 
 #[test]
 fn a_date_with_no_games_publishes_no_pages() {
-    let tables = testing::tables(json!({ "games": [], "players": [], "history": [], "defense": [] }));
-    let out = Harness::<TonightPlayers>::new("2024-02-18").run(&tables).unwrap();
+    let tables =
+        testing::tables(json!({ "games": [], "players": [], "history": [], "defense": [] }));
+    let out = Harness::<TonightPlayers>::new("2024-02-18")
+        .run(&tables)
+        .unwrap();
     assert!(out.documents.is_empty());
 }

@@ -142,7 +142,12 @@ pub struct TonightDocument {
 }
 
 /// Builds the document.
-pub fn build(ctx: &Context, games: &[GameRow<'_>], players: &[PlayerRow<'_>], history: &[HistoryRow<'_>]) -> Result<TonightDocument> {
+pub fn build(
+    ctx: &Context,
+    games: &[GameRow<'_>],
+    players: &[PlayerRow<'_>],
+    history: &[HistoryRow<'_>],
+) -> Result<TonightDocument> {
     let mut by_player: HashMap<&str, Vec<&HistoryRow>> = HashMap::new();
     for row in history {
         by_player.entry(row.player_lookup).or_default().push(row);
@@ -151,11 +156,18 @@ pub fn build(ctx: &Context, games: &[GameRow<'_>], players: &[PlayerRow<'_>], hi
     let mut list = Vec::with_capacity(players.len());
     for row in players {
         let game = game_teams.get(row.game_id).ok_or_else(|| {
-            Error::bad_input(format!("player `{}` is in game `{}`, which is not among the date's games", row.player_lookup, row.game_id))
+            Error::bad_input(format!(
+                "player `{}` is in game `{}`, which is not among the date's games",
+                row.player_lookup, row.game_id
+            ))
         })?;
-        let mut earlier: Vec<&HistoryRow> = by_player.get(row.player_lookup).cloned().unwrap_or_default();
+        let mut earlier: Vec<&HistoryRow> = by_player
+            .get(row.player_lookup)
+            .cloned()
+            .unwrap_or_default();
         earlier.sort_by_key(|g| g.game_date);
-        let samples: Vec<(i64, Option<f64>)> = earlier.iter().map(|g| (g.points, g.points_line)).collect();
+        let samples: Vec<(i64, Option<f64>)> =
+            earlier.iter().map(|g| (g.points, g.points_line)).collect();
         let form = Form::of(&samples);
         let home = row.team_abbr == game.home_team_abbr;
         let prediction = match (row.predicted_points, row.recommendation) {
@@ -173,7 +185,12 @@ pub fn build(ctx: &Context, games: &[GameRow<'_>], players: &[PlayerRow<'_>], hi
             team: row.team_abbr.to_string(),
             position: row.position.to_string(),
             game_id: row.game_id.to_string(),
-            opponent: if home { game.away_team_abbr } else { game.home_team_abbr }.to_string(),
+            opponent: if home {
+                game.away_team_abbr
+            } else {
+                game.home_team_abbr
+            }
+            .to_string(),
             home_away: if home { "HOME" } else { "AWAY" },
             line: row.points_line,
             prediction,
@@ -185,7 +202,14 @@ pub fn build(ctx: &Context, games: &[GameRow<'_>], players: &[PlayerRow<'_>], hi
             hit_rate_vs_line_last_10: form.hit_rate_vs_line_last_10,
         });
     }
-    list.sort_by(|a, b| (&a.game_id, &a.team, &a.player_name, &a.player_lookup).cmp(&(&b.game_id, &b.team, &b.player_name, &b.player_lookup)));
+    list.sort_by(|a, b| {
+        (&a.game_id, &a.team, &a.player_name, &a.player_lookup).cmp(&(
+            &b.game_id,
+            &b.team,
+            &b.player_name,
+            &b.player_lookup,
+        ))
+    });
     Ok(TonightDocument {
         date: ctx.date(),
         season: ctx.param_str("season").unwrap_or_default().to_string(),
@@ -208,8 +232,15 @@ impl Exporter for Tonight {
         let players: Vec<PlayerRow> = tables.rows("players")?;
         let history: Vec<HistoryRow> = tables.rows("history")?;
         let document = build(ctx, &games, &players, &history)?;
-        propcast_sdk::info!("{} players in {} games", document.players.len(), document.games.len());
-        Ok(vec![Document::current("v1/tonight/all-players.json", &document)?])
+        propcast_sdk::info!(
+            "{} players in {} games",
+            document.players.len(),
+            document.games.len()
+        );
+        Ok(vec![Document::current(
+            "v1/tonight/all-players.json",
+            &document,
+        )?])
     }
 }
 

@@ -13,7 +13,12 @@ fn roster(player: &str, team: &str, line: Option<f64>, prediction: Option<(f64, 
 }
 
 /// `n` games before 2024-01-10 scoring `points`, against `line`.
-fn history(player: &str, n: usize, points: impl Fn(usize) -> i64, line: impl Fn(usize) -> Option<f64>) -> Vec<Value> {
+fn history(
+    player: &str,
+    n: usize,
+    points: impl Fn(usize) -> i64,
+    line: impl Fn(usize) -> Option<f64>,
+) -> Vec<Value> {
     (0..n)
         .map(|i| json!({"player_lookup": player, "game_date": format!("2023-12-{:02}", i + 1), "points": points(i), "points_line": line(i)}))
         .collect()
@@ -22,19 +27,29 @@ fn history(player: &str, n: usize, points: impl Fn(usize) -> i64, line: impl Fn(
 fn run(players: Vec<Value>, history: Vec<Value>) -> Value {
     let games = json!([{"game_id": "g1", "home_team_abbr": "BOS", "away_team_abbr": "BKN"}]);
     let tables = testing::tables(json!({ "games": games, "players": players, "history": history }));
-    let out = Harness::<Tonight>::new("2024-01-10").run(&tables).expect("run succeeds");
+    let out = Harness::<Tonight>::new("2024-01-10")
+        .run(&tables)
+        .expect("run succeeds");
     assert_eq!(out.documents.len(), 1);
     out.json("v1/tonight/all-players.json")
 }
 
 fn player<'a>(doc: &'a Value, lookup: &str) -> &'a Value {
-    doc["players"].as_array().unwrap().iter().find(|p| p["player_lookup"] == lookup).unwrap()
+    doc["players"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["player_lookup"] == lookup)
+        .unwrap()
 }
 
 #[test]
 fn exactly_ten_games_is_not_limited_and_averages_are_recent() {
     // Points 10, 11, …, 19; lines 14.5 on every game: the last 10 went over 5 times.
-    let doc = run(vec![roster("ten", "BOS", Some(15.5), Some((17.0, "OVER")))], history("ten", 10, |i| 10 + i as i64, |_| Some(14.5)));
+    let doc = run(
+        vec![roster("ten", "BOS", Some(15.5), Some((17.0, "OVER")))],
+        history("ten", 10, |i| 10 + i as i64, |_| Some(14.5)),
+    );
     let p = player(&doc, "ten");
     assert_eq!(p["games_played"], 10);
     assert_eq!(p["limited_data"], false);
@@ -44,18 +59,28 @@ fn exactly_ten_games_is_not_limited_and_averages_are_recent() {
     assert_eq!(p["hit_rate_vs_line_last_10"], 50.0);
     assert_eq!(p["home_away"], "HOME");
     assert_eq!(p["opponent"], "BKN");
-    assert_eq!(p["prediction"], json!({"predicted_points": 17.0, "recommendation": "OVER", "confidence": 0.6, "edge": 1.5}));
+    assert_eq!(
+        p["prediction"],
+        json!({"predicted_points": 17.0, "recommendation": "OVER", "confidence": 0.6, "edge": 1.5})
+    );
 }
 
 #[test]
 fn nine_games_is_limited_data() {
-    let doc = run(vec![roster("nine", "BKN", None, None)], history("nine", 9, |_| 8, |_| None));
+    let doc = run(
+        vec![roster("nine", "BKN", None, None)],
+        history("nine", 9, |_| 8, |_| None),
+    );
     let p = player(&doc, "nine");
     assert_eq!(p["limited_data"], true);
     assert_eq!(p["home_away"], "AWAY");
     assert_eq!(p["line"], Value::Null);
     assert_eq!(p["prediction"], Value::Null);
-    assert_eq!(p["hit_rate_vs_line_last_10"], Value::Null, "no game had a line");
+    assert_eq!(
+        p["hit_rate_vs_line_last_10"],
+        Value::Null,
+        "no game had a line"
+    );
 }
 
 #[test]
@@ -64,7 +89,10 @@ fn a_player_with_no_prior_games_has_no_averages() {
     let p = player(&doc, "rookie");
     assert_eq!(p["games_played"], 0);
     assert_eq!(p["limited_data"], true);
-    assert_eq!((p["season_avg"].clone(), p["last_5_avg"].clone()), (Value::Null, Value::Null));
+    assert_eq!(
+        (p["season_avg"].clone(), p["last_5_avg"].clone()),
+        (Value::Null, Value::Null)
+    );
 }
 
 #[test]
@@ -76,7 +104,10 @@ fn pushes_do_not_count_as_over_and_only_games_with_lines_count() {
         4 => Some(20.0),
         _ => Some(15.5),
     };
-    let doc = run(vec![roster("mix", "BOS", Some(15.5), None)], history("mix", 12, points, line));
+    let doc = run(
+        vec![roster("mix", "BOS", Some(15.5), None)],
+        history("mix", 12, points, line),
+    );
     // Games with a line: 0..=11 except 6 → 11; the last 10 are 1..=11 except 6.
     // Over among them: even i except 4 (push) and 6 → 2, 8, 10 → 3 of 10.
     assert_eq!(player(&doc, "mix")["hit_rate_vs_line_last_10"], 30.0);
