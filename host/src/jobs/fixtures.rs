@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
 
-use super::plan::exporter_params;
+use super::plan::{BoundParams, exporter_params};
 use super::{dates_for_case, fetch_tables};
 use crate::data::Document;
 use crate::runtime::{Exporter, LogLine, RunInput, Runtime};
@@ -119,7 +119,10 @@ fn run_case_inner(
             );
         }
     }
-    let (query_params, context_params) = exporter_params(exporter, date, &given)?;
+    let BoundParams {
+        query: query_params,
+        context: context_params,
+    } = exporter_params(exporter, date, &given)?;
     let source = FixtureSource::new(&case.join("tables"));
     let tables = fetch_tables(&source, exporter, &query_params)?;
     report.rows_in = tables.iter().map(|t| t.row_count).sum();

@@ -63,8 +63,10 @@ pub(crate) fn build<'a>(
     selected
         .into_iter()
         .map(|exporter| {
-            let (query_params, context_params) =
-                exporter_params(exporter, args.date, &args.params)?;
+            let BoundParams {
+                query: query_params,
+                context: context_params,
+            } = exporter_params(exporter, args.date, &args.params)?;
             Ok(ExporterPlan {
                 exporter,
                 date: args.date,
@@ -77,13 +79,21 @@ pub(crate) fn build<'a>(
         .collect()
 }
 
+/// The parameters of one exporter's run, in the two forms they are used.
+pub(crate) struct BoundParams {
+    /// For `@name` in its queries.
+    pub(crate) query: Vec<QueryParam>,
+    /// As text by kebab-case name, for its context.
+    pub(crate) context: Vec<(String, String)>,
+}
+
 /// The values of the built-in parameters and of every option of `exporter` (the last value
 /// `given` for it, else its default), for binding into queries and for the exporter's context.
 pub(crate) fn exporter_params(
     exporter: &Exporter,
     date: Date,
     given: &[(String, String)],
-) -> anyhow::Result<(Vec<QueryParam>, Vec<(String, String)>)> {
+) -> anyhow::Result<BoundParams> {
     let mut values: Vec<(String, ParamValue)> = vec![
         ("date".into(), ParamValue::Date(date)),
         ("season".into(), ParamValue::Text(dates::season_label(date))),
@@ -114,7 +124,10 @@ pub(crate) fn exporter_params(
         .iter()
         .map(|(name, value)| (name.clone(), value.to_string()))
         .collect();
-    Ok((query_params, context_params))
+    Ok(BoundParams {
+        query: query_params,
+        context: context_params,
+    })
 }
 
 /// The exporters `--only` names, in the order given, or all of them.

@@ -69,7 +69,13 @@ fn only_players_with_enough_games_get_a_profile() {
 #[test]
 fn a_profile_has_averages_splits_log_and_record() {
     // 6 games: points 20, 10, 20, 10, 20, 20 against lines 15.5, with a push on a 20.0 line last.
-    let points = |i: usize| if i % 2 == 0 || i == 5 { 20 } else { 10 };
+    let points = |i: usize| {
+        if i.is_multiple_of(2) || i == 5 {
+            20
+        } else {
+            10
+        }
+    };
     let line = |i: usize| {
         if i == 5 {
             Some(20.0)

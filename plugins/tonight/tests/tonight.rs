@@ -98,7 +98,7 @@ fn a_player_with_no_prior_games_has_no_averages() {
 #[test]
 fn pushes_do_not_count_as_over_and_only_games_with_lines_count() {
     // 12 games: the last 10 with a line are games 1..=11 minus game 6 (no line) … see lines.
-    let points = |i: usize| if i % 2 == 0 { 20 } else { 10 };
+    let points = |i: usize| if i.is_multiple_of(2) { 20 } else { 10 };
     let line = |i: usize| match i {
         6 => None,
         4 => Some(20.0),
