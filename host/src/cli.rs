@@ -77,6 +77,27 @@ pub(crate) struct RunArgs {
     /// makes a rerun byte-identical
     #[arg(long, value_name = "TIMESTAMP")]
     pub(crate) generated_at: Option<jiff::Timestamp>,
+
+    #[command(flatten)]
+    pub(crate) settings: SettingsArgs,
+
+    /// Print the settings chosen and where they came from
+    #[arg(long, short)]
+    pub(crate) verbose: bool,
+}
+
+/// Limits and the config file they can come from.
+#[derive(Debug, Args)]
+pub(crate) struct SettingsArgs {
+    /// Set a limit for every exporter, e.g. `--limit memory=1GiB`, or for one, e.g.
+    /// `--limit player-profiles.fuel=100G`; may be repeated. Limits: fuel, deadline, memory,
+    /// table-elements, stack, output, documents, document-size, log, query-time, query-rows
+    #[arg(long = "limit", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub(crate) limits: Vec<(String, String)>,
+
+    /// The config file [default: propcast.toml in the current folder, if there is one]
+    #[arg(long, value_name = "FILE", env = "PROPCAST_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +134,9 @@ pub(crate) struct TestArgs {
     /// Record what the exporter produces as the expected output instead of comparing
     #[arg(long, env = "BLESS")]
     pub(crate) update: bool,
+
+    #[command(flatten)]
+    pub(crate) settings: SettingsArgs,
 
     #[command(flatten)]
     pub(crate) plugins: PluginArgs,
@@ -260,7 +284,7 @@ mod tests {
                 "5",
                 "--date",
                 "2024-01-10",
-                "--limit=3"
+                "--top=3"
             ]),
             [
                 "run",
@@ -271,7 +295,7 @@ mod tests {
                 "--date",
                 "2024-01-10",
                 "--param",
-                "limit=3"
+                "top=3"
             ]
         );
         assert_eq!(

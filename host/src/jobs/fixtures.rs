@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::plan::{BoundParams, exporter_params};
 use super::{dates_for_case, fetch_tables};
 use crate::data::Document;
-use crate::runtime::{Exporter, LogLine, RunInput, Runtime};
+use crate::runtime::{Exporter, Limits, LogLine, RunInput, Runtime};
 use crate::source::fixtures::FixtureSource;
 
 /// What `case.json` holds.
@@ -45,6 +45,10 @@ pub(crate) struct CaseReport {
     pub(crate) bytes: usize,
     pub(crate) rows_in: usize,
     pub(crate) run_time: Duration,
+    /// Instructions used.
+    pub(crate) fuel: Option<u64>,
+    /// Peak linear memory, in bytes.
+    pub(crate) memory: usize,
     pub(crate) logs: Vec<LogLine>,
 }
 
@@ -70,6 +74,7 @@ pub(crate) fn run_case(
     runtime: &Runtime,
     exporter: &Exporter,
     case: &Path,
+    limits: &Limits,
     update: bool,
 ) -> CaseReport {
     let name = case
@@ -84,9 +89,11 @@ pub(crate) fn run_case(
         bytes: 0,
         rows_in: 0,
         run_time: Duration::ZERO,
+        fuel: None,
+        memory: 0,
         logs: Vec::new(),
     };
-    if let Err(e) = run_case_inner(runtime, exporter, case, update, &mut report) {
+    if let Err(e) = run_case_inner(runtime, exporter, case, limits, update, &mut report) {
         report.failure = Some(format!("{e:#}"));
     }
     report
@@ -96,6 +103,7 @@ fn run_case_inner(
     runtime: &Runtime,
     exporter: &Exporter,
     case: &Path,
+    limits: &Limits,
     update: bool,
     report: &mut CaseReport,
 ) -> anyhow::Result<()> {
@@ -136,8 +144,11 @@ fn run_case_inner(
             params: context_params,
             tables,
         },
+        limits,
     );
     report.run_time = outcome.duration;
+    report.fuel = outcome.fuel_used;
+    report.memory = outcome.peak_memory;
     report.logs = outcome.logs;
     let expected = Expected {
         dir: case.join("expected"),
@@ -318,7 +329,7 @@ mod golden {
     //! component built by `cargo xtask plugins`.
 
     use super::*;
-    use crate::runtime::Limits;
+    use crate::runtime::EngineSettings;
 
     #[test]
     fn every_exporter_matches_its_fixtures() {
@@ -326,7 +337,7 @@ mod golden {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        let runtime = Runtime::new(Limits::default()).unwrap();
+        let runtime = Runtime::new(EngineSettings::default()).unwrap();
         let mut checked = 0;
         let mut failures = Vec::new();
         for entry in std::fs::read_dir(root.join("plugins")).unwrap() {
@@ -345,7 +356,7 @@ mod golden {
             let exporter = runtime.load_file(&wasm).unwrap();
             let update = std::env::var_os("BLESS").is_some();
             for case in cases(&fixtures).unwrap() {
-                let report = run_case(&runtime, &exporter, &case, update);
+                let report = run_case(&runtime, &exporter, &case, &Limits::default(), update);
                 checked += 1;
                 if let Some(failure) = report.failure {
                     failures.push(format!("{name}/{}: {failure}", report.name));

@@ -10,10 +10,11 @@ pub(crate) mod dates;
 mod fixtures;
 mod plan;
 mod report;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
@@ -21,21 +22,33 @@ use crate::cli::{PluginArgs, PluginsArgs, RunArgs, SampleDataArgs, TestArgs};
 use crate::data::{QueryParam, Table};
 use crate::publish::Publisher;
 use crate::publish::local::LocalPublisher;
-use crate::runtime::{Exporter, Limits, RunError, RunInput, Runtime};
+use crate::runtime::{EngineSettings, Exporter, Limits, RunInput, Runtime};
 use crate::source::sqlite::SqliteSource;
 use crate::source::{QueryRequest, Source};
 
 use plan::ExporterPlan;
 use report::{Row, Status};
+use settings::Settings;
 
 /// `propcast run`: runs the selected exporters for a date and publishes their documents.
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
     let plugins_dir = resolve_plugins_dir(&args.plugins)?;
-    let source = SqliteSource::open(&args.db)?;
+    let source = SqliteSource::open(&args.db, settings.query)?;
     let publisher = LocalPublisher::new(&args.out);
-    let runtime = Runtime::new(Limits::default())?;
+    let runtime = runtime_for(&settings)?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    check_named_exporters(&settings, &exporters)?;
     let plans = plan::build(&args, &exporters, &load_errors)?;
+    if args.verbose {
+        report::print_settings(
+            &settings,
+            &plugins_dir,
+            &source.describe(),
+            &publisher.describe(),
+            &plans,
+        );
+    }
 
     let mut rows = Vec::new();
     for error in &load_errors {
@@ -55,7 +68,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 ),
                 &[],
             );
-            rows.push(Row::failed(name, Status::LoadFailed));
+            rows.push(Row::new(name).failed(Status::LoadFailed));
         } else {
             eprintln!(
                 "propcast: warning: skipped `{}`, which failed to load: {:#}",
@@ -65,7 +78,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for plan in plans {
-        rows.push(run_exporter(&runtime, &source, &publisher, plan));
+        let limits = settings.limits_for(&plan.exporter.manifest.name);
+        rows.push(run_exporter(&runtime, &source, &publisher, plan, &limits));
     }
     report::print_table(&rows, &publisher.describe());
     let failed = rows.iter().any(|r| r.status != Status::Ok);
@@ -82,33 +96,32 @@ fn run_exporter(
     source: &dyn Source,
     publisher: &dyn Publisher,
     plan: ExporterPlan<'_>,
+    limits: &Limits,
 ) -> Row {
     let exporter: &Exporter = plan.exporter;
-    let name = exporter.manifest.name.clone();
+    let mut row = Row::new(exporter.manifest.name.clone());
     let started = Instant::now();
-    let tables = match fetch_tables(source, exporter, &plan.query_params) {
+    let fetched = fetch_tables(source, exporter, &plan.query_params);
+    row.query_time = started.elapsed();
+    let tables = match fetched {
         Ok(tables) => tables,
         Err(e) => {
-            report::print_failure(&name, &format!("{e:#}"), &[]);
-            return Row::failed(name, Status::QueryFailed).with_times(
-                started.elapsed(),
-                Duration::ZERO,
-                Duration::ZERO,
-            );
+            report::print_failure(&row.name, &format!("{e:#}"), &[]);
+            return row.failed(Status::QueryFailed);
         }
     };
-    let query_time = started.elapsed();
-    let outcome = runtime.run(
-        exporter,
-        RunInput {
-            date: plan.date.to_string(),
-            run_id: plan.run_id.clone(),
-            generated_at: plan.generated_at.to_string(),
-            generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
-            params: plan.context_params,
-            tables,
-        },
-    );
+    let input = RunInput {
+        date: plan.date.to_string(),
+        run_id: plan.run_id.clone(),
+        generated_at: plan.generated_at.to_string(),
+        generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
+        params: plan.context_params,
+        tables,
+    };
+    let outcome = runtime.run(exporter, input, limits);
+    row.run_time = outcome.duration;
+    row.fuel = outcome.fuel_used;
+    row.memory = outcome.peak_memory;
     let documents = match outcome.result {
         Ok(documents) => documents,
         Err(error) => {
@@ -116,52 +129,51 @@ fn run_exporter(
             if let Some(hint) = error.hint() {
                 message.push_str(&format!("\n\n{hint}"));
             }
-            if let RunError::Deadline { .. } = error {
-                message.push_str(
-                    "\n\nConsider making the exporter faster, or check it for an endless loop",
-                );
-            }
-            report::print_failure(
-                &name,
-                &message,
-                &report::captured_output(
-                    &outcome.logs,
-                    outcome.dropped_log_lines,
-                    &outcome.stdout,
-                    &outcome.stderr,
-                ),
-            );
-            return Row::failed(name, Status::RunFailed).with_times(
-                query_time,
-                outcome.duration,
-                Duration::ZERO,
-            );
+            let captured = report::captured_output(&outcome.logs, &outcome.stdout, &outcome.stderr);
+            report::print_failure(&row.name, &message, &captured);
+            return row.failed(Status::RunFailed);
         }
     };
     let publish_started = Instant::now();
-    match publisher.publish(&documents) {
-        Ok(published) => Row {
-            name,
-            status: Status::Ok,
-            documents: published.documents,
-            bytes: published.bytes,
-            query_time,
-            run_time: outcome.duration,
-            publish_time: publish_started.elapsed(),
-        },
+    let published = publisher.publish(&documents);
+    row.publish_time = publish_started.elapsed();
+    match published {
+        Ok(published) => {
+            row.documents = published.documents;
+            row.bytes = published.bytes;
+            row
+        }
         Err(e) => {
             report::print_failure(
-                &name,
+                &row.name,
                 &format!("failed to publish to {}: {e:#}", publisher.describe()),
                 &[],
             );
-            Row::failed(name, Status::PublishFailed).with_times(
-                query_time,
-                outcome.duration,
-                publish_started.elapsed(),
-            )
+            row.failed(Status::PublishFailed)
         }
     }
+}
+
+/// The engine for these settings: fuel and deadlines on, the configured stack.
+fn runtime_for(settings: &Settings) -> anyhow::Result<Runtime> {
+    Runtime::new(EngineSettings {
+        stack: settings.stack,
+        ..EngineSettings::default()
+    })
+}
+
+/// Limits may only name exporters that exist, so a typo is not silently ignored.
+fn check_named_exporters(settings: &Settings, exporters: &[Exporter]) -> anyhow::Result<()> {
+    for name in settings.exporters_named() {
+        if !exporters.iter().any(|e| e.manifest.name == name) {
+            let available: Vec<&str> = exporters.iter().map(|e| e.manifest.name.as_str()).collect();
+            bail!(
+                "limits are set for exporter `{name}`, which is not loaded (available: {})",
+                available.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs every query the exporter declares; the first failure names the query and exporter.
@@ -189,7 +201,7 @@ fn fetch_tables(
 /// `propcast plugins`: lists the exporters and the files that failed to load.
 pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
     let plugins_dir = resolve_plugins_dir(&args.plugins)?;
-    let runtime = Runtime::new(Limits::default())?;
+    let runtime = Runtime::new(EngineSettings::default())?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_plugins(&plugins_dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {
@@ -201,7 +213,8 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
 
 /// `propcast test`: runs an exporter on its fixture cases and compares the output.
 pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let runtime = Runtime::new(Limits::default())?;
+    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
+    let runtime = runtime_for(&settings)?;
     let as_file = Path::new(&args.exporter);
     let exporter = if args.exporter.ends_with(".wasm") && as_file.is_file() {
         runtime
@@ -236,9 +249,10 @@ pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
             .join("fixtures")
     });
     let cases = fixtures::cases(&fixtures)?;
+    let limits = settings.limits_for(&exporter.manifest.name);
     let reports: Vec<fixtures::CaseReport> = cases
         .iter()
-        .map(|case| fixtures::run_case(&runtime, &exporter, case, args.update))
+        .map(|case| fixtures::run_case(&runtime, &exporter, case, &limits, args.update))
         .collect();
     report::print_cases(&exporter.manifest.name, &fixtures, &reports, args.update);
     let failed = reports.iter().any(|r| r.failure.is_some());

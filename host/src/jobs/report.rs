@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::plan::ExporterPlan;
+use super::settings::Settings;
 use crate::runtime::{Exporter, LoadError, LogLine};
 
 /// How an exporter's part of a run ended.
@@ -37,25 +39,33 @@ pub(crate) struct Row {
     pub(crate) query_time: Duration,
     pub(crate) run_time: Duration,
     pub(crate) publish_time: Duration,
+    /// Instructions the run used.
+    pub(crate) fuel: Option<u64>,
+    /// Peak linear memory, in bytes.
+    pub(crate) memory: usize,
 }
 
 impl Row {
-    pub(crate) fn failed(name: String, status: Status) -> Row {
+    /// A row for `name` that has done nothing yet.
+    pub(crate) fn new(name: String) -> Row {
         Row {
             name,
-            status,
+            status: Status::Ok,
             documents: 0,
             bytes: 0,
             query_time: Duration::ZERO,
             run_time: Duration::ZERO,
             publish_time: Duration::ZERO,
+            fuel: None,
+            memory: 0,
         }
     }
 
-    pub(crate) fn with_times(mut self, query: Duration, run: Duration, publish: Duration) -> Row {
-        self.query_time = query;
-        self.run_time = run;
-        self.publish_time = publish;
+    /// The row of a run that ended with `status`: nothing published.
+    pub(crate) fn failed(mut self, status: Status) -> Row {
+        self.status = status;
+        self.documents = 0;
+        self.bytes = 0;
         self
     }
 }
@@ -63,8 +73,8 @@ impl Row {
 /// The run table, e.g.
 ///
 /// ```text
-/// exporter  status  documents  bytes   query   run    publish
-/// streaks   ok      2          18.2 kB 31 ms   4 ms   1 ms
+/// exporter  status  documents    bytes  query   run  publish  instructions  memory
+/// streaks   ok              2  63.7 kB  23 ms  8 ms     0 ms      812.4 M   3.1 MiB
 /// ```
 pub(crate) fn print_table(rows: &[Row], destination: &str) {
     let header = [
@@ -75,11 +85,12 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
         "query",
         "run",
         "publish",
-    ]
-    .map(String::from);
-    let mut lines = vec![header];
+        "instructions",
+        "memory",
+    ];
+    let mut lines = vec![header.map(String::from).to_vec()];
     for row in rows {
-        lines.push([
+        lines.push(vec![
             row.name.clone(),
             row.status.label().to_string(),
             row.documents.to_string(),
@@ -87,6 +98,12 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
             format_duration(row.query_time),
             format_duration(row.run_time),
             format_duration(row.publish_time),
+            row.fuel.map_or_else(|| "-".to_string(), format_count),
+            if row.memory == 0 {
+                "-".to_string()
+            } else {
+                crate::runtime::format_bytes_binary(row.memory as u64)
+            },
         ]);
     }
     print_aligned(&lines);
@@ -99,8 +116,9 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
 }
 
 /// Prints rows of cells in columns: the first two left-aligned, the rest right-aligned.
-fn print_aligned(lines: &[[String; 7]]) {
-    let widths: Vec<usize> = (0..7)
+fn print_aligned(lines: &[Vec<String>]) {
+    let columns = lines.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
         .map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0))
         .collect();
     for line in lines {
@@ -119,6 +137,42 @@ fn print_aligned(lines: &[[String; 7]]) {
     }
 }
 
+/// The settings a run uses and where they came from (`--verbose`).
+pub(crate) fn print_settings(
+    settings: &Settings,
+    plugins: &Path,
+    source: &str,
+    publisher: &str,
+    plans: &[ExporterPlan<'_>],
+) {
+    eprintln!(
+        "propcast: plugins from `{}`, data from {source}, publishing to {publisher}",
+        plugins.display()
+    );
+    eprintln!("propcast: limits from {}", settings.origin.join(", then "));
+    eprintln!(
+        "propcast: stack {}, query time {}s, query rows {}",
+        crate::runtime::format_bytes_binary(settings.stack as u64),
+        settings.query.time.as_secs_f64(),
+        settings.query.rows
+    );
+    for plan in plans {
+        let l = settings.limits_for(&plan.exporter.manifest.name);
+        eprintln!(
+            "propcast: `{}`: fuel {}, deadline {}s, memory {}, table elements {}, output {}, documents {}, document size {}, log {}",
+            plan.exporter.manifest.name,
+            l.fuel,
+            l.deadline.as_secs_f64(),
+            crate::runtime::format_bytes_binary(l.memory as u64),
+            l.table_elements,
+            crate::runtime::format_bytes_binary(l.output as u64),
+            l.documents,
+            crate::runtime::format_bytes_binary(l.document_size as u64),
+            crate::runtime::format_bytes_binary(l.log as u64),
+        );
+    }
+}
+
 /// An exporter's failure on stderr, with what it logged and printed.
 pub(crate) fn print_failure(name: &str, message: &str, captured: &[String]) {
     eprintln!("propcast: exporter `{name}` failed: {message}");
@@ -128,23 +182,19 @@ pub(crate) fn print_failure(name: &str, message: &str, captured: &[String]) {
 }
 
 /// The log, stdout and stderr of a failed run, as blocks between dividers (the last lines of
-/// each stream, where a panic's message and backtrace end up).
-pub(crate) fn captured_output(
-    logs: &[LogLine],
-    dropped: usize,
-    stdout: &str,
-    stderr: &str,
-) -> Vec<String> {
+/// each, where a panic's message ends up).
+pub(crate) fn captured_output(logs: &[LogLine], stdout: &str, stderr: &str) -> Vec<String> {
+    const TAIL_LINES: usize = 20;
     let mut blocks = Vec::new();
     if !logs.is_empty() {
-        let mut block = String::from("---- log ----\n");
-        for line in logs {
+        let tail = &logs[logs.len().saturating_sub(TAIL_LINES)..];
+        let mut block = format!(
+            "---- log (last {} of {} lines) ----\n",
+            tail.len(),
+            logs.len()
+        );
+        for line in tail {
             block.push_str(&format!("{}: {}\n", line.level, line.message));
-        }
-        if dropped > 0 {
-            block.push_str(&format!(
-                "({dropped} more lines dropped: the log limit was reached)\n"
-            ));
         }
         blocks.push(block.trim_end().to_string());
     }
@@ -152,7 +202,6 @@ pub(crate) fn captured_output(
         if text.trim().is_empty() {
             continue;
         }
-        const TAIL_LINES: usize = 20;
         let lines: Vec<&str> = text.trim_end().lines().collect();
         let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
         blocks.push(format!(
@@ -181,23 +230,30 @@ pub(crate) fn print_cases(
         "bytes",
         "rows in",
         "run",
+        "instructions",
+        "memory",
         "log lines",
-    ]
-    .map(String::from);
-    let mut lines = vec![header];
+    ];
+    let mut lines = vec![header.map(String::from).to_vec()];
     for r in reports {
         let result = match (&r.failure, updated) {
             (Some(_), _) => "FAIL",
             (None, true) => "updated",
             (None, false) => "pass",
         };
-        lines.push([
+        lines.push(vec![
             r.name.clone(),
             result.to_string(),
             r.documents.to_string(),
             format_bytes(r.bytes),
             r.rows_in.to_string(),
             format_duration(r.run_time),
+            r.fuel.map_or_else(|| "-".to_string(), format_count),
+            if r.memory == 0 {
+                "-".to_string()
+            } else {
+                crate::runtime::format_bytes_binary(r.memory as u64)
+            },
             r.logs.len().to_string(),
         ]);
     }
@@ -211,7 +267,7 @@ pub(crate) fn print_cases(
     for r in reports {
         if let Some(failure) = &r.failure {
             eprintln!("propcast: case `{}` failed: {failure}", r.name);
-            for block in captured_output(&r.logs, 0, "", "") {
+            for block in captured_output(&r.logs, "", "") {
                 eprintln!("{block}");
             }
         }
@@ -274,6 +330,16 @@ fn format_bytes(bytes: usize) -> String {
     }
 }
 
+/// Large counts for people: `812.4 M`, `1.2 G`.
+fn format_count(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1} k", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} M", n as f64 / 1e6),
+        _ => format!("{:.1} G", n as f64 / 1e9),
+    }
+}
+
 fn format_duration(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
@@ -302,14 +368,15 @@ mod tests {
             message: "panic: boom".into(),
         }];
         let stderr: String = (1..=25).map(|i| format!("line {i}\n")).collect();
-        let blocks = captured_output(&logs, 2, "", &stderr);
+        let blocks = captured_output(&logs, "", &stderr);
         assert_eq!(
             blocks[0],
-            "---- log ----\nerror: panic: boom\n(2 more lines dropped: the log limit was reached)"
+            "---- log (last 1 of 1 lines) ----\nerror: panic: boom"
         );
         assert!(blocks[1].starts_with("---- stderr (last 20 lines) ----\nline 6\n"));
         assert!(blocks[1].ends_with("line 25"));
         assert_eq!(blocks[2], "----");
-        assert!(captured_output(&[], 0, "", "").is_empty());
+        assert!(captured_output(&[], "", "").is_empty());
+        assert_eq!(format_count(812_400_000), "812.4 M");
     }
 }

@@ -1,12 +1,14 @@
 //! One exporter run: a fresh store, the inputs lowered into the component, `run` called under
 //! the limits, and the result turned into checked documents or a [`RunError`] that says what
-//! happened in the user's terms (a guest panic's message, not "unreachable").
+//! happened in the user's terms (a guest panic's message, not "unreachable"; the limit that was
+//! hit, its value and what was used).
 
 use std::time::{Duration, Instant};
 
-use wasmtime::{Store, StoreLimitsBuilder, Trap};
+use wasmtime::{Store, Trap};
 
 use super::bindings::wit;
+use super::limits::{LimitBreach, LimitKind, Limiter, Limits, bytes};
 use super::loader::Exporter;
 use super::output;
 use super::state::{HostState, LogLevel, LogLine, StateConfig};
@@ -43,9 +45,9 @@ pub(crate) enum RunError {
     /// The exporter panicked; the message is the panic's.
     #[error("the exporter panicked: {message}")]
     Panicked { message: String },
-    /// The exporter ran past its deadline.
-    #[error("the exporter ran past its deadline of {}s", .deadline.as_secs_f64())]
-    Deadline { deadline: Duration },
+    /// The exporter went past one of its limits.
+    #[error("{0}")]
+    Limit(LimitBreach),
     /// Any other trap.
     #[error("the exporter trapped: {trap}")]
     Trapped { trap: String },
@@ -55,10 +57,11 @@ pub(crate) enum RunError {
 }
 
 impl RunError {
-    /// What the user could do about it, when the exporter said.
-    pub(crate) fn hint(&self) -> Option<&str> {
+    /// What the user could do about it.
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
-            RunError::BadInput { hint, .. } | RunError::Failed { hint, .. } => hint.as_deref(),
+            RunError::BadInput { hint, .. } | RunError::Failed { hint, .. } => hint.clone(),
+            RunError::Limit(breach) => Some(breach.hint()),
             _ => None,
         }
     }
@@ -68,31 +71,21 @@ impl RunError {
 pub(crate) struct RunOutcome {
     pub(crate) result: Result<Vec<Document>, RunError>,
     pub(crate) logs: Vec<LogLine>,
-    pub(crate) dropped_log_lines: usize,
     pub(crate) stdout: String,
     pub(crate) stderr: String,
     pub(crate) duration: Duration,
+    /// Instructions used, when fuel is metered.
+    pub(crate) fuel_used: Option<u64>,
+    /// The largest linear memory the run grew to, in bytes.
+    pub(crate) peak_memory: usize,
 }
 
 impl Runtime {
-    /// Runs `exporter` on `input` in a fresh store.
-    pub(crate) fn run(&self, exporter: &Exporter, input: RunInput) -> RunOutcome {
+    /// Runs `exporter` on `input` in a fresh store, under `limits`.
+    pub(crate) fn run(&self, exporter: &Exporter, input: RunInput, limits: &Limits) -> RunOutcome {
         let started = Instant::now();
         let seed = seed_for(&input.run_id, &exporter.manifest.name);
-        let mut store = Store::new(
-            &self.engine,
-            HostState::new(StateConfig {
-                limits: self.store_limits(),
-                max_log_bytes: self.limits.max_log_bytes,
-                max_stdio_bytes: self.limits.max_stdio_bytes,
-                clock_seconds: input.generated_at_seconds,
-                random_seed: seed,
-            }),
-        );
-        store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(self.deadline_ticks());
-        store.epoch_deadline_trap();
-
+        let mut store = self.store(limits, input.generated_at_seconds, seed);
         let ctx = wit::Context {
             date: input.date,
             run_id: input.run_id,
@@ -105,9 +98,12 @@ impl Runtime {
                 .propcast_exporter_plugin()
                 .call_run(&mut store, &ctx, &tables)
         });
+        let fuel_used = self
+            .settings
+            .fuel
+            .then(|| limits.fuel - store.get_fuel().unwrap_or(0));
         let result = match called {
-            Ok(Ok(documents)) => output::check(&exporter.manifest, documents)
-                .map_err(|problems| RunError::BadOutput { problems }),
+            Ok(Ok(documents)) => output::check(&exporter.manifest, documents, limits),
             Ok(Err(wit::ExportError::BadInput(e))) => Err(RunError::BadInput {
                 message: e.message,
                 hint: e.hint,
@@ -116,44 +112,98 @@ impl Runtime {
                 message: e.message,
                 hint: e.hint,
             }),
-            Err(error) => Err(self.classify(error, store.data())),
+            Err(error) => Err(classify(
+                error,
+                store.data(),
+                limits,
+                started.elapsed(),
+                self.settings.stack,
+            )),
         };
         let (stdout, stderr) = store.data().stdio();
         let state = store.into_data();
         RunOutcome {
             result,
             logs: state.log.lines,
-            dropped_log_lines: state.log.dropped,
             stdout,
             stderr,
             duration: started.elapsed(),
+            fuel_used,
+            peak_memory: state.limiter.peak_memory,
         }
     }
 
-    fn classify(&self, error: wasmtime::Error, state: &HostState) -> RunError {
-        if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
-            return RunError::Deadline {
-                deadline: self.limits.deadline,
-            };
+    /// A fresh store under `limits`, its clock reading `clock_seconds`.
+    pub(crate) fn store(
+        &self,
+        limits: &Limits,
+        clock_seconds: u64,
+        random_seed: u64,
+    ) -> Store<HostState> {
+        let mut store = Store::new(
+            &self.engine,
+            HostState::new(StateConfig {
+                limiter: Limiter::new(limits),
+                max_log_bytes: limits.log,
+                clock_seconds,
+                random_seed,
+            }),
+        );
+        store.limiter(|state| &mut state.limiter);
+        if self.settings.fuel {
+            store
+                .set_fuel(limits.fuel)
+                .expect("fuel is enabled in the engine");
         }
-        trap_error(error, state)
-    }
-
-    pub(crate) fn store_limits(&self) -> wasmtime::StoreLimits {
-        StoreLimitsBuilder::new()
-            .memory_size(self.limits.max_memory_bytes)
-            .trap_on_grow_failure(true)
-            .build()
-    }
-
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+        if self.settings.epoch {
+            let ticks = (limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+            store.set_epoch_deadline(ticks);
+            store.epoch_deadline_trap();
+        }
+        store
     }
 }
 
-/// A trap as the user should see it: the guest's panic message when it left one (in its log
-/// through the SDK's panic hook, or on stderr), else the trap itself.
-pub(crate) fn trap_error(error: wasmtime::Error, state: &HostState) -> RunError {
+/// A trap as the user should see it: the limit it was, else the guest's panic message when it
+/// left one (in its log through the SDK's panic hook, or on stderr), else the trap itself.
+pub(crate) fn classify(
+    error: wasmtime::Error,
+    state: &HostState,
+    limits: &Limits,
+    elapsed: Duration,
+    stack: usize,
+) -> RunError {
+    if let Some(breach) = state.limiter.breach.clone() {
+        return RunError::Limit(breach);
+    }
+    if let Some(breach) = error.downcast_ref::<LimitBreach>() {
+        return RunError::Limit(breach.clone());
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => {
+            let used = format!("it used all {} instructions", limits.fuel);
+            return RunError::Limit(LimitBreach::new(LimitKind::Fuel, limits.fuel, used));
+        }
+        Some(Trap::Interrupt) => {
+            let used = format!("it was still running after {:.1}s", elapsed.as_secs_f64());
+            return RunError::Limit(LimitBreach::new(
+                LimitKind::Deadline,
+                format!("{}s", limits.deadline.as_secs_f64()),
+                used,
+            ));
+        }
+        Some(Trap::StackOverflow) => {
+            return RunError::Limit(LimitBreach::new(
+                LimitKind::Stack,
+                bytes(stack as u64),
+                "it overflowed the stack",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(breach) = state.stdio_breach(&error) {
+        return RunError::Limit(breach);
+    }
     let from_log = state
         .log
         .lines

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use wasmtime::Store;
 use wasmtime::component::{Component, types::ComponentItem};
 
 use super::Runtime;
 use super::bindings::{self, ExporterPre, wit};
-use super::state::{HostState, StateConfig};
+use super::limits::Limits;
+use super::state::HostState;
 use crate::data::{self, Manifest, Param, ParamType, Query};
 
 /// The contract versions this host accepts: `0.1.x`.
@@ -54,23 +54,10 @@ impl Runtime {
         let mut failed = Vec::new();
         for file in files {
             match self.load_file(&file) {
-                Ok(exporter) => {
-                    if let Some(first) = loaded
-                        .iter()
-                        .find(|e| e.manifest.name == exporter.manifest.name)
-                    {
-                        failed.push(LoadError {
-                            error: anyhow!(
-                                "exporter name `{}` is already used by `{}`; each plugin needs its own name",
-                                exporter.manifest.name,
-                                first.file.display()
-                            ),
-                            file,
-                        });
-                    } else {
-                        loaded.push(exporter);
-                    }
-                }
+                Ok(exporter) => match clash(&exporter, &loaded) {
+                    Some(error) => failed.push(LoadError { file, error }),
+                    None => loaded.push(exporter),
+                },
                 Err(error) => failed.push(LoadError { file, error }),
             }
         }
@@ -160,19 +147,9 @@ impl Runtime {
 
     /// Calls `describe` in a throwaway store and checks the manifest.
     fn describe(&self, pre: &ExporterPre<HostState>) -> anyhow::Result<Manifest> {
-        let mut store = Store::new(
-            &self.engine,
-            HostState::new(StateConfig {
-                limits: self.store_limits(),
-                max_log_bytes: self.limits.max_log_bytes,
-                max_stdio_bytes: self.limits.max_stdio_bytes,
-                clock_seconds: 0,
-                random_seed: 0,
-            }),
-        );
-        store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(self.deadline_ticks());
-        store.epoch_deadline_trap();
+        let limits = Limits::default();
+        let started = std::time::Instant::now();
+        let mut store = self.store(&limits, 0, 0);
         let described = pre.instantiate(&mut store).and_then(|instance| {
             instance
                 .propcast_exporter_plugin()
@@ -181,12 +158,52 @@ impl Runtime {
         let manifest = match described {
             Ok(manifest) => manifest,
             Err(error) => {
-                let failure = super::invoke::trap_error(error, store.data());
+                let failure = super::invoke::classify(
+                    error,
+                    store.data(),
+                    &limits,
+                    started.elapsed(),
+                    self.settings.stack,
+                );
                 return Err(anyhow::Error::new(failure));
             }
         };
         check_manifest(manifest)
     }
+}
+
+/// Why `exporter` cannot join `loaded`: the same name, or outputs that overlap.
+fn clash(exporter: &Exporter, loaded: &[Exporter]) -> Option<anyhow::Error> {
+    if let Some(first) = loaded
+        .iter()
+        .find(|e| e.manifest.name == exporter.manifest.name)
+    {
+        return Some(anyhow!(
+            "exporter name `{}` is already used by `{}`; each plugin needs its own name",
+            exporter.manifest.name,
+            first.file.display()
+        ));
+    }
+    let overlaps = |a: &str, b: &str| {
+        a == b || (a.ends_with('/') && b.starts_with(a)) || (b.ends_with('/') && a.starts_with(b))
+    };
+    for other in loaded {
+        for mine in &exporter.manifest.outputs {
+            if let Some(theirs) = other
+                .manifest
+                .outputs
+                .iter()
+                .find(|theirs| overlaps(mine, theirs))
+            {
+                return Some(anyhow!(
+                    "its output `{mine}` overlaps `{theirs}` of exporter `{}` (`{}`); two exporters may not write the same paths",
+                    other.manifest.name,
+                    other.file.display()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.
@@ -263,6 +280,8 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         if queries.iter().any(|other| other.name == q.name) {
             bail!("query `{}` is declared twice", q.name);
         }
+        data::sql::check_read_only(&q.sql)
+            .map_err(|problem| anyhow!("query `{}` {problem}", q.name))?;
         for used in data::sql::named_params(&q.sql) {
             if !known.contains(&used) {
                 bail!(

@@ -1,15 +1,17 @@
 //! Runs exporter components: the only module that touches wasmtime.
 //!
-//! There is one [`Runtime`] per process: one `Engine` (component model, epoch interruption) with
-//! one `Linker` that offers WASI with nothing granted plus the contract's `log` import. Each
-//! plugin file is compiled once into an [`Exporter`] holding its pre-instantiated handle and
-//! checked manifest; each run gets a fresh `Store`.
+//! There is one [`Runtime`] per process: one `Engine` (component model, fuel metering, epoch
+//! interruption, a bounded stack) with one `Linker` that offers WASI with nothing granted plus
+//! the contract's `log` import. Each plugin file is compiled once into an [`Exporter`] holding
+//! its pre-instantiated handle and checked manifest; each run gets a fresh `Store` with its
+//! [`Limits`].
 //!
 //! The rest of the host sees tables going in and checked documents (or a [`RunError`]) coming
 //! out; it never sees the ABI.
 
 mod bindings;
 mod invoke;
+mod limits;
 mod loader;
 mod output;
 mod state;
@@ -21,7 +23,8 @@ use anyhow::Context as _;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
-pub(crate) use invoke::{RunError, RunInput};
+pub(crate) use invoke::RunInput;
+pub(crate) use limits::{Limits, bytes as format_bytes_binary};
 pub(crate) use loader::{Exporter, LoadError};
 #[cfg(test)]
 pub(crate) use state::LogLevel;
@@ -32,26 +35,24 @@ use state::HostState;
 /// How often the epoch ticks; deadlines are whole numbers of ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Limits that apply to every exporter run.
-#[derive(Clone, Debug)]
-pub(crate) struct Limits {
-    /// Wall-clock time one `run` may take.
-    pub(crate) deadline: Duration,
-    /// Linear memory one run may grow to, in bytes.
-    pub(crate) max_memory_bytes: usize,
-    /// Bytes of log messages kept per run; later lines are dropped and counted.
-    pub(crate) max_log_bytes: usize,
-    /// Bytes of stdout and of stderr kept per run.
-    pub(crate) max_stdio_bytes: usize,
+/// How the engine is built: what it meters and how deep guests may recurse. These are fixed
+/// for the process; per-run limits are [`Limits`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EngineSettings {
+    /// Bytes of stack a guest may use.
+    pub(crate) stack: usize,
+    /// Meter instructions with fuel.
+    pub(crate) fuel: bool,
+    /// Enforce deadlines with epoch interruption.
+    pub(crate) epoch: bool,
 }
 
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            deadline: Duration::from_secs(60),
-            max_memory_bytes: 512 << 20,
-            max_log_bytes: 1 << 20,
-            max_stdio_bytes: 64 << 10,
+impl Default for EngineSettings {
+    fn default() -> EngineSettings {
+        EngineSettings {
+            stack: 1 << 20,
+            fuel: true,
+            epoch: true,
         }
     }
 }
@@ -60,16 +61,18 @@ impl Default for Limits {
 pub(crate) struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
-    limits: Limits,
+    settings: EngineSettings,
     /// Dropping this stops the ticker thread.
     _ticker: mpsc::Sender<()>,
 }
 
 impl Runtime {
-    pub(crate) fn new(limits: Limits) -> anyhow::Result<Runtime> {
+    pub(crate) fn new(settings: EngineSettings) -> anyhow::Result<Runtime> {
         let mut config = Config::new();
         config.wasm_component_model(true);
-        config.epoch_interruption(true);
+        config.epoch_interruption(settings.epoch);
+        config.consume_fuel(settings.fuel);
+        config.max_wasm_stack(settings.stack);
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("failed to create the WebAssembly engine")?;
@@ -96,7 +99,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker,
-            limits,
+            settings,
             _ticker: stop,
         })
     }

@@ -5,11 +5,59 @@
 use std::collections::HashSet;
 
 use super::bindings::wit;
+use super::invoke::RunError;
+use super::limits::{LimitBreach, LimitKind, Limits, bytes};
 use crate::data::{Document, DocumentKind, Manifest};
 
 /// Checks and converts a run's documents, ordered for publishing: dated, then current, then
-/// aliases, each group in the order the exporter returned it.
+/// aliases, each group in the order the exporter returned it. The size limits come first: a
+/// run past them is a limit breach, not a list of problems.
 pub(crate) fn check(
+    manifest: &Manifest,
+    documents: Vec<wit::Document>,
+    limits: &Limits,
+) -> Result<Vec<Document>, RunError> {
+    check_sizes(&documents, limits).map_err(RunError::Limit)?;
+    check_rules(manifest, documents).map_err(|problems| RunError::BadOutput { problems })
+}
+
+fn check_sizes(documents: &[wit::Document], limits: &Limits) -> Result<(), LimitBreach> {
+    if documents.len() > limits.documents {
+        let used = format!("it returned {}", documents.len());
+        return Err(LimitBreach::new(
+            LimitKind::Documents,
+            format!("{} documents", limits.documents),
+            used,
+        ));
+    }
+    if let Some(big) = documents
+        .iter()
+        .find(|d| d.body.len() > limits.document_size)
+    {
+        let used = format!(
+            "`{}` is {}",
+            big.path.escape_debug(),
+            bytes(big.body.len() as u64)
+        );
+        return Err(LimitBreach::new(
+            LimitKind::DocumentSize,
+            bytes(limits.document_size as u64),
+            used,
+        ));
+    }
+    let total: usize = documents.iter().map(|d| d.body.len()).sum();
+    if total > limits.output {
+        let used = format!("its documents add up to {}", bytes(total as u64));
+        return Err(LimitBreach::new(
+            LimitKind::Output,
+            bytes(limits.output as u64),
+            used,
+        ));
+    }
+    Ok(())
+}
+
+fn check_rules(
     manifest: &Manifest,
     documents: Vec<wit::Document>,
 ) -> Result<Vec<Document>, Vec<String>> {
@@ -146,6 +194,35 @@ mod tests {
                 "{path:?}"
             );
         }
+    }
+
+    #[test]
+    fn size_limits_come_before_the_rules() {
+        let doc = |path: &str, size: usize| wit::Document {
+            path: path.into(),
+            body: vec![b' '; size],
+            kind: wit::DocumentKind::Dated,
+        };
+        let limits = Limits {
+            documents: 2,
+            document_size: 10,
+            output: 15,
+            ..Limits::default()
+        };
+        let breach =
+            |docs: Vec<wit::Document>| check_sizes(&docs, &limits).unwrap_err().to_string();
+        assert_eq!(
+            breach(vec![doc("a", 1), doc("b", 1), doc("c", 1)]),
+            "it went past its document count limit of 2 documents: it returned 3"
+        );
+        assert_eq!(
+            breach(vec![doc("../a", 11)]),
+            "it went past its document size limit of 10 B: `../a` is 11 B"
+        );
+        assert_eq!(
+            breach(vec![doc("a", 8), doc("b", 8)]),
+            "it went past its total output limit of 15 B: its documents add up to 16 B"
+        );
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! What one exporter run's `Store` holds: an empty WASI context, the captured output streams,
-//! the log lines the exporter sent, and the store's resource limits.
+//! the log lines the exporter sent, and the limiter that bounds its memory and tables.
 //!
 //! Each capability an exporter can use is a field here with its own view trait, never a global.
 
-use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::log;
+use super::limits::{LimitBreach, LimitKind, Limiter, bytes};
 
 /// How important a log line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,16 +42,16 @@ pub(crate) struct LogLine {
 pub(crate) struct Log {
     pub(crate) lines: Vec<LogLine>,
     pub(crate) bytes: usize,
-    pub(crate) dropped: usize,
 }
 
 /// The data of one exporter run's store.
 pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limiter: Limiter,
     pub(crate) log: Log,
     max_log_bytes: usize,
+    max_stdio_bytes: usize,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
@@ -82,9 +82,9 @@ impl HostMonotonicClock for FrozenMonotonicClock {
 
 /// What a run's store is set up with.
 pub(crate) struct StateConfig {
-    pub(crate) limits: StoreLimits,
+    pub(crate) limiter: Limiter,
+    /// Bytes of log messages, and of stdout and of stderr each.
     pub(crate) max_log_bytes: usize,
-    pub(crate) max_stdio_bytes: usize,
     /// Seconds since the Unix epoch of the run's `generated-at`: what the clock reads.
     pub(crate) clock_seconds: u64,
     /// Seeds the exporter's random numbers, so reruns are identical.
@@ -95,8 +95,8 @@ impl HostState {
     /// A state granting nothing: no files, environment, arguments or network; stdin is empty,
     /// stdout and stderr go to memory, clocks read the run's timestamp, random is seeded.
     pub(crate) fn new(config: StateConfig) -> HostState {
-        let stdout = MemoryOutputPipe::new(config.max_stdio_bytes);
-        let stderr = MemoryOutputPipe::new(config.max_stdio_bytes);
+        let stdout = MemoryOutputPipe::new(config.max_log_bytes);
+        let stderr = MemoryOutputPipe::new(config.max_log_bytes);
         let random_bytes = seeded_bytes(config.random_seed, 4096);
         let wasi = WasiCtx::builder()
             .stdin(MemoryInputPipe::new(Vec::new()))
@@ -113,12 +113,33 @@ impl HostState {
         HostState {
             wasi,
             table: ResourceTable::new(),
-            limits: config.limits,
+            limiter: config.limiter,
             log: Log::default(),
             max_log_bytes: config.max_log_bytes,
+            max_stdio_bytes: config.max_log_bytes,
             stdout,
             stderr,
         }
+    }
+
+    /// The stdio limit breach behind `error`, if any: writing past the limit traps inside
+    /// the pipe, or fails in a way a Rust guest turns into a panic once the pipe is full.
+    pub(crate) fn stdio_breach(&self, error: &wasmtime::Error) -> Option<LimitBreach> {
+        let full = |pipe: &MemoryOutputPipe| pipe.contents().len() >= self.max_stdio_bytes;
+        let stream = if full(&self.stdout) {
+            "stdout"
+        } else if full(&self.stderr) {
+            "stderr"
+        } else if format!("{error:?}").contains("beyond capacity of MemoryOutputPipe") {
+            "stdout or stderr"
+        } else {
+            return None;
+        };
+        Some(LimitBreach::new(
+            LimitKind::Log,
+            bytes(self.max_stdio_bytes as u64),
+            format!("it wrote more than that to {stream}"),
+        ))
     }
 
     /// What the exporter wrote to stdout and stderr, as lossy UTF-8.
@@ -154,10 +175,19 @@ impl WasiView for HostState {
 }
 
 impl log::Host for HostState {
-    fn log(&mut self, level: log::Level, message: String) {
+    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
         if self.log.bytes + message.len() > self.max_log_bytes {
-            self.log.dropped += 1;
-            return;
+            let used = format!(
+                "it logged {} in {} lines and then {} more",
+                bytes(self.log.bytes as u64),
+                self.log.lines.len(),
+                bytes(message.len() as u64)
+            );
+            return Err(wasmtime::Error::new(LimitBreach::new(
+                LimitKind::Log,
+                bytes(self.max_log_bytes as u64),
+                used,
+            )));
         }
         self.log.bytes += message.len();
         let level = match level {
@@ -167,5 +197,6 @@ impl log::Host for HostState {
             log::Level::Error => LogLevel::Error,
         };
         self.log.lines.push(LogLine { level, message });
+        Ok(())
     }
 }

@@ -19,6 +19,22 @@ pub(crate) struct QueryRequest<'a> {
     pub(crate) params: &'a [QueryParam],
 }
 
+/// How long one query may run and how many rows it may return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct QueryLimits {
+    pub(crate) time: std::time::Duration,
+    pub(crate) rows: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> QueryLimits {
+        QueryLimits {
+            time: std::time::Duration::from_secs(30),
+            rows: 2_000_000,
+        }
+    }
+}
+
 /// A warehouse that answers exporter queries.
 pub(crate) trait Source {
     /// Where the data comes from, for messages: "SQLite database `warehouse.sqlite`".

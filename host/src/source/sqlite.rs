@@ -6,23 +6,28 @@
 //! column and 0/1 in a column declared `BOOLEAN` a boolean column, matching what BigQuery returns.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use anyhow::{Context as _, anyhow, bail};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{QueryRequest, Source};
+use super::{QueryLimits, QueryRequest, Source};
 use crate::data::{Column, ColumnValues, Dictionary, ParamValue, Table};
 
 /// A read-only connection to a SQLite warehouse file.
 pub(crate) struct SqliteSource {
     path: PathBuf,
     connection: Connection,
+    limits: QueryLimits,
+    /// When the running query must stop; read by the connection's progress handler.
+    deadline: Arc<Mutex<Option<Instant>>>,
 }
 
 impl SqliteSource {
     /// Opens `path` read-only and checks it is a SQLite database.
-    pub(crate) fn open(path: &Path) -> anyhow::Result<SqliteSource> {
+    pub(crate) fn open(path: &Path, limits: QueryLimits) -> anyhow::Result<SqliteSource> {
         if !path.is_file() {
             bail!(
                 "the database `{}` does not exist\n\nConsider creating the sample warehouse with \
@@ -32,7 +37,7 @@ impl SqliteSource {
             );
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = Connection::open_with_flags(path, flags)
+        let mut connection = Connection::open_with_flags(path, flags)
             .with_context(|| format!("failed to open the database `{}`", path.display()))?;
         connection
             .pragma_update(None, "query_only", true)
@@ -40,9 +45,25 @@ impl SqliteSource {
                 connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             })
             .with_context(|| format!("`{}` is not a readable SQLite database", path.display()))?;
+        // SQLite calls the handler every few thousand steps; returning true interrupts the query.
+        let deadline: Arc<Mutex<Option<Instant>>> = Arc::default();
+        let watched = Arc::clone(&deadline);
+        connection
+            .progress_handler(
+                10_000,
+                Some(move || {
+                    watched
+                        .lock()
+                        .expect("deadline lock")
+                        .is_some_and(|d| Instant::now() >= d)
+                }),
+            )
+            .context("failed to install the query time limit")?;
         Ok(SqliteSource {
             path: path.to_path_buf(),
             connection,
+            limits,
+            deadline,
         })
     }
 }
@@ -89,25 +110,72 @@ impl Source for SqliteSource {
             .columns()
             .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
             .collect();
-        let mut rows = statement.raw_query();
-        let mut row_count = 0usize;
-        while let Some(row) = rows
-            .next()
-            .with_context(|| format!("query `{name}` failed"))?
-        {
-            for (index, builder) in builders.iter_mut().enumerate() {
-                let value = row.get_ref(index)?;
-                builder.push(row_count, value).map_err(|problem| {
-                    anyhow!("query `{name}` column `{}`: {problem}", builder.name)
-                })?;
+        *self.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.limits.time);
+        let read = read_rows(&mut statement, &mut builders, self.limits.rows);
+        *self.deadline.lock().expect("deadline lock") = None;
+        let row_count = match read {
+            Ok(rows) => rows,
+            Err(ReadError::Interrupted) => bail!(
+                "query `{name}` ran longer than its time limit of {}s\n\nConsider raising it with \
+                 `--limit query-time=<duration>` or `query-time` under [limits] in propcast.toml",
+                self.limits.time.as_secs_f64()
+            ),
+            Err(ReadError::TooManyRows) => bail!(
+                "query `{name}` returned more than its limit of {} rows\n\nConsider raising it with \
+                 `--limit query-rows=<count>` or `query-rows` under [limits] in propcast.toml",
+                self.limits.rows
+            ),
+            Err(ReadError::Column(column, problem)) => {
+                bail!("query `{name}` column `{column}`: {problem}")
             }
-            row_count += 1;
-        }
+            Err(ReadError::Sqlite(e)) => {
+                return Err(e).with_context(|| format!("query `{name}` failed"));
+            }
+        };
         Ok(Table {
             name: name.to_string(),
             row_count,
             columns: builders.into_iter().map(|b| b.finish(row_count)).collect(),
         })
+    }
+}
+
+enum ReadError {
+    Interrupted,
+    TooManyRows,
+    Column(String, String),
+    Sqlite(rusqlite::Error),
+}
+
+/// Reads every row into the column builders, stopping past `max_rows`.
+fn read_rows(
+    statement: &mut rusqlite::Statement<'_>,
+    builders: &mut [ColumnBuilder],
+    max_rows: usize,
+) -> Result<usize, ReadError> {
+    let mut rows = statement.raw_query();
+    let mut row_count = 0usize;
+    loop {
+        let row = match rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => return Ok(row_count),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+            {
+                return Err(ReadError::Interrupted);
+            }
+            Err(e) => return Err(ReadError::Sqlite(e)),
+        };
+        if row_count == max_rows {
+            return Err(ReadError::TooManyRows);
+        }
+        for (index, builder) in builders.iter_mut().enumerate() {
+            let value = row.get_ref(index).map_err(ReadError::Sqlite)?;
+            builder
+                .push(row_count, value)
+                .map_err(|problem| ReadError::Column(builder.name.clone(), problem))?;
+        }
+        row_count += 1;
     }
 }
 
@@ -259,7 +327,7 @@ mod tests {
     #[test]
     fn types_columns_and_binds_parameters() {
         let dir = tempfile::tempdir().unwrap();
-        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let source = SqliteSource::open(&database(dir.path()), QueryLimits::default()).unwrap();
         let t = query(
             &source,
             "SELECT * FROM g WHERE game_date < @date ORDER BY game_date",
@@ -284,7 +352,7 @@ mod tests {
     #[test]
     fn an_empty_result_keeps_declared_types() {
         let dir = tempfile::tempdir().unwrap();
-        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let source = SqliteSource::open(&database(dir.path()), QueryLimits::default()).unwrap();
         let t = query(
             &source,
             "SELECT points, game_date FROM g WHERE game_date > @date",
@@ -298,7 +366,7 @@ mod tests {
     #[test]
     fn refuses_writes_and_foreign_placeholders() {
         let dir = tempfile::tempdir().unwrap();
-        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let source = SqliteSource::open(&database(dir.path()), QueryLimits::default()).unwrap();
         let err = query(&source, "DELETE FROM g").unwrap_err();
         assert!(
             format!("{err:#}").contains("would modify the database"),
@@ -314,9 +382,36 @@ mod tests {
     }
 
     #[test]
+    fn stops_queries_past_their_time_and_row_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = database(dir.path());
+        let slow = QueryLimits {
+            time: std::time::Duration::from_millis(50),
+            rows: 10,
+        };
+        let source = SqliteSource::open(&path, slow).unwrap();
+        let forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+        let err = query(&source, forever).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("query `games` ran longer than its time limit of 0.05s"),
+            "{err:#}"
+        );
+        let many = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) SELECT x FROM c";
+        let err = query(&source, many).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("query `games` returned more than its limit of 10 rows"),
+            "{err:#}"
+        );
+        // The connection still works after an interrupted query.
+        assert_eq!(query(&source, "SELECT 1 AS one").unwrap().row_count, 1);
+    }
+
+    #[test]
     fn names_a_column_that_mixes_types() {
         let dir = tempfile::tempdir().unwrap();
-        let source = SqliteSource::open(&database(dir.path())).unwrap();
+        let source = SqliteSource::open(&database(dir.path()), QueryLimits::default()).unwrap();
         let err = query(
             &source,
             "SELECT CASE WHEN points > 10 THEN 'many' ELSE points END AS p FROM g",
@@ -330,7 +425,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_says_how_to_make_one() {
-        let err = SqliteSource::open(Path::new("/nonexistent/w.sqlite"))
+        let err = SqliteSource::open(Path::new("/nonexistent/w.sqlite"), QueryLimits::default())
             .err()
             .unwrap();
         assert!(

@@ -12,7 +12,7 @@
 //! where the fatigue penalty adds 0.15 for the second night of a back-to-back, 0.05 for each
 //! game beyond 3 in the previous 7 days, and 0.05 when the last 3 games averaged 36 minutes or
 //! more, capped at 0.30. Tired players' minutes and scoring are less predictable (rest, blowouts,
-//! load management), so fatigue lowers confidence in either direction. The top `limit` picks by
+//! load management), so fatigue lowers confidence in either direction. The top `picks` picks by
 //! score are published (ties: higher confidence, then player name). Score is rounded to 3 places,
 //! edge and minutes to 1, confidence to 2.
 
@@ -119,7 +119,7 @@ pub struct BestBetsDocument {
     pub method: &'static str,
     /// Picks that met `min-edge`.
     pub candidates: usize,
-    /// The best `limit` of them.
+    /// The best `picks` of them.
     pub picks: Vec<Pick>,
 }
 
@@ -268,9 +268,9 @@ fn reasons(
 
 impl Exporter for BestBets {
     fn run(ctx: &Context, tables: &Tables) -> Result<Vec<Document>> {
-        let limit: i64 = ctx.param("limit")?;
+        let limit: i64 = ctx.param("picks")?;
         let limit = usize::try_from(limit).map_err(|_| {
-            Error::bad_input(format!("option `limit` is {limit}; it must be 0 or more"))
+            Error::bad_input(format!("option `picks` is {limit}; it must be 0 or more"))
         })?;
         let min_edge: f64 = ctx.param("min-edge")?;
         let picks: Vec<PickRow> = tables.rows("picks")?;

@@ -88,7 +88,7 @@ fn ranks_by_edge_times_confidence_and_penalises_a_tired_player() {
 }
 
 #[test]
-fn limit_and_min_edge_are_options() {
+fn picks_and_min_edge_are_options() {
     let picks = vec![
         pick("a", 20.5, 24.5, "OVER", 0.6),
         pick("b", 20.5, 22.5, "OVER", 0.6),
@@ -96,7 +96,7 @@ fn limit_and_min_edge_are_options() {
     ];
     let doc = run(
         Harness::new("2024-01-10")
-            .param("limit", 1)
+            .param("picks", 1)
             .param("min-edge", 2.5),
         picks,
         vec![],

@@ -1,0 +1,344 @@
+//! The host's settings: the limits every exporter run and query gets, layered lowest first:
+//! built-in defaults, `propcast.toml` (`[limits]`, then `[limits.exporters.<name>]`), then
+//! `--limit NAME=VALUE` flags (then `--limit <exporter>.NAME=VALUE`). Unknown keys are errors.
+//!
+//! ```toml
+//! [limits]
+//! fuel = "50G"          # instructions
+//! deadline = "60s"
+//! memory = "512MiB"
+//! query-time = "30s"
+//!
+//! [limits.exporters.player-profiles]
+//! memory = "1GiB"
+//! ```
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+
+use crate::runtime::Limits;
+use crate::source::QueryLimits;
+
+/// Every limit key, for messages.
+const KEYS: [&str; 12] = [
+    "fuel",
+    "deadline",
+    "memory",
+    "table-elements",
+    "stack",
+    "output",
+    "documents",
+    "document-size",
+    "log",
+    "query-time",
+    "query-rows",
+    "exporters",
+];
+
+/// Limits as configured.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Settings {
+    /// Limit values in the order they were given, each for every exporter (`None`) or one.
+    entries: Vec<(Option<String>, String, String)>,
+    /// Wasm stack per run, in bytes (engine-wide).
+    pub(crate) stack: usize,
+    /// Query limits (source-wide).
+    pub(crate) query: QueryLimits,
+    /// Where the settings came from, for `--verbose`.
+    pub(crate) origin: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            entries: Vec::new(),
+            stack: 1 << 20,
+            query: QueryLimits::default(),
+            origin: vec!["built-in defaults".into()],
+        }
+    }
+}
+
+impl Settings {
+    /// Loads `config` (or `propcast.toml` in the current folder, if present) and applies the
+    /// `--limit` flags.
+    pub(crate) fn load(
+        config: Option<&Path>,
+        flags: &[(String, String)],
+    ) -> anyhow::Result<Settings> {
+        let mut settings = Settings::default();
+        let path: Option<PathBuf> = match config {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("the config file `{}` does not exist", path.display());
+                }
+                Some(path.to_path_buf())
+            }
+            None => Some(PathBuf::from("propcast.toml")).filter(|p| p.is_file()),
+        };
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("failed to read `{}`", path.display()))?;
+            settings
+                .apply_toml(&text)
+                .with_context(|| format!("`{}` is invalid", path.display()))?;
+            settings.origin.push(format!("`{}`", path.display()));
+        }
+        let (global, scoped): (Vec<_>, Vec<_>) =
+            flags.iter().partition(|(key, _)| !key.contains('.'));
+        for (key, value) in global.into_iter().chain(scoped) {
+            match key.split_once('.') {
+                Some((exporter, key)) => settings.set_for(exporter, key, value),
+                None => settings.set(key, value),
+            }
+            .with_context(|| format!("--limit {key}={value}"))?;
+        }
+        if !flags.is_empty() {
+            settings.origin.push("--limit flags".into());
+        }
+        Ok(settings)
+    }
+
+    fn apply_toml(&mut self, text: &str) -> anyhow::Result<()> {
+        let table: toml::Table = toml::from_str(text)?;
+        for (key, value) in &table {
+            if key != "limits" {
+                bail!("unknown setting `{key}` (known: limits)");
+            }
+            let limits = value
+                .as_table()
+                .ok_or_else(|| anyhow!("`limits` must be a table"))?;
+            let mut exporters = Vec::new();
+            for (key, value) in limits {
+                if key == "exporters" {
+                    exporters.push(value);
+                    continue;
+                }
+                self.set(key, &toml_text(value)?)
+                    .with_context(|| format!("limits.{key}"))?;
+            }
+            for value in exporters {
+                let by_exporter = value
+                    .as_table()
+                    .ok_or_else(|| anyhow!("`limits.exporters` must be a table"))?;
+                for (exporter, limits) in by_exporter {
+                    let limits = limits
+                        .as_table()
+                        .ok_or_else(|| anyhow!("`limits.exporters.{exporter}` must be a table"))?;
+                    for (key, value) in limits {
+                        self.set_for(exporter, key, &toml_text(value)?)
+                            .with_context(|| format!("limits.exporters.{exporter}.{key}"))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a limit for every exporter.
+    fn set(&mut self, key: &str, value: &str) -> anyhow::Result<()> {
+        match key {
+            "stack" => self.stack = parse_bytes(value)?,
+            "query-time" => self.query.time = parse_duration(value)?,
+            "query-rows" => self.query.rows = parse_count(value)? as usize,
+            _ => {
+                set_limit(&mut Limits::default(), key, value)?;
+                self.entries
+                    .push((None, key.to_string(), value.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a limit for one exporter.
+    fn set_for(&mut self, exporter: &str, key: &str, value: &str) -> anyhow::Result<()> {
+        // Check it now, so a mistake is reported where it was made.
+        set_limit(&mut Limits::default(), key, value).map_err(|e| {
+            if ["stack", "query-time", "query-rows"].contains(&key) {
+                anyhow!("`{key}` applies to every exporter and cannot be set for one")
+            } else {
+                e
+            }
+        })?;
+        self.entries.push((
+            Some(exporter.to_string()),
+            key.to_string(),
+            value.to_string(),
+        ));
+        Ok(())
+    }
+
+    /// The limits of one exporter's runs: the defaults, then every entry for all exporters or
+    /// for this one, in the order given.
+    pub(crate) fn limits_for(&self, exporter: &str) -> Limits {
+        let mut limits = Limits::default();
+        for (scope, key, value) in &self.entries {
+            if scope.as_deref().is_none_or(|name| name == exporter) {
+                set_limit(&mut limits, key, value).expect("entries were checked when set");
+            }
+        }
+        limits
+    }
+
+    /// The exporters that entries name, to check they exist.
+    pub(crate) fn exporters_named(&self) -> BTreeSet<&str> {
+        self.entries
+            .iter()
+            .filter_map(|(scope, _, _)| scope.as_deref())
+            .collect()
+    }
+}
+
+fn toml_text(value: &toml::Value) -> anyhow::Result<String> {
+    match value {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(i) => Ok(i.to_string()),
+        toml::Value::Float(f) => Ok(f.to_string()),
+        other => bail!("expected a number or a string, found {}", other.type_str()),
+    }
+}
+
+fn set_limit(limits: &mut Limits, key: &str, value: &str) -> anyhow::Result<()> {
+    match key {
+        "fuel" => limits.fuel = parse_count(value)?,
+        "deadline" => limits.deadline = parse_duration(value)?,
+        "memory" => limits.memory = parse_bytes(value)?,
+        "table-elements" => limits.table_elements = parse_count(value)? as usize,
+        "output" => limits.output = parse_bytes(value)?,
+        "documents" => limits.documents = parse_count(value)? as usize,
+        "document-size" => limits.document_size = parse_bytes(value)?,
+        "log" => limits.log = parse_bytes(value)?,
+        _ => bail!("unknown limit `{key}` (known: {})", KEYS[..11].join(", ")),
+    }
+    Ok(())
+}
+
+/// A count: `5000`, `50_000`, `50k`, `20M`, `50G` (powers of 1000).
+pub(crate) fn parse_count(text: &str) -> anyhow::Result<u64> {
+    let clean = text.trim().replace('_', "");
+    let (digits, factor) = match clean.chars().last() {
+        Some('k' | 'K') => (&clean[..clean.len() - 1], 1_000),
+        Some('M') => (&clean[..clean.len() - 1], 1_000_000),
+        Some('G') => (&clean[..clean.len() - 1], 1_000_000_000),
+        _ => (clean.as_str(), 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| anyhow!("`{text}` is not a count like 5000, 50k, 20M or 50G"))
+}
+
+/// Bytes: `1048576`, `512KiB`, `64MiB`, `1GiB`, `10MB`.
+pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
+    let clean = text.trim().replace(['_', ' '], "");
+    let split = clean
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(clean.len());
+    let (digits, unit) = clean.split_at(split);
+    let factor: u64 = match unit {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => bail!("`{text}` is not a size like 512KiB, 64MiB or 1GiB"),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| anyhow!("`{text}` is not a size like 512KiB, 64MiB or 1GiB"))
+}
+
+/// A duration: `60s`, `500ms`, `2m`; a bare number is seconds.
+pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let clean = text.trim();
+    let split = clean
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(clean.len());
+    let (digits, unit) = clean.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| anyhow!("`{text}` is not a duration like 60s, 500ms or 2m"))?;
+    Ok(match unit {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" | "min" => Duration::from_secs(n * 60),
+        _ => bail!("`{text}` is not a duration like 60s, 500ms or 2m"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_with_their_units() {
+        assert_eq!(parse_count("50G").unwrap(), 50_000_000_000);
+        assert_eq!(parse_count("20_000").unwrap(), 20_000);
+        assert_eq!(parse_bytes("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_bytes("10 MB").unwrap(), 10_000_000);
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(
+            parse_bytes("lots").unwrap_err().to_string(),
+            "`lots` is not a size like 512KiB, 64MiB or 1GiB"
+        );
+    }
+
+    #[test]
+    fn layers_apply_lowest_first() {
+        let mut settings = Settings::default();
+        settings
+            .apply_toml(
+                r#"
+                [limits]
+                memory = "256MiB"
+                fuel = 1000000
+                [limits.exporters.big]
+                memory = "1GiB"
+                fuel = "2M"
+                "#,
+            )
+            .unwrap();
+        assert_eq!(settings.limits_for("small").memory, 256 << 20);
+        assert_eq!(settings.limits_for("big").memory, 1 << 30);
+        assert_eq!(settings.limits_for("big").fuel, 2_000_000);
+        // A later layer (a flag for everyone) beats the file's per-exporter value.
+        settings.set("fuel", "5M").unwrap();
+        assert_eq!(settings.limits_for("big").fuel, 5_000_000);
+        settings.set_for("big", "fuel", "7M").unwrap();
+        assert_eq!(settings.limits_for("big").fuel, 7_000_000);
+        assert_eq!(settings.limits_for("small").fuel, 5_000_000);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Settings::default()
+            .apply_toml("[limits]\ncolour = 3")
+            .unwrap_err();
+        assert!(
+            format!("{err:#}")
+                .starts_with("limits.colour: unknown limit `colour` (known: fuel, deadline"),
+            "{err:#}"
+        );
+        let err = Settings::default()
+            .apply_toml("verbose = true")
+            .unwrap_err();
+        assert_eq!(err.to_string(), "unknown setting `verbose` (known: limits)");
+        let err = Settings::default()
+            .set_for("x", "stack", "1MiB")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`stack` applies to every exporter and cannot be set for one"
+        );
+    }
+}
