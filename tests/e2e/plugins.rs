@@ -2,13 +2,13 @@
 //! binary, and a broken or misbehaving one is reported by name without stopping the others or
 //! touching what was published before.
 
-use propcast_e2e::{Env, TempDir, build_probe, plugin_folder, propcast_bin, sample_db};
+use propcast_e2e::{Env, TempDir, plugin_folder, propcast_bin, sample_db, test_plugin};
 use rusqlite::Connection;
 
 /// A plugin folder with the built streaks exporter and the freshly built probe.
 fn with_probe() -> TempDir {
     let folder = plugin_folder(&["streaks"], &[]);
-    std::fs::copy(build_probe(), folder.path().join("probe.wasm")).unwrap();
+    std::fs::copy(test_plugin("probe"), folder.path().join("probe.wasm")).unwrap();
     folder
 }
 
@@ -113,7 +113,8 @@ fn a_panicking_plugin_is_reported_with_its_panic_message() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("---- log (last 2 of 2 lines) ----\ninfo: probe saw"),
+        out.stderr
+            .contains("---- log (last 2 of 2 lines) ----\ninfo: probe saw"),
         "its log is shown:\n{}",
         out.stderr
     );

@@ -195,31 +195,71 @@ pub fn plugin_folder(built: &[&str], extra: &[(&str, &[u8])]) -> TempDir {
     dir
 }
 
-/// Builds `tests/plugins/probe` for the wasm target (its own workspace and target folder, so
-/// the running tests' cargo is not involved) and returns the `.wasm` file.
-pub fn build_probe() -> PathBuf {
-    static PROBE: OnceLock<PathBuf> = OnceLock::new();
-    PROBE
-        .get_or_init(|| {
-            let target = target_dir().join("test-plugins");
-            let manifest = root().join("tests/plugins/probe/Cargo.toml");
+/// The plugins under `tests/plugins`, built for the wasm target after the host binary exists
+/// (their own workspace and target folder, so the running tests' cargo is not involved):
+/// `probe`, `hostile` and its variants (`hostile-<feature>`), `wrong-world`, `old-contract`.
+/// Returns the `.wasm` file of `name`; everything is built once per test binary.
+pub fn test_plugin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let target = target_dir().join("test-plugins");
+        let out = target.join("plugins");
+        std::fs::create_dir_all(&out).unwrap();
+        let manifest = root().join("tests/plugins/Cargo.toml");
+        let build = |extra: &[&str]| {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let status = Command::new(cargo)
                 .args([
                     "build",
+                    "--quiet",
                     "--release",
                     "--target",
                     "wasm32-wasip2",
                     "--manifest-path",
                 ])
                 .arg(&manifest)
+                .args(extra)
                 .env("CARGO_TARGET_DIR", &target)
                 .status()
                 .unwrap();
-            assert!(status.success(), "building the probe plugin failed");
-            target.join("wasm32-wasip2/release/probe.wasm")
-        })
-        .clone()
+            assert!(
+                status.success(),
+                "building the test plugins failed ({extra:?})"
+            );
+        };
+        let built = |file: &str| target.join("wasm32-wasip2/release").join(file);
+        build(&["--workspace"]);
+        for (file, name) in [
+            ("probe.wasm", "probe"),
+            ("hostile.wasm", "hostile"),
+            ("wrong-world.wasm", "wrong-world"),
+            ("old_contract.wasm", "old-contract"),
+        ] {
+            std::fs::copy(built(file), out.join(format!("{name}.wasm"))).unwrap();
+        }
+        for feature in [
+            "query-delete",
+            "query-two-statements",
+            "query-slow",
+            "query-many-rows",
+            "outputs-overlap",
+        ] {
+            build(&["--package", "hostile", "--features", feature]);
+            std::fs::copy(
+                built("hostile.wasm"),
+                out.join(format!("hostile-{feature}.wasm")),
+            )
+            .unwrap();
+        }
+        out
+    });
+    let file = dir.join(format!("{name}.wasm"));
+    assert!(
+        file.is_file(),
+        "no test plugin `{name}` in `{}`",
+        dir.display()
+    );
+    file
 }
 
 /// The JSON Schemas the exporters document (`plugins/*/schemas/*.schema.json`), each with the

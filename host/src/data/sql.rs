@@ -118,10 +118,15 @@ fn code_only(sql: &str) -> String {
                 }
                 Some(((j + 1).min(bytes.len()), " '' "))
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => Some((sql[i..].find('\n').map_or(bytes.len(), |n| i + n), " ")),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                Some((sql[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2), " "))
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                Some((sql[i..].find('\n').map_or(bytes.len(), |n| i + n), " "))
             }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => Some((
+                sql[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2),
+                " ",
+            )),
             _ => None,
         };
         match skip_to {

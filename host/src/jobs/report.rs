@@ -202,7 +202,17 @@ pub(crate) fn captured_output(logs: &[LogLine], stdout: &str, stderr: &str) -> V
         if text.trim().is_empty() {
             continue;
         }
-        let lines: Vec<&str> = text.trim_end().lines().collect();
+        // The last lines, and of those at most the last few KiB: a flood is one long line.
+        const TAIL_BYTES: usize = 4096;
+        let mut text = text.trim_end();
+        if text.len() > TAIL_BYTES {
+            let mut cut = text.len() - TAIL_BYTES;
+            while !text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            text = &text[cut..];
+        }
+        let lines: Vec<&str> = text.lines().collect();
         let tail = &lines[lines.len().saturating_sub(TAIL_LINES)..];
         blocks.push(format!(
             "---- {name} (last {} lines) ----\n{}",

@@ -120,6 +120,13 @@ impl Runtime {
                 self.settings.stack,
             )),
         };
+        // A run that filled stdout or stderr went past its log limit even if it then returned.
+        let result = match store.data().stdio_breach(None) {
+            Some(breach) if !matches!(result, Err(RunError::Limit(_))) => {
+                Err(RunError::Limit(breach))
+            }
+            _ => result,
+        };
         let (stdout, stderr) = store.data().stdio();
         let state = store.into_data();
         RunOutcome {
@@ -201,7 +208,7 @@ pub(crate) fn classify(
         }
         _ => {}
     }
-    if let Some(breach) = state.stdio_breach(&error) {
+    if let Some(breach) = state.stdio_breach(Some(&error)) {
         return RunError::Limit(breach);
     }
     let from_log = state

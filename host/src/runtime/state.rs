@@ -122,15 +122,18 @@ impl HostState {
         }
     }
 
-    /// The stdio limit breach behind `error`, if any: writing past the limit traps inside
-    /// the pipe, or fails in a way a Rust guest turns into a panic once the pipe is full.
-    pub(crate) fn stdio_breach(&self, error: &wasmtime::Error) -> Option<LimitBreach> {
+    /// The stdio limit breach of this run, if any. Writing past the limit traps inside the
+    /// pipe (`error` says so), or fails once the pipe is full, which a Rust guest may ignore or
+    /// turn into a panic; either way a full pipe is a breach.
+    pub(crate) fn stdio_breach(&self, error: Option<&wasmtime::Error>) -> Option<LimitBreach> {
         let full = |pipe: &MemoryOutputPipe| pipe.contents().len() >= self.max_stdio_bytes;
+        let trapped =
+            error.is_some_and(|e| format!("{e:?}").contains("beyond capacity of MemoryOutputPipe"));
         let stream = if full(&self.stdout) {
             "stdout"
         } else if full(&self.stderr) {
             "stderr"
-        } else if format!("{error:?}").contains("beyond capacity of MemoryOutputPipe") {
+        } else if trapped {
             "stdout or stderr"
         } else {
             return None;

@@ -102,7 +102,13 @@ impl Exporter for Hostile {
     }
 }
 
-#[cfg(not(any(feature = "query-delete", feature = "query-two-statements", feature = "query-slow", feature = "query-many-rows")))]
+#[cfg(not(any(
+    feature = "query-delete",
+    feature = "query-two-statements",
+    feature = "query-slow",
+    feature = "query-many-rows",
+    feature = "outputs-overlap"
+)))]
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/modes.toml"));
 #[cfg(feature = "query-delete")]
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-delete.toml"));
@@ -112,3 +118,5 @@ propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-two
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-slow.toml"));
 #[cfg(feature = "query-many-rows")]
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-many-rows.toml"));
+#[cfg(feature = "outputs-overlap")]
+propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/outputs-overlap.toml"));

@@ -1,0 +1,398 @@
+//! The hostile-plugin suite: purpose-built bad components, each run by the real host next to a
+//! good exporter (streaks). Every case asserts the exact error, that the good exporter still
+//! published, that the bad one published nothing, that everything published before is
+//! unchanged, and that the warehouse is untouched. `docs/sandbox.md` tabulates the cases.
+
+use propcast_e2e::{Env, Output, plugin_folder, sample_db, test_plugin};
+
+/// One bad plugin and what the host must say about it.
+struct Case {
+    /// The test plugin (`tests/plugins`) and the file name it gets in the plugin folder.
+    plugin: &'static str,
+    file: &'static str,
+    /// `--param mode=…` for the `hostile` plugin.
+    mode: Option<&'static str>,
+    /// More arguments for `propcast run` (limits).
+    args: &'static [&'static str],
+    /// The row's name and status in the run table.
+    row: &'static str,
+    status: &'static str,
+    /// Text stderr must contain.
+    expect: &'static [&'static str],
+}
+
+fn sha(path: &std::path::Path) -> Vec<u8> {
+    // Not cryptographic, only "did these bytes change": the file itself, compared whole.
+    std::fs::read(path).unwrap()
+}
+
+fn check(case: Case) -> Output {
+    let folder = plugin_folder(&["streaks"], &[]);
+    std::fs::copy(test_plugin(case.plugin), folder.path().join(case.file)).unwrap();
+    let warehouse_before = sha(sample_db());
+    let env = Env::new();
+
+    let first = env.publish("2024-01-09", folder.path(), &["--only", "streaks"]);
+    assert!(first.success(), "{}", first.stderr);
+    let before = env.published();
+
+    let mode = case.mode.map(|m| format!("mode={m}"));
+    let mut args: Vec<&str> = case.args.to_vec();
+    if let Some(mode) = &mode {
+        args.extend(["--param", mode]);
+    }
+    let out = env.publish("2024-01-10", folder.path(), &args);
+    assert_eq!(
+        out.code, 1,
+        "a failed exporter makes the exit code 1\n{}\n{}",
+        out.stdout, out.stderr
+    );
+    let row = |name: &str| {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.split("  ").next().map(str::trim) == Some(name));
+        let line = line.unwrap_or_else(|| panic!("no row for `{name}` in:\n{}", out.stdout));
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(row(case.row), case.status, "{}", out.stdout);
+    assert_eq!(
+        row("streaks"),
+        "ok",
+        "the good exporter still publishes\n{}",
+        out.stderr
+    );
+    for expected in case.expect {
+        assert!(
+            out.stderr.contains(expected),
+            "stderr lacks {expected:?}:\n{}",
+            out.stderr
+        );
+    }
+
+    let after = env.published();
+    for (path, bytes) in &before {
+        if path != "v1/streaks/today.json" {
+            assert_eq!(after.get(path), Some(bytes), "`{path}` changed");
+        }
+    }
+    for path in after.keys() {
+        assert!(
+            path.starts_with("v1/streaks/"),
+            "`{path}` was published by the bad plugin"
+        );
+    }
+    assert_eq!(
+        env.json("v1/streaks/today.json")["date"],
+        "2024-01-10",
+        "the good exporter's alias moved on"
+    );
+    assert_eq!(
+        sha(sample_db()),
+        warehouse_before,
+        "the warehouse is untouched"
+    );
+    out
+}
+
+fn hostile(
+    mode: &'static str,
+    args: &'static [&'static str],
+    expect: &'static [&'static str],
+) -> Output {
+    check(Case {
+        plugin: "hostile",
+        file: "hostile.wasm",
+        mode: Some(mode),
+        args,
+        row: "hostile",
+        status: "run failed",
+        expect,
+    })
+}
+
+macro_rules! hostile_cases {
+    ($($name:ident: $mode:literal, $args:expr, [$($expect:literal),+ $(,)?];)+) => {
+        $(
+            #[test]
+            fn $name() {
+                hostile($mode, $args, &[$($expect),+]);
+            }
+        )+
+    };
+}
+
+hostile_cases! {
+    infinite_loop_runs_out_of_fuel: "loop", &["--limit", "fuel=200M"], [
+        "propcast: exporter `hostile` failed: it went past its instruction (fuel) limit of 200000000: it used all 200000000 instructions",
+        "Consider raising it with `--limit fuel=<value>`",
+    ];
+    infinite_loop_hits_the_deadline: "loop", &["--limit", "fuel=10000G", "--limit", "deadline=1s"], [
+        "propcast: exporter `hostile` failed: it went past its time limit of 1s: it was still running after 1.",
+        "Consider raising it with `--limit deadline=<value>`",
+    ];
+    deep_recursion_overflows_the_stack: "recurse", &[], [
+        "propcast: exporter `hostile` failed: it went past its stack limit of 1 MiB: it overflowed the stack",
+    ];
+    memory_bomb_hits_the_memory_limit: "memory", &["--limit", "memory=64MiB"], [
+        "propcast: exporter `hostile` failed: it went past its memory limit of 64 MiB: it asked for ",
+        "Consider raising it with `--limit memory=<value>`",
+    ];
+    panic_is_reported_with_its_message: "panic", &[], [
+        "propcast: exporter `hostile` failed: the exporter panicked: panicked at hostile/src/lib.rs:",
+        "hostile plugin panicked on purpose on 2024-01-10",
+        "---- stderr (last",
+    ];
+    returned_error_is_reported_with_its_hint: "error", &[], [
+        "propcast: exporter `hostile` failed: the exporter failed: hostile plugin failed on purpose\n\nConsider --param mode=ok",
+    ];
+    huge_document_hits_the_document_size_limit: "huge-document", &[], [
+        "propcast: exporter `hostile` failed: it went past its document size limit of 16 MiB: `v1/hostile/2024-01-10.json` is 17 MiB",
+    ];
+    too_many_documents_hit_the_count_limit: "many-documents", &[], [
+        "propcast: exporter `hostile` failed: it went past its document count limit of 20000 documents: it returned 20001",
+    ];
+    total_output_hits_the_output_limit: "many-documents", &["--limit", "hostile.documents=30000", "--limit", "hostile.output=30KiB"], [
+        "propcast: exporter `hostile` failed: it went past its total output limit of 30 KiB: its documents add up to 39.1 KiB",
+    ];
+    invalid_json_is_rejected: "invalid-json", &[], [
+        "propcast: exporter `hostile` failed: the exporter's output was rejected: `v1/hostile/2024-01-10.json` is not valid JSON: key must be a string at line 1 column 2",
+    ];
+    path_traversal_is_rejected: "traversal", &[], [
+        "the exporter's output was rejected: `v1/hostile/../../etc/passwd.json` has an empty, `.` or `..` segment",
+    ];
+    absolute_path_is_rejected: "absolute-path", &[], [
+        "the exporter's output was rejected: `/etc/passwd.json` is an absolute path",
+    ];
+    writing_outside_its_prefix_is_rejected: "outside-prefix", &[], [
+        "the exporter's output was rejected: `v1/streaks/today.json` is outside the exporter's declared outputs (v1/hostile/)",
+    ];
+    one_path_twice_is_rejected: "duplicate-path", &[], [
+        "the exporter's output was rejected: `v1/hostile/2024-01-10.json` is written twice",
+    ];
+    opening_a_file_finds_nothing: "read-file", &[], [
+        "propcast: exporter `hostile` failed: the exporter failed: could not read /etc/passwd: No such file or directory",
+    ];
+    the_environment_is_empty: "read-env", &[], [
+        "the exporter failed: saw 0 environment variables, 0 arguments, HOME None",
+    ];
+    sockets_are_denied: "open-socket", &[], [
+        "the exporter failed: could not connect: Permission denied",
+    ];
+    name_lookup_is_denied: "resolve-name", &[], [
+        "the exporter failed: could not resolve localhost: failed to lookup address information",
+    ];
+    the_clock_reads_the_runs_timestamp_and_stands_still: "read-clock", &[], [
+        // --generated-at 2024-01-10T12:00:00Z is 1704888000.
+        "the exporter failed: the clock reads 1704888000 and 0ns passed",
+    ];
+    log_flood_hits_the_log_limit: "log-flood", &[], [
+        "propcast: exporter `hostile` failed: it went past its log output limit of 1 MiB: it logged 1 MiB in 1024 lines and then 1 KiB more",
+    ];
+    stderr_flood_hits_the_log_limit: "stderr-flood", &[], [
+        "propcast: exporter `hostile` failed: it went past its log output limit of 1 MiB: it wrote more than that to stderr",
+    ];
+}
+
+fn refused_at_load(plugin: &'static str, file: &'static str, expect: &'static [&'static str]) {
+    check(Case {
+        plugin,
+        file,
+        mode: None,
+        args: &[],
+        row: file,
+        status: "load failed",
+        expect,
+    });
+}
+
+#[test]
+fn a_query_that_deletes_is_refused_at_load() {
+    refused_at_load(
+        "hostile-query-delete",
+        "hostile-delete.wasm",
+        &[
+            "failed to load `",
+            "hostile-delete.wasm`: failed to read the exporter's manifest: query `games` starts with `DELETE`; only SELECT and WITH queries are allowed",
+        ],
+    );
+}
+
+#[test]
+fn a_query_with_two_statements_is_refused_at_load() {
+    refused_at_load(
+        "hostile-query-two-statements",
+        "hostile-two.wasm",
+        &[
+            "hostile-two.wasm`: failed to read the exporter's manifest: query `games` holds 2 statements; a query must be exactly one",
+        ],
+    );
+}
+
+#[test]
+fn outputs_that_overlap_another_exporter_are_refused() {
+    // Named to load after streaks, so it is the one refused.
+    refused_at_load(
+        "hostile-outputs-overlap",
+        "zz-overlap.wasm",
+        &[
+            "zz-overlap.wasm`: its output `v1/streaks/` overlaps `v1/streaks/` of exporter `streaks`",
+        ],
+    );
+}
+
+#[test]
+fn a_core_module_is_refused() {
+    let folder = plugin_folder(&["streaks"], &[("core.wasm", b"\0asm\x01\0\0\0")]);
+    let out = Env::new().publish("2024-01-10", folder.path(), &[]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("core.wasm`: this is a core WebAssembly module, not a component"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_component_of_another_world_is_refused() {
+    refused_at_load(
+        "wrong-world",
+        "wrong-world.wasm",
+        &["wrong-world.wasm`: not a propcast exporter: it exports wasi:cli/run@0.2."],
+    );
+}
+
+#[test]
+fn a_component_of_an_incompatible_contract_is_refused() {
+    refused_at_load(
+        "old-contract",
+        "old-contract.wasm",
+        &[
+            "old-contract.wasm`: it was built for contract propcast:exporter@0.2.0, but this host accepts propcast:exporter@0.1.x",
+            "Consider rebuilding it against this host's wit/exporter.wit: `cargo xtask plugins`",
+        ],
+    );
+}
+
+#[test]
+fn a_query_that_runs_too_long_is_stopped() {
+    check(Case {
+        plugin: "hostile-query-slow",
+        file: "hostile-slow.wasm",
+        mode: None,
+        args: &["--limit", "query-time=1s"],
+        row: "hostile-slow",
+        status: "query failed",
+        expect: &[
+            "propcast: exporter `hostile-slow` failed: failed to read SQLite database `",
+            "query `games` ran longer than its time limit of 1s",
+        ],
+    });
+}
+
+#[test]
+fn a_query_that_returns_too_many_rows_is_stopped() {
+    check(Case {
+        plugin: "hostile-query-many-rows",
+        file: "hostile-many-rows.wasm",
+        mode: None,
+        // Query limits apply to every exporter: this one leaves room for streaks' season.
+        args: &["--limit", "query-rows=100k"],
+        row: "hostile-many-rows",
+        status: "query failed",
+        expect: &[
+            "query `games` returned more than its limit of 100000 rows",
+            "Consider raising it with `--limit query-rows=<count>`",
+        ],
+    });
+}
+
+#[test]
+fn limits_can_be_set_per_exporter_in_propcast_toml() {
+    let folder = plugin_folder(&["streaks"], &[]);
+    std::fs::copy(test_plugin("hostile"), folder.path().join("hostile.wasm")).unwrap();
+    let env = Env::new();
+    std::fs::write(
+        env.path().join("propcast.toml"),
+        "[limits]\nfuel = \"50G\"\n[limits.exporters.hostile]\nfuel = \"100M\"\n",
+    )
+    .unwrap();
+    let out = env.publish(
+        "2024-01-10",
+        folder.path(),
+        &["--param", "mode=loop", "--verbose"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("propcast: limits from built-in defaults, then `propcast.toml`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`hostile`: fuel 100000000,"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`streaks`: fuel 50000000000,"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("it went past its instruction (fuel) limit of 100000000"),
+        "{}",
+        out.stderr
+    );
+
+    std::fs::write(
+        env.path().join("propcast.toml"),
+        "[limits]\nfuel = \"lots\"\n",
+    )
+    .unwrap();
+    let out = env.publish("2024-01-10", folder.path(), &[]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "propcast: `propcast.toml` is invalid: limits.fuel: `lots` is not a count like 5000, 50k, 20M or 50G\n"
+    );
+    let out = Env::new().publish("2024-01-10", folder.path(), &["--limit", "nobody.fuel=1M"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("propcast: limits are set for exporter `nobody`, which is not loaded"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn instructions_are_deterministic_and_reported() {
+    let folder = plugin_folder(&["streaks"], &[]);
+    let instructions = |env: &Env| {
+        let out = env.publish("2024-01-10", folder.path(), &[]);
+        assert!(out.success(), "{}", out.stderr);
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("streaks"))
+            .unwrap()
+            .to_string();
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .nth(7)
+            .unwrap()
+            .to_string()
+    };
+    let (a, b) = (instructions(&Env::new()), instructions(&Env::new()));
+    assert!(a.ends_with(" M") || a.ends_with(" G"), "{a}");
+    assert_eq!(a, b, "the same inputs use the same fuel");
+}
