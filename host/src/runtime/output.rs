@@ -239,4 +239,101 @@ mod tests {
                 .starts_with("is not UTF-8")
         );
     }
+
+    mod properties {
+        //! Property tests of what parses untrusted exporter output: paths and bodies built from
+        //! hostile pieces never panic the checks, and whatever passes is confined and valid.
+        //! `PROPTEST_CASES=200000 cargo test --release -p propcast properties` runs them longer;
+        //! docs/sandbox.md records such a run.
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Path pieces chosen to probe the rules: traversal, separators, encodings, controls.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("v1".to_string()),
+                Just("streaks".to_string()),
+                Just("today.json".to_string()),
+                Just("..".to_string()),
+                Just(".".to_string()),
+                Just(String::new()),
+                Just("\\".to_string()),
+                Just("%2e%2e".to_string()),
+                Just("a\u{0}b.json".to_string()),
+                Just("é.json".to_string()),
+                Just("x.JSON".to_string()),
+                "[a-z0-9._-]{1,8}",
+                any::<String>(),
+            ]
+        }
+
+        fn path() -> impl Strategy<Value = String> {
+            (any::<bool>(), prop::collection::vec(piece(), 0..7)).prop_map(|(absolute, pieces)| {
+                let joined = pieces.join("/");
+                if absolute { format!("/{joined}") } else { joined }
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            #[test]
+            fn an_accepted_path_is_confined_to_a_declared_output(path in path()) {
+                let outputs = vec!["v1/streaks/".to_string(), "v1/tonight/all-players.json".to_string()];
+                if check_path(&path, &outputs).is_ok() {
+                    prop_assert!(!path.starts_with('/'));
+                    prop_assert!(!path.contains('\\'));
+                    prop_assert!(!path.chars().any(char::is_control));
+                    prop_assert!(path.ends_with(".json"));
+                    prop_assert!(path.split('/').all(|s| !s.is_empty() && s != "." && s != ".."));
+                    prop_assert!(path.starts_with("v1/streaks/") || path == "v1/tonight/all-players.json");
+                }
+            }
+
+            #[test]
+            fn plain_paths_under_a_prefix_are_accepted(segments in prop::collection::vec("[a-z0-9_-]{1,12}", 1..5)) {
+                let path = format!("v1/streaks/{}.json", segments.join("/"));
+                prop_assert_eq!(check_path(&path, &prefixes()), Ok(()));
+            }
+
+            #[test]
+            fn an_accepted_body_is_utf8_json(body in prop::collection::vec(any::<u8>(), 0..256)) {
+                if check_body(&body).is_ok() {
+                    prop_assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok());
+                }
+            }
+
+            #[test]
+            fn any_serialized_value_is_an_accepted_body(text in any::<String>(), n in any::<i64>(), x in -1e12f64..1e12) {
+                let body = serde_json::to_vec(&serde_json::json!({"text": text, "n": n, "x": x, "list": [text, n]})).unwrap();
+                prop_assert_eq!(check_body(&body), Ok(()));
+            }
+
+            #[test]
+            fn checking_whole_runs_never_panics(paths in prop::collection::vec(path(), 0..6), bodies in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..32), 6)) {
+                let manifest = Manifest {
+                    name: "p".into(),
+                    version: "0".into(),
+                    description: String::new(),
+                    queries: Vec::new(),
+                    params: Vec::new(),
+                    outputs: prefixes(),
+                };
+                let documents: Vec<wit::Document> = paths
+                    .iter()
+                    .zip(&bodies)
+                    .map(|(path, body)| wit::Document { path: path.clone(), body: body.clone(), kind: wit::DocumentKind::Current })
+                    .collect();
+                if let Ok(checked) = check(&manifest, documents, &Limits::default()) {
+                    let mut seen = HashSet::new();
+                    for doc in &checked {
+                        prop_assert!(check_path(&doc.path, &manifest.outputs).is_ok());
+                        prop_assert!(seen.insert(doc.path.clone()), "a path twice");
+                    }
+                }
+            }
+        }
+    }
 }
