@@ -31,6 +31,8 @@ pub(crate) enum Command {
     SampleData(SampleDataArgs),
     /// Run one exporter on fixture tables, in isolation, and compare with the expected documents.
     Test(TestArgs),
+    /// Measure what fuel metering and epoch deadlines cost on one exporter (a benchmark).
+    Bench(BenchArgs),
 }
 
 /// Where exporters are found.
@@ -201,6 +203,32 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
         }
     }
     rewritten
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// The exporter to measure
+    pub(crate) exporter: String,
+
+    /// The date whose tables it runs on
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub(crate) date: Date,
+
+    /// Runs with the limits on and off each
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) runs: u32,
+
+    /// The SQLite warehouse to read
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "PROPCAST_DB",
+        default_value = "warehouse.sqlite"
+    )]
+    pub(crate) db: PathBuf,
+
+    #[command(flatten)]
+    pub(crate) plugins: PluginArgs,
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),
         cli::Command::Test(args) => jobs::test(args),
+        cli::Command::Bench(args) => jobs::bench(args),
     };
     match result {
         Ok(code) => code,

@@ -227,3 +227,29 @@ fn propcast_test_runs_an_exporter_on_its_fixtures_and_shows_a_diff_on_failure() 
         out.stderr
     );
 }
+
+#[test]
+fn bench_measures_an_exporter_with_and_without_limits() {
+    let plugins = plugins_dir();
+    let out = Env::new().run(&[
+        "bench",
+        "streaks",
+        "--date",
+        "2024-01-10",
+        "--runs",
+        "1",
+        "--db",
+        db(),
+        "--plugins",
+        plugins.to_str().unwrap(),
+    ]);
+    assert!(out.success(), "{}", out.stderr);
+    for line in [
+        "fuel + epoch:  median",
+        "epoch only:    median",
+        "neither:       median",
+        "ratio fuel + epoch / neither:",
+    ] {
+        assert!(out.stdout.contains(line), "{}", out.stdout);
+    }
+}

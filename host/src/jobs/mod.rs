@@ -6,6 +6,7 @@
 //! code 1. Problems with the command itself (a missing database, an unknown `--only` name) are
 //! errors returned before anything runs, exit code 2.
 
+mod bench;
 pub(crate) mod dates;
 mod fixtures;
 mod plan;
@@ -29,6 +30,8 @@ use crate::source::{QueryRequest, Source};
 use plan::ExporterPlan;
 use report::{Row, Status};
 use settings::Settings;
+
+pub(crate) use bench::bench;
 
 /// `propcast run`: runs the selected exporters for a date and publishes their documents.
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {

@@ -272,7 +272,11 @@ mod tests {
         fn path() -> impl Strategy<Value = String> {
             (any::<bool>(), prop::collection::vec(piece(), 0..7)).prop_map(|(absolute, pieces)| {
                 let joined = pieces.join("/");
-                if absolute { format!("/{joined}") } else { joined }
+                if absolute {
+                    format!("/{joined}")
+                } else {
+                    joined
+                }
             })
         }
 
