@@ -199,6 +199,50 @@ hostile_cases! {
     ];
 }
 
+#[test]
+fn random_numbers_are_seeded_by_the_run_so_reruns_match() {
+    let message = |out: &Output| {
+        out.stderr
+            .lines()
+            .find(|l| l.contains("a randomly keyed hash of 42 is"))
+            .expect("the hash")
+            .to_string()
+    };
+    let first = hostile(
+        "read-random",
+        &[],
+        &["the exporter failed: a randomly keyed hash of 42 is "],
+    );
+    let second = hostile(
+        "read-random",
+        &[],
+        &["the exporter failed: a randomly keyed hash of 42 is "],
+    );
+    assert_eq!(message(&first), message(&second));
+
+    // Another run (another timestamp, so another run id) draws other numbers.
+    let folder = plugin_folder(&["streaks"], &[]);
+    std::fs::copy(test_plugin("hostile"), folder.path().join("hostile.wasm")).unwrap();
+    let plugins = folder.path().to_str().unwrap();
+    let db = sample_db().to_str().unwrap();
+    let other = Env::new().run(&[
+        "run",
+        "--date",
+        "2024-01-10",
+        "--db",
+        db,
+        "--plugins",
+        plugins,
+        "--only",
+        "hostile",
+        "--mode",
+        "read-random",
+        "--generated-at",
+        "2024-01-10T13:00:00Z",
+    ]);
+    assert_ne!(message(&other), message(&first));
+}
+
 fn refused_at_load(plugin: &'static str, file: &'static str, expect: &'static [&'static str]) {
     check(Case {
         plugin,

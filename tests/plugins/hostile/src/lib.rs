@@ -83,6 +83,11 @@ impl Exporter for Hostile {
                     start.elapsed()
                 )))
             }
+            "read-random" => {
+                use std::hash::BuildHasher;
+                let hash = std::hash::RandomState::new().hash_one(42u64);
+                Err(Error::failed(format!("a randomly keyed hash of 42 is {hash}")))
+            }
             "log-flood" => {
                 let line = "x".repeat(1024);
                 for _ in 0..4096 {
