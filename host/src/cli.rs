@@ -44,6 +44,19 @@ pub(crate) struct PluginArgs {
     pub(crate) plugins: Option<PathBuf>,
 }
 
+/// Where the data comes from.
+#[derive(Debug, Args)]
+pub(crate) struct WarehouseArgs {
+    /// The SQLite warehouse to read
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "PROPCAST_DB",
+        default_value = "warehouse.sqlite"
+    )]
+    pub(crate) db: PathBuf,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// The date to publish, YYYY-MM-DD
@@ -62,14 +75,8 @@ pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) plugins: PluginArgs,
 
-    /// The SQLite warehouse to read
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "PROPCAST_DB",
-        default_value = "warehouse.sqlite"
-    )]
-    pub(crate) db: PathBuf,
+    #[command(flatten)]
+    pub(crate) warehouse: WarehouseArgs,
 
     /// The folder to publish into
     #[arg(long, value_name = "DIR", env = "PROPCAST_OUT", default_value = "out")]
@@ -218,14 +225,8 @@ pub(crate) struct BenchArgs {
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) runs: u32,
 
-    /// The SQLite warehouse to read
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "PROPCAST_DB",
-        default_value = "warehouse.sqlite"
-    )]
-    pub(crate) db: PathBuf,
+    #[command(flatten)]
+    pub(crate) warehouse: WarehouseArgs,
 
     #[command(flatten)]
     pub(crate) plugins: PluginArgs,

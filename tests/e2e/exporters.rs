@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use propcast_e2e::{Env, Schemas, plugins_dir, root};
+use propcast_e2e::{Env, Schemas, files_under, plugins_dir, root};
 use serde_json::Value;
 
 const EXPORTERS: [&str; 7] = [
@@ -163,30 +163,12 @@ fn golden_documents_match_their_schemas_too() {
             continue;
         };
         for case in cases {
-            let expected = case.unwrap().path().join("expected");
-            let mut stack = vec![expected.clone()];
-            while let Some(dir) = stack.pop() {
-                let Ok(entries) = std::fs::read_dir(&dir) else {
-                    continue;
-                };
-                for entry in entries {
-                    let path = entry.unwrap().path();
-                    if path.is_dir() {
-                        stack.push(path);
-                        continue;
-                    }
-                    let relative = path
-                        .strip_prefix(&expected)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned();
-                    let document: Value =
-                        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                    if let Err(problem) = schemas.check(&relative, &document) {
-                        problems.push(problem);
-                    }
-                    checked += 1;
+            for (relative, body) in files_under(&case.unwrap().path().join("expected")) {
+                let document: Value = serde_json::from_slice(&body).unwrap();
+                if let Err(problem) = schemas.check(&relative, &document) {
+                    problems.push(problem);
                 }
+                checked += 1;
             }
         }
     }

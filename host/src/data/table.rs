@@ -40,6 +40,20 @@ pub(crate) enum ColumnValues {
     Date(Dictionary),
 }
 
+impl ColumnValues {
+    /// The type's name in the contract: `int64`, `float64`, `boolean`, `text` or `date`.
+    #[cfg(test)]
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            ColumnValues::Int64(_) => "int64",
+            ColumnValues::Float64(_) => "float64",
+            ColumnValues::Boolean(_) => "boolean",
+            ColumnValues::Text(_) => "text",
+            ColumnValues::Date(_) => "date",
+        }
+    }
+}
+
 /// A named column; `nulls` lists the NULL rows in ascending order.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Column {

@@ -16,7 +16,7 @@ use crate::source::sqlite::SqliteSource;
 
 pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let plugins_dir = resolve_plugins_dir(&args.plugins)?;
-    let source = SqliteSource::open(&args.db, QueryLimits::default())?;
+    let source = SqliteSource::open(&args.warehouse.db, QueryLimits::default())?;
     let metered = Runtime::new(EngineSettings::default())?;
     let epoch_only = Runtime::new(EngineSettings {
         fuel: false,

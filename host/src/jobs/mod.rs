@@ -37,7 +37,7 @@ pub(crate) use bench::bench;
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
     let plugins_dir = resolve_plugins_dir(&args.plugins)?;
-    let source = SqliteSource::open(&args.db, settings.query)?;
+    let source = SqliteSource::open(&args.warehouse.db, settings.query)?;
     let publisher = LocalPublisher::new(&args.out);
     let runtime = runtime_for(&settings)?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;

@@ -139,17 +139,7 @@ mod tests {
             {"player": "bo", "game_date": "2024-01-09", "points": 7, "line": 20, "home": false, "extra": null},
         ]);
         let t = table_from_json("games", &rows).unwrap();
-        let kinds: Vec<&str> = t
-            .columns
-            .iter()
-            .map(|c| match c.values {
-                ColumnValues::Int64(_) => "int64",
-                ColumnValues::Float64(_) => "float64",
-                ColumnValues::Boolean(_) => "boolean",
-                ColumnValues::Text(_) => "text",
-                ColumnValues::Date(_) => "date",
-            })
-            .collect();
+        let kinds: Vec<&str> = t.columns.iter().map(|c| c.values.type_name()).collect();
         assert_eq!(
             kinds,
             ["text", "date", "int64", "float64", "boolean", "text"]

@@ -334,17 +334,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.row_count, 2);
-        let kinds: Vec<&str> = t
-            .columns
-            .iter()
-            .map(|c| match c.values {
-                ColumnValues::Int64(_) => "int64",
-                ColumnValues::Float64(_) => "float64",
-                ColumnValues::Boolean(_) => "boolean",
-                ColumnValues::Text(_) => "text",
-                ColumnValues::Date(_) => "date",
-            })
-            .collect();
+        let kinds: Vec<&str> = t.columns.iter().map(|c| c.values.type_name()).collect();
         assert_eq!(kinds, ["text", "date", "int64", "float64", "boolean"]);
         assert_eq!(t.columns[3].nulls, vec![1]);
     }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::stats::round;
 
 /// How a game went against its line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -65,6 +66,41 @@ impl Recommendation {
     }
 }
 
+/// A prediction as the site shows it, rounded the same way everywhere: predicted points and
+/// edge (predicted − line) to 1 place, confidence to 2.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PredictionSummary {
+    /// Predicted points.
+    pub predicted_points: f64,
+    /// The recommendation.
+    pub recommendation: Recommendation,
+    /// 0–1.
+    pub confidence: Option<f64>,
+    /// Predicted − line; `None` without a line.
+    pub edge: Option<f64>,
+}
+
+impl PredictionSummary {
+    /// The summary of a prediction from its (nullable) columns: `None` when there is no
+    /// prediction, an error when the recommendation is not OVER, UNDER or PASS.
+    pub fn from_columns(
+        predicted: Option<f64>,
+        recommendation: Option<&str>,
+        confidence: Option<f64>,
+        line: Option<f64>,
+    ) -> Result<Option<PredictionSummary>> {
+        let (Some(predicted), Some(recommendation)) = (predicted, recommendation) else {
+            return Ok(None);
+        };
+        Ok(Some(PredictionSummary {
+            predicted_points: round(predicted, 1),
+            recommendation: Recommendation::parse(recommendation)?,
+            confidence: confidence.map(|c| round(c, 2)),
+            edge: line.map(|line| round(predicted - line, 1)),
+        }))
+    }
+}
+
 /// How a pick on one side went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -107,6 +143,23 @@ mod tests {
         assert_eq!(grade(Outcome::Under, 23, Some(22.5)), Grade::Miss);
         assert_eq!(grade(Outcome::Under, 22, Some(22.0)), Grade::Push);
         assert_eq!(grade(Outcome::Over, 22, None), Grade::NoLine);
+    }
+
+    #[test]
+    fn a_prediction_summary_rounds_and_needs_a_prediction() {
+        let summary =
+            PredictionSummary::from_columns(Some(20.04), Some("OVER"), Some(0.655), Some(18.5))
+                .unwrap()
+                .unwrap();
+        assert_eq!(
+            (summary.predicted_points, summary.confidence, summary.edge),
+            (20.0, Some(0.66), Some(1.5))
+        );
+        assert_eq!(
+            PredictionSummary::from_columns(None, None, None, Some(18.5)).unwrap(),
+            None
+        );
+        assert!(PredictionSummary::from_columns(Some(1.0), Some("MAYBE"), None, None).is_err());
     }
 
     #[test]

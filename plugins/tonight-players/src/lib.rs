@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use propcast_sdk::defense::{DefenseRank, DefenseTier, TeamDefense, rank_defenses};
 use propcast_sdk::fatigue::Fatigue;
 use propcast_sdk::prelude::*;
+use propcast_sdk::props::PredictionSummary;
 use propcast_sdk::stats::{Form, GameSample, RestSplits, VenueSplits};
 use serde::{Deserialize, Serialize};
 
@@ -162,19 +163,6 @@ pub struct GameInfo {
     pub home_away: &'static str,
 }
 
-/// Tonight's prediction.
-#[derive(Debug, Serialize)]
-pub struct PredictionInfo {
-    /// Predicted points, 1 place.
-    pub predicted_points: f64,
-    /// The recommendation.
-    pub recommendation: Recommendation,
-    /// 0–1, 2 places.
-    pub confidence: Option<f64>,
-    /// Predicted − line, 1 place.
-    pub edge: Option<f64>,
-}
-
 /// The splits on a player's page.
 #[derive(Debug, Serialize)]
 pub struct Splits {
@@ -214,7 +202,7 @@ pub struct PlayerPage {
     /// Tonight's line.
     pub line: Option<f64>,
     /// Tonight's prediction.
-    pub prediction: Option<PredictionInfo>,
+    pub prediction: Option<PredictionSummary>,
     /// Scoring averages and recent hit rate.
     pub form: Form,
     /// What moves the expectation.
@@ -376,15 +364,12 @@ pub fn build(
                 .map(|g| (g.game_date, g.minutes_played))
                 .collect::<Vec<_>>(),
         );
-        let prediction = match (row.predicted_points, row.recommendation) {
-            (Some(predicted), Some(recommendation)) => Some(PredictionInfo {
-                predicted_points: round(predicted, 1),
-                recommendation: Recommendation::parse(recommendation)?,
-                confidence: row.confidence.map(|c| round(c, 2)),
-                edge: row.points_line.map(|line| round(predicted - line, 1)),
-            }),
-            _ => None,
-        };
+        let prediction = PredictionSummary::from_columns(
+            row.predicted_points,
+            row.recommendation,
+            row.confidence,
+            row.points_line,
+        )?;
         pages.push(PlayerPage {
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.to_string(),

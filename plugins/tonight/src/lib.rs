@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use propcast_sdk::prelude::*;
+use propcast_sdk::props::PredictionSummary;
 use propcast_sdk::stats::Form;
 use serde::{Deserialize, Serialize};
 
@@ -65,19 +66,6 @@ pub struct HistoryRow<'a> {
     pub points: i64,
     /// The line, if any.
     pub points_line: Option<f64>,
-}
-
-/// Tonight's prediction for a player.
-#[derive(Debug, Serialize)]
-pub struct PredictionSummary {
-    /// Predicted points, 1 place.
-    pub predicted_points: f64,
-    /// The recommendation.
-    pub recommendation: Recommendation,
-    /// 0–1, 2 places.
-    pub confidence: Option<f64>,
-    /// Predicted − line, 1 place; null without a line.
-    pub edge: Option<f64>,
 }
 
 /// A player in tonight's list.
@@ -170,15 +158,12 @@ pub fn build(
             earlier.iter().map(|g| (g.points, g.points_line)).collect();
         let form = Form::of(&samples);
         let home = row.team_abbr == game.home_team_abbr;
-        let prediction = match (row.predicted_points, row.recommendation) {
-            (Some(predicted), Some(recommendation)) => Some(PredictionSummary {
-                predicted_points: round(predicted, 1),
-                recommendation: Recommendation::parse(recommendation)?,
-                confidence: row.confidence.map(|c| round(c, 2)),
-                edge: row.points_line.map(|line| round(predicted - line, 1)),
-            }),
-            _ => None,
-        };
+        let prediction = PredictionSummary::from_columns(
+            row.predicted_points,
+            row.recommendation,
+            row.confidence,
+            row.points_line,
+        )?;
         list.push(TonightPlayer {
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.to_string(),
