@@ -101,6 +101,34 @@ pub(crate) fn check_read_only(sql: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks that `sql` writes parameters only as `@name`: `?`, `:name` and `$name` work on one
+/// engine but not the other, and the host binds only `@name`.
+pub(crate) fn check_placeholders(sql: &str) -> Result<(), String> {
+    let code = code_only(sql);
+    let bytes = code.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let next_is_name = bytes
+            .get(i + 1)
+            .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_');
+        let placeholder = match b {
+            b'?' => Some("?".to_string()),
+            b':' | b'$' if next_is_name => {
+                let end = code[i + 1..]
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .map_or(code.len(), |n| i + 1 + n);
+                Some(code[i..end].to_string())
+            }
+            _ => None,
+        };
+        if let Some(placeholder) = placeholder {
+            return Err(format!(
+                "uses the parameter `{placeholder}`; write parameters as `@name`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `sql` with comments removed and every quoted string or identifier replaced by `''`.
 fn code_only(sql: &str) -> String {
     let bytes = sql.as_bytes();
@@ -197,6 +225,26 @@ mod tests {
             "uses `DELETE`, which writes; only read-only SELECT and WITH queries are allowed"
         );
         assert_eq!(check_read_only("  -- nothing\n").unwrap_err(), "is empty");
+    }
+
+    #[test]
+    fn only_at_parameters_are_allowed() {
+        assert_eq!(
+            check_placeholders("SELECT * FROM t WHERE d < @date AND x = '?:a$b'"),
+            Ok(())
+        );
+        assert_eq!(
+            check_placeholders("SELECT * FROM t WHERE p = ?").unwrap_err(),
+            "uses the parameter `?`; write parameters as `@name`"
+        );
+        assert_eq!(
+            check_placeholders("SELECT * FROM t WHERE p = :who").unwrap_err(),
+            "uses the parameter `:who`; write parameters as `@name`"
+        );
+        assert_eq!(
+            check_placeholders("SELECT * FROM t WHERE p = $1").unwrap_err(),
+            "uses the parameter `$1`; write parameters as `@name`"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use jiff::civil::Date;
 
 /// The first year of the season `date` is in: 2023 for 2024-01-10.
-pub(crate) fn season_year(date: Date) -> i16 {
+fn season_year(date: Date) -> i16 {
     if date.month() >= 7 {
         date.year()
     } else {

@@ -50,6 +50,9 @@ pub(crate) struct CaseReport {
     /// Peak linear memory, in bytes.
     pub(crate) memory: usize,
     pub(crate) logs: Vec<LogLine>,
+    /// What the exporter wrote to stdout and stderr.
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// The case folders under `dir`, in name order.
@@ -92,6 +95,8 @@ pub(crate) fn run_case(
         fuel: None,
         memory: 0,
         logs: Vec::new(),
+        stdout: String::new(),
+        stderr: String::new(),
     };
     if let Err(e) = run_case_inner(runtime, exporter, case, limits, update, &mut report) {
         report.failure = Some(format!("{e:#}"));
@@ -150,6 +155,8 @@ fn run_case_inner(
     report.fuel = outcome.fuel_used;
     report.memory = outcome.peak_memory;
     report.logs = outcome.logs;
+    report.stdout = outcome.stdout;
+    report.stderr = outcome.stderr;
     let expected = Expected {
         dir: case.join("expected"),
         err: case.join("expected.err"),
@@ -185,9 +192,13 @@ fn run_case_inner(
             if update {
                 return expected.record(Err(&message));
             }
-            let wanted = std::fs::read_to_string(&expected.err)
-                .map(|t| t.trim().to_string())
-                .map_err(|_| anyhow::anyhow!("the exporter failed: {message}"))?;
+            let Ok(wanted) = std::fs::read_to_string(&expected.err).map(|t| t.trim().to_string())
+            else {
+                match error.hint() {
+                    Some(hint) => bail!("{message}\n\n{hint}"),
+                    None => bail!("{message}"),
+                }
+            };
             if !message.contains(&wanted) {
                 bail!(
                     "the exporter's error\n  {message}\ndoes not contain the expected\n  {wanted}"

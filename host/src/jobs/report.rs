@@ -277,7 +277,7 @@ pub(crate) fn print_cases(
     for r in reports {
         if let Some(failure) = &r.failure {
             eprintln!("propcast: case `{}` failed: {failure}", r.name);
-            for block in captured_output(&r.logs, "", "") {
+            for block in captured_output(&r.logs, &r.stdout, &r.stderr) {
                 eprintln!("{block}");
             }
         }

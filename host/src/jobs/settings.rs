@@ -23,7 +23,7 @@ use crate::runtime::Limits;
 use crate::source::QueryLimits;
 
 /// Every limit key, for messages.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 11] = [
     "fuel",
     "deadline",
     "memory",
@@ -35,7 +35,6 @@ const KEYS: [&str; 12] = [
     "log",
     "query-time",
     "query-rows",
-    "exporters",
 ];
 
 /// Limits as configured.
@@ -211,13 +210,13 @@ fn set_limit(limits: &mut Limits, key: &str, value: &str) -> anyhow::Result<()> 
         "documents" => limits.documents = parse_count(value)? as usize,
         "document-size" => limits.document_size = parse_bytes(value)?,
         "log" => limits.log = parse_bytes(value)?,
-        _ => bail!("unknown limit `{key}` (known: {})", KEYS[..11].join(", ")),
+        _ => bail!("unknown limit `{key}` (known: {})", KEYS.join(", ")),
     }
     Ok(())
 }
 
 /// A count: `5000`, `50_000`, `50k`, `20M`, `50G` (powers of 1000).
-pub(crate) fn parse_count(text: &str) -> anyhow::Result<u64> {
+fn parse_count(text: &str) -> anyhow::Result<u64> {
     let clean = text.trim().replace('_', "");
     let (digits, factor) = match clean.chars().last() {
         Some('k' | 'K') => (&clean[..clean.len() - 1], 1_000),
@@ -233,7 +232,7 @@ pub(crate) fn parse_count(text: &str) -> anyhow::Result<u64> {
 }
 
 /// Bytes: `1048576`, `512KiB`, `64MiB`, `1GiB`, `10MB`.
-pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
+fn parse_bytes(text: &str) -> anyhow::Result<usize> {
     let clean = text.trim().replace(['_', ' '], "");
     let split = clean
         .find(|c: char| !c.is_ascii_digit())
@@ -258,7 +257,7 @@ pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
 }
 
 /// A duration: `60s`, `500ms`, `2m`; a bare number is seconds.
-pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let clean = text.trim();
     let split = clean
         .find(|c: char| !c.is_ascii_digit())

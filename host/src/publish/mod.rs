@@ -1,7 +1,8 @@
 //! Where documents go. A [`Publisher`] receives one exporter's checked documents, already in
 //! publishing order (dated, current, aliases), and publishes all of them or none.
 //!
-//! The local default writes to a folder ([`local`]); Cloud Storage implements the same trait.
+//! The local default writes to a folder ([`local`]). Cloud Storage, not built yet, is meant to
+//! implement the same trait.
 //! Publishers know nothing of Wasm or of where the data came from.
 
 pub(crate) mod local;

@@ -282,6 +282,8 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         }
         data::sql::check_read_only(&q.sql)
             .map_err(|problem| anyhow!("query `{}` {problem}", q.name))?;
+        data::sql::check_placeholders(&q.sql)
+            .map_err(|problem| anyhow!("query `{}` {problem}", q.name))?;
         for used in data::sql::named_params(&q.sql) {
             if !known.contains(&used) {
                 bail!(

@@ -1,8 +1,8 @@
 //! Runs exporter components: the only module that touches wasmtime.
 //!
-//! There is one [`Runtime`] per process: one `Engine` (component model, fuel metering, epoch
-//! interruption, a bounded stack) with one `Linker` that offers WASI with nothing granted plus
-//! the contract's `log` import. Each plugin file is compiled once into an [`Exporter`] holding
+//! A [`Runtime`] is one `Engine` (component model, fuel metering, epoch interruption, a bounded
+//! stack) with one `Linker` that offers WASI with nothing granted plus the contract's `log`
+//! import; a command makes one (`propcast bench` makes one per engine setting it compares). Each plugin file is compiled once into an [`Exporter`] holding
 //! its pre-instantiated handle and checked manifest; each run gets a fresh `Store` with its
 //! [`Limits`].
 //!

@@ -96,7 +96,7 @@ fn check_rules(
 
 /// A path is relative, made of plain segments, ends in `.json`, and lies under a declared output
 /// folder or is a declared output file.
-pub(crate) fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
+fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
     let shown = path.escape_debug();
     if path.is_empty() {
         return Err("a document has an empty path".into());
@@ -119,10 +119,15 @@ pub(crate) fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> 
     if !path.ends_with(".json") {
         return Err(format!("`{shown}` does not end in `.json`"));
     }
-    if !prefixes
-        .iter()
-        .any(|prefix| path.starts_with(prefix.as_str()))
-    {
+    // A folder output covers everything under it; a file output only that file.
+    let covers = |output: &String| {
+        if output.ends_with('/') {
+            path.starts_with(output.as_str())
+        } else {
+            path == output
+        }
+    };
+    if !prefixes.iter().any(covers) {
         return Err(format!(
             "`{shown}` is outside the exporter's declared outputs ({})",
             prefixes.join(", ")
@@ -152,6 +157,19 @@ mod tests {
             check_path("v1/streaks/2024-01-10.json", &prefixes()),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_file_output_allows_that_file_only() {
+        let outputs = vec!["v1/tonight/all-players.json".to_string()];
+        assert_eq!(check_path("v1/tonight/all-players.json", &outputs), Ok(()));
+        for path in [
+            "v1/tonight/all-players.json.json",
+            "v1/tonight/all-players.json/x.json",
+            "v1/tonight/x.json",
+        ] {
+            assert!(check_path(path, &outputs).is_err(), "{path}");
+        }
     }
 
     #[test]
@@ -256,6 +274,9 @@ mod tests {
                 Just("v1".to_string()),
                 Just("streaks".to_string()),
                 Just("today.json".to_string()),
+                Just("tonight".to_string()),
+                Just("all-players.json".to_string()),
+                Just("all-players.json.json".to_string()),
                 Just("..".to_string()),
                 Just(".".to_string()),
                 Just(String::new()),

@@ -95,8 +95,10 @@ impl HostState {
     /// A state granting nothing: no files, environment, arguments or network; stdin is empty,
     /// stdout and stderr go to memory, clocks read the run's timestamp, random is seeded.
     pub(crate) fn new(config: StateConfig) -> HostState {
-        let stdout = MemoryOutputPipe::new(config.max_log_bytes);
-        let stderr = MemoryOutputPipe::new(config.max_log_bytes);
+        // One byte of room past the limit, so writing exactly the limit is allowed and a
+        // full pipe means the exporter tried to write more.
+        let stdout = MemoryOutputPipe::new(config.max_log_bytes + 1);
+        let stderr = MemoryOutputPipe::new(config.max_log_bytes + 1);
         let random_bytes = seeded_bytes(config.random_seed, 4096);
         let wasi = WasiCtx::builder()
             .stdin(MemoryInputPipe::new(Vec::new()))
@@ -126,7 +128,7 @@ impl HostState {
     /// pipe (`error` says so), or fails once the pipe is full, which a Rust guest may ignore or
     /// turn into a panic; either way a full pipe is a breach.
     pub(crate) fn stdio_breach(&self, error: Option<&wasmtime::Error>) -> Option<LimitBreach> {
-        let full = |pipe: &MemoryOutputPipe| pipe.contents().len() >= self.max_stdio_bytes;
+        let full = |pipe: &MemoryOutputPipe| pipe.contents().len() > self.max_stdio_bytes;
         let trapped =
             error.is_some_and(|e| format!("{e:?}").contains("beyond capacity of MemoryOutputPipe"));
         let stream = if full(&self.stdout) {

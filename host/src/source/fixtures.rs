@@ -51,7 +51,7 @@ impl Source for FixtureSource {
 }
 
 /// A table from an array of JSON objects.
-pub(crate) fn table_from_json(name: &str, rows: &Value) -> anyhow::Result<Table> {
+fn table_from_json(name: &str, rows: &Value) -> anyhow::Result<Table> {
     let rows = rows
         .as_array()
         .ok_or_else(|| anyhow!("expected an array of row objects"))?;

@@ -1,8 +1,8 @@
 //! Where query results come from. A [`Source`] runs one exporter query with host-bound
 //! parameters and returns its result as a columnar [`Table`].
 //!
-//! The embedded default is a read-only SQLite file ([`sqlite`]); BigQuery implements the same
-//! trait. Sources know nothing of Wasm or of where documents are published.
+//! The embedded default is a read-only SQLite file ([`sqlite`]); fixture cases are another
+//! source ([`fixtures`]). BigQuery, not built yet, is meant to implement the same trait. Sources know nothing of Wasm or of where documents are published.
 
 pub(crate) mod fixtures;
 pub(crate) mod sqlite;
