@@ -5,47 +5,13 @@
 
 /// The distinct `@name` parameters in `sql`, in order of first use, without the `@`.
 pub(crate) fn named_params(sql: &str) -> Vec<String> {
-    let bytes = sql.as_bytes();
+    let code = code_only(sql);
     let mut names: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            quote @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b'@' => {
-                let start = i + 1;
-                let mut end = start;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
-                {
-                    end += 1;
-                }
-                if end > start {
-                    let name = &sql[start..end];
-                    if !names.iter().any(|n| n == name) {
-                        names.push(name.to_string());
-                    }
-                }
-                i = end;
-            }
-            _ => i += 1,
+    for (at, _) in code.match_indices('@') {
+        let rest = &code[at + 1..];
+        let name = &rest[..rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())];
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
         }
     }
     names
