@@ -9,7 +9,9 @@ pub(crate) fn named_params(sql: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for (at, _) in code.match_indices('@') {
         let rest = &code[at + 1..];
-        let name = &rest[..rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())];
+        let name = &rest[..rest
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(rest.len())];
         if !name.is_empty() && !names.iter().any(|n| n == name) {
             names.push(name.to_string());
         }

@@ -172,21 +172,16 @@ pub fn build(
         );
         let penalty = fatigue_penalty(&fatigue);
         let score = edge * row.confidence * (1.0 - penalty);
-        let home = row.team_abbr == row.home_team_abbr;
+        let side = Side::of(row.team_abbr, row.home_team_abbr, row.away_team_abbr);
         let reasons = reasons(row, recommendation, edge, &fatigue, penalty);
         ranked.push(Pick {
             rank: 0,
             game_id: row.game_id.to_string(),
-            matchup: format!("{} @ {}", row.away_team_abbr, row.home_team_abbr),
+            matchup: matchup(row.home_team_abbr, row.away_team_abbr),
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.to_string(),
             team: row.team_abbr.to_string(),
-            opponent: if home {
-                row.away_team_abbr
-            } else {
-                row.home_team_abbr
-            }
-            .to_string(),
+            opponent: side.opponent.to_string(),
             line: row.points_line,
             predicted_points: round(row.predicted_points, 1),
             recommendation,

@@ -110,22 +110,17 @@ pub fn build(ctx: &Context, rows: &[PredictionRow<'_>]) -> Result<PredictionsDoc
                 row.player_lookup
             );
         }
-        let home = row.team_abbr.map(|team| team == row.home_team_abbr);
-        let opponent = home.map(|home| {
-            if home {
-                row.away_team_abbr
-            } else {
-                row.home_team_abbr
-            }
-        });
+        let side = row
+            .team_abbr
+            .map(|team| Side::of(team, row.home_team_abbr, row.away_team_abbr));
         predictions.push(Prediction {
             game_id: row.game_id.to_string(),
-            matchup: format!("{} @ {}", row.away_team_abbr, row.home_team_abbr),
+            matchup: matchup(row.home_team_abbr, row.away_team_abbr),
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.unwrap_or(row.player_lookup).to_string(),
             team: row.team_abbr.map(str::to_string),
-            opponent: opponent.map(str::to_string),
-            home,
+            opponent: side.map(|s| s.opponent.to_string()),
+            home: side.map(|s| s.home),
             line: row.points_line,
             predicted_points: round(row.predicted_points, 1),
             recommendation,

@@ -264,20 +264,15 @@ pub fn build(
     let mut predictions = Vec::with_capacity(rows.len());
     for row in rows {
         let recommendation = Recommendation::parse(row.recommendation)?;
-        let home = row.team_abbr.map(|t| t == row.home_team_abbr);
+        let side = row
+            .team_abbr
+            .map(|team| Side::of(team, row.home_team_abbr, row.away_team_abbr));
         predictions.push(GradedPrediction {
             game_id: row.game_id.to_string(),
             player_lookup: row.player_lookup.to_string(),
             player_name: row.player_name.unwrap_or(row.player_lookup).to_string(),
             team: row.team_abbr.map(str::to_string),
-            opponent: home.map(|h| {
-                if h {
-                    row.away_team_abbr
-                } else {
-                    row.home_team_abbr
-                }
-                .to_string()
-            }),
+            opponent: side.map(|s| s.opponent.to_string()),
             line: row.points_line,
             predicted_points: round(row.predicted_points, 1),
             recommendation,

@@ -66,6 +66,36 @@ impl Recommendation {
     }
 }
 
+/// A team's side of a game: at home or away, and the other team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Side<'a> {
+    /// The team plays at home.
+    pub home: bool,
+    /// The other team.
+    pub opponent: &'a str,
+}
+
+impl<'a> Side<'a> {
+    /// `team`'s side of the game between `home_team` and `away_team`.
+    pub fn of(team: &str, home_team: &'a str, away_team: &'a str) -> Side<'a> {
+        let home = team == home_team;
+        Side {
+            home,
+            opponent: if home { away_team } else { home_team },
+        }
+    }
+
+    /// `HOME` or `AWAY`.
+    pub fn home_away(self) -> &'static str {
+        if self.home { "HOME" } else { "AWAY" }
+    }
+}
+
+/// How the site names a game: the away team at the home team, `BKN @ BOS`.
+pub fn matchup(home_team: &str, away_team: &str) -> String {
+    format!("{away_team} @ {home_team}")
+}
+
 /// A prediction as the site shows it, rounded the same way everywhere: predicted points and
 /// edge (predicted − line) to 1 place, confidence to 2.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -160,6 +190,17 @@ mod tests {
             None
         );
         assert!(PredictionSummary::from_columns(Some(1.0), Some("MAYBE"), None, None).is_err());
+    }
+
+    #[test]
+    fn a_side_names_the_opponent_and_venue() {
+        let away = Side::of("BKN", "BOS", "BKN");
+        assert_eq!(
+            (away.home, away.opponent, away.home_away()),
+            (false, "BOS", "AWAY")
+        );
+        assert_eq!(Side::of("BOS", "BOS", "BKN").opponent, "BKN");
+        assert_eq!(matchup("BOS", "BKN"), "BKN @ BOS");
     }
 
     #[test]

@@ -330,12 +330,8 @@ pub fn build(
                 row.player_lookup, row.game_id
             ))
         })?;
-        let home = row.team_abbr == game.home_team_abbr;
-        let opponent = if home {
-            game.away_team_abbr
-        } else {
-            game.home_team_abbr
-        };
+        let side = Side::of(row.team_abbr, game.home_team_abbr, game.away_team_abbr);
+        let opponent = side.opponent;
         let mut earlier: Vec<&HistoryRow> = by_player
             .get(row.player_lookup)
             .cloned()
@@ -383,7 +379,7 @@ pub fn build(
             game: GameInfo {
                 game_id: row.game_id.to_string(),
                 opponent: opponent.to_string(),
-                home_away: if home { "HOME" } else { "AWAY" },
+                home_away: side.home_away(),
             },
             line: row.points_line,
             prediction,

@@ -157,7 +157,7 @@ pub fn build(
         let samples: Vec<(i64, Option<f64>)> =
             earlier.iter().map(|g| (g.points, g.points_line)).collect();
         let form = Form::of(&samples);
-        let home = row.team_abbr == game.home_team_abbr;
+        let side = Side::of(row.team_abbr, game.home_team_abbr, game.away_team_abbr);
         let prediction = PredictionSummary::from_columns(
             row.predicted_points,
             row.recommendation,
@@ -170,13 +170,8 @@ pub fn build(
             team: row.team_abbr.to_string(),
             position: row.position.to_string(),
             game_id: row.game_id.to_string(),
-            opponent: if home {
-                game.away_team_abbr
-            } else {
-                game.home_team_abbr
-            }
-            .to_string(),
-            home_away: if home { "HOME" } else { "AWAY" },
+            opponent: side.opponent.to_string(),
+            home_away: side.home_away(),
             line: row.points_line,
             prediction,
             games_played: form.games_played,
