@@ -8,14 +8,13 @@ use std::time::Duration;
 use anyhow::bail;
 
 use super::plan::{BoundParams, exporter_params};
-use super::{fetch_tables, resolve_plugins_dir};
+use super::{fetch_tables, load_exporter};
 use crate::cli::BenchArgs;
 use crate::runtime::{EngineSettings, Limits, RunInput, Runtime};
 use crate::source::QueryLimits;
 use crate::source::sqlite::SqliteSource;
 
 pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let plugins_dir = resolve_plugins_dir(&args.plugins)?;
     let source = SqliteSource::open(&args.warehouse.db, QueryLimits::default())?;
     let metered = Runtime::new(EngineSettings::default())?;
     let epoch_only = Runtime::new(EngineSettings {
@@ -27,20 +26,7 @@ pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         epoch: false,
         ..EngineSettings::default()
     })?;
-    let load = |runtime: &Runtime| -> anyhow::Result<_> {
-        let (exporters, _) = runtime.load_dir(&plugins_dir)?;
-        match exporters
-            .into_iter()
-            .find(|e| e.manifest.name == args.exporter)
-        {
-            Some(exporter) => Ok(exporter),
-            None => bail!(
-                "no exporter `{}` in `{}`",
-                args.exporter,
-                plugins_dir.display()
-            ),
-        }
-    };
+    let load = |runtime: &Runtime| load_exporter(runtime, &args.plugins, &args.exporter);
     let (with_limits, with_epoch, without_limits) =
         (load(&metered)?, load(&epoch_only)?, load(&free)?);
     let BoundParams { query, context } = exporter_params(&with_limits, args.date, &[])?;

@@ -218,34 +218,7 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
     let runtime = runtime_for(&settings)?;
-    let as_file = Path::new(&args.exporter);
-    let exporter = if args.exporter.ends_with(".wasm") && as_file.is_file() {
-        runtime
-            .load_file(as_file)
-            .with_context(|| format!("failed to load `{}`", as_file.display()))?
-    } else {
-        let plugins_dir = resolve_plugins_dir(&args.plugins)?;
-        let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
-        let found = exporters
-            .into_iter()
-            .find(|e| e.manifest.name == args.exporter);
-        match found {
-            Some(exporter) => exporter,
-            None => {
-                let mut message = format!(
-                    "no exporter `{}` in `{}`",
-                    args.exporter,
-                    plugins_dir.display()
-                );
-                if !load_errors.is_empty() {
-                    message.push_str(
-                        "\n\nSome plugin files failed to load; `propcast plugins` shows why",
-                    );
-                }
-                bail!(message);
-            }
-        }
-    };
+    let exporter = load_exporter(&runtime, &args.plugins, &args.exporter)?;
     let fixtures = args.fixtures.clone().unwrap_or_else(|| {
         Path::new("plugins")
             .join(&exporter.manifest.name)
@@ -264,6 +237,34 @@ pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Loads the exporter `name`: a `.wasm` file's path, or an exporter's name in the plugin
+/// folder. The folder's `<name>.wasm` is tried first, so usually only that plugin is compiled;
+/// otherwise every plugin is loaded to find the one whose manifest has the name.
+fn load_exporter(runtime: &Runtime, plugins: &PluginArgs, name: &str) -> anyhow::Result<Exporter> {
+    let as_file = Path::new(name);
+    if name.ends_with(".wasm") && as_file.is_file() {
+        return runtime
+            .load_file(as_file)
+            .with_context(|| format!("failed to load `{}`", as_file.display()));
+    }
+    let plugins_dir = resolve_plugins_dir(plugins)?;
+    let by_file_name = plugins_dir.join(format!("{name}.wasm"));
+    if let Ok(exporter) = runtime.load_file(&by_file_name)
+        && exporter.manifest.name == name
+    {
+        return Ok(exporter);
+    }
+    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    if let Some(exporter) = exporters.into_iter().find(|e| e.manifest.name == name) {
+        return Ok(exporter);
+    }
+    let mut message = format!("no exporter `{name}` in `{}`", plugins_dir.display());
+    if !load_errors.is_empty() {
+        message.push_str("\n\nSome plugin files failed to load; `propcast plugins` shows why");
+    }
+    bail!(message)
 }
 
 /// The date and timestamp of a fixture case; the timestamp defaults to noon UTC of the date.
