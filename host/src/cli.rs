@@ -8,6 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::data::parse_date;
+use crate::jobs::{BigQueryRequest, RunRequest, SourceRequest};
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
 ///
@@ -57,6 +58,46 @@ pub(crate) struct WarehouseArgs {
     pub(crate) db: PathBuf,
 }
 
+/// Which warehouse `run` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SourceKind {
+    /// The SQLite file `--db` names
+    Sqlite,
+    /// A BigQuery dataset (`--project`, `--dataset`)
+    Bigquery,
+}
+
+/// Where `run` reads from, when it is BigQuery.
+#[derive(Debug, Args)]
+pub(crate) struct BigQueryArgs {
+    /// The warehouse to read
+    #[arg(long, value_enum, env = "PROPCAST_SOURCE", default_value = "sqlite")]
+    pub(crate) source: SourceKind,
+
+    /// The Google Cloud project that runs the queries and holds the dataset [default: `project`
+    /// under [bigquery] in propcast.toml, else GOOGLE_CLOUD_PROJECT]
+    #[arg(long, value_name = "PROJECT", env = "PROPCAST_PROJECT")]
+    pub(crate) project: Option<String>,
+
+    /// The BigQuery dataset whose tables the queries read (unqualified names resolve in it)
+    #[arg(long, value_name = "DATASET", env = "PROPCAST_DATASET")]
+    pub(crate) dataset: Option<String>,
+
+    /// Where the queries run, e.g. `US` or `europe-west1` [default: BigQuery's choice]
+    #[arg(long, value_name = "LOCATION")]
+    pub(crate) location: Option<String>,
+
+    /// The BigQuery REST endpoint, for an emulator or a private endpoint
+    /// [default: https://bigquery.googleapis.com]
+    #[arg(long, value_name = "URL", env = "PROPCAST_BIGQUERY_ENDPOINT")]
+    pub(crate) bigquery_endpoint: Option<String>,
+
+    /// The most one query may bill, e.g. `10GB`; a query estimated above it is not run
+    /// [default: 10GB]
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_bytes_billed: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// The date to publish, YYYY-MM-DD
@@ -78,9 +119,26 @@ pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) warehouse: WarehouseArgs,
 
-    /// The folder to publish into
-    #[arg(long, value_name = "DIR", env = "PROPCAST_OUT", default_value = "out")]
-    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) bigquery: BigQueryArgs,
+
+    /// Where to publish: a folder, or a Cloud Storage bucket and prefix (`gs://BUCKET/PREFIX`)
+    #[arg(
+        long,
+        value_name = "DIR|gs://BUCKET/PREFIX",
+        env = "PROPCAST_OUT",
+        default_value = "out"
+    )]
+    pub(crate) out: String,
+
+    /// Gzip what goes to Cloud Storage, served with `Content-Encoding: gzip`
+    #[arg(long)]
+    pub(crate) gzip: bool,
+
+    /// Check every selected exporter's queries and print what each would scan (bytes, on
+    /// BigQuery); run no exporter and publish nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 
     /// The run's timestamp (RFC 3339, e.g. 2024-01-10T12:00:00Z) [default: now]; fixing it
     /// makes a rerun byte-identical
@@ -232,6 +290,36 @@ pub(crate) struct BenchArgs {
     pub(crate) plugins: PluginArgs,
 }
 
+impl RunArgs {
+    /// The run these arguments ask for, as the jobs layer takes it.
+    pub(crate) fn into_request(self) -> RunRequest {
+        let b = self.bigquery;
+        RunRequest {
+            date: self.date,
+            only: self.only,
+            params: self.params,
+            plugins: self.plugins.plugins,
+            source: match b.source {
+                SourceKind::Sqlite => SourceRequest::Sqlite(self.warehouse.db),
+                SourceKind::Bigquery => SourceRequest::BigQuery(BigQueryRequest {
+                    project: b.project,
+                    dataset: b.dataset,
+                    location: b.location,
+                    endpoint: b.bigquery_endpoint,
+                    max_bytes_billed: b.max_bytes_billed,
+                }),
+            },
+            out: self.out,
+            gzip: self.gzip,
+            generated_at: self.generated_at,
+            config: self.settings.config,
+            limits: self.settings.limits,
+            dry_run: self.dry_run,
+            verbose: self.verbose,
+        }
+    }
+}
+
 fn parse_param(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
@@ -265,7 +353,8 @@ mod tests {
         assert_eq!(args.date.to_string(), "2024-01-10");
         assert_eq!(args.only, ["streaks", "results"]);
         assert_eq!(args.params, [("min-length".to_string(), "5".to_string())]);
-        assert_eq!(args.out, PathBuf::from("out"));
+        assert_eq!(args.out, "out");
+        assert_eq!(args.bigquery.source, SourceKind::Sqlite);
     }
 
     #[test]

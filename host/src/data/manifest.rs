@@ -45,6 +45,9 @@ pub(crate) struct Manifest {
     pub(crate) queries: Vec<Query>,
     pub(crate) params: Vec<Param>,
     pub(crate) outputs: Vec<String>,
+    /// The output folders whose `current` documents each run replaces as a whole set (a subset
+    /// of `outputs`); see `replace-set` in `wit/exporter.wit`.
+    pub(crate) replaced_sets: Vec<String>,
 }
 
 impl ParamType {

@@ -11,6 +11,6 @@ pub(crate) mod sql;
 mod table;
 
 pub(crate) use date::parse_date;
-pub(crate) use document::{Document, DocumentKind};
+pub(crate) use document::{Document, DocumentKind, RUNS_FOLDER};
 pub(crate) use manifest::{Manifest, Param, ParamType, Query};
 pub(crate) use table::{Column, ColumnValues, Dictionary, ParamValue, QueryParam, Table};

@@ -26,11 +26,12 @@ pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         epoch: false,
         ..EngineSettings::default()
     })?;
-    let load = |runtime: &Runtime| load_exporter(runtime, &args.plugins, &args.exporter);
+    let load =
+        |runtime: &Runtime| load_exporter(runtime, args.plugins.plugins.as_deref(), &args.exporter);
     let (with_limits, with_epoch, without_limits) =
         (load(&metered)?, load(&epoch_only)?, load(&free)?);
     let BoundParams { query, context } = exporter_params(&with_limits, args.date, &[])?;
-    let tables = fetch_tables(&source, &with_limits, &query)?;
+    let tables = futures::executor::block_on(fetch_tables(&source, &with_limits, &query))?;
     let rows: usize = tables.iter().map(|t| t.row_count).sum();
     let limits = Limits::default();
     let input = || RunInput {

@@ -137,7 +137,7 @@ fn run_case_inner(
         context: context_params,
     } = exporter_params(exporter, date, &given)?;
     let source = FixtureSource::new(&case.join("tables"));
-    let tables = fetch_tables(&source, exporter, &query_params)?;
+    let tables = futures::executor::block_on(fetch_tables(&source, exporter, &query_params))?;
     report.rows_in = tables.iter().map(|t| t.row_count).sum();
     let outcome = runtime.run(
         exporter,

@@ -6,11 +6,14 @@
 //! code 1. Problems with the command itself (a missing database, an unknown `--only` name) are
 //! errors returned before anything runs, exit code 2.
 
+mod backends;
 mod bench;
 pub(crate) mod dates;
 mod fixtures;
 mod plan;
 mod report;
+mod request;
+mod run;
 mod settings;
 
 use std::path::{Path, PathBuf};
@@ -19,142 +22,31 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{PluginArgs, PluginsArgs, RunArgs, SampleDataArgs, TestArgs};
+use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
 use crate::data::{QueryParam, Table};
-use crate::publish::Publisher;
-use crate::publish::local::LocalPublisher;
-use crate::runtime::{EngineSettings, Exporter, Limits, RunInput, Runtime};
-use crate::source::sqlite::SqliteSource;
+use crate::runtime::{EngineSettings, Exporter, Runtime};
 use crate::source::{QueryRequest, Source};
 
-use plan::ExporterPlan;
-use report::{Row, Status};
 use settings::Settings;
 
 pub(crate) use bench::bench;
+pub(crate) use request::{BigQueryRequest, RunRequest, SourceRequest};
 
-/// `propcast run`: runs the selected exporters for a date and publishes their documents.
-pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
-    let plugins_dir = resolve_plugins_dir(&args.plugins)?;
-    let source = SqliteSource::open(&args.warehouse.db, settings.query)?;
-    let publisher = LocalPublisher::new(&args.out);
-    let runtime = runtime_for(&settings)?;
-    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
-    check_named_exporters(&settings, &exporters)?;
-    let plans = plan::build(&args, &exporters, &load_errors)?;
-    if args.verbose {
-        report::print_settings(
-            &settings,
-            &plugins_dir,
-            &source.describe(),
-            &publisher.describe(),
-            &plans,
-        );
-    }
-
-    let mut rows = Vec::new();
-    for error in &load_errors {
-        let name = error
-            .file
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        if args.only.is_empty() {
-            report::print_failure(
-                &name,
-                &format!(
-                    "failed to load `{}`: {:#}",
-                    error.file.display(),
-                    error.error
-                ),
-                &[],
-            );
-            rows.push(Row::new(name).failed(Status::LoadFailed));
-        } else {
-            eprintln!(
-                "propcast: warning: skipped `{}`, which failed to load: {:#}",
-                error.file.display(),
-                error.error
-            );
-        }
-    }
-    for plan in plans {
-        let limits = settings.limits_for(&plan.exporter.manifest.name);
-        rows.push(run_exporter(&runtime, &source, &publisher, plan, &limits));
-    }
-    report::print_table(&rows, &publisher.describe());
-    let failed = rows.iter().any(|r| r.status != Status::Ok);
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+/// `propcast run`: runs the selected exporters for a date and publishes their documents, on
+/// the async runtime the source and store need.
+pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
+    async_runtime()?.block_on(run::run(request))
 }
 
-/// Queries, runs and publishes one exporter, turning every failure into its report row.
-fn run_exporter(
-    runtime: &Runtime,
-    source: &dyn Source,
-    publisher: &dyn Publisher,
-    plan: ExporterPlan<'_>,
-    limits: &Limits,
-) -> Row {
-    let exporter: &Exporter = plan.exporter;
-    let mut row = Row::new(exporter.manifest.name.clone());
-    let started = Instant::now();
-    let fetched = fetch_tables(source, exporter, &plan.query_params);
-    row.query_time = started.elapsed();
-    let tables = match fetched {
-        Ok(tables) => tables,
-        Err(e) => {
-            report::print_failure(&row.name, &format!("{e:#}"), &[]);
-            return row.failed(Status::QueryFailed);
-        }
-    };
-    let input = RunInput {
-        date: plan.date.to_string(),
-        run_id: plan.run_id.clone(),
-        generated_at: plan.generated_at.to_string(),
-        generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
-        params: plan.context_params,
-        tables,
-    };
-    let outcome = runtime.run(exporter, input, limits);
-    row.run_time = outcome.duration;
-    row.fuel = outcome.fuel_used;
-    row.memory = outcome.peak_memory;
-    let documents = match outcome.result {
-        Ok(documents) => documents,
-        Err(error) => {
-            let mut message = error.to_string();
-            if let Some(hint) = error.hint() {
-                message.push_str(&format!("\n\n{hint}"));
-            }
-            let captured = report::captured_output(&outcome.logs, &outcome.stdout, &outcome.stderr);
-            report::print_failure(&row.name, &message, &captured);
-            return row.failed(Status::RunFailed);
-        }
-    };
-    let publish_started = Instant::now();
-    let published = publisher.publish(&documents);
-    row.publish_time = publish_started.elapsed();
-    match published {
-        Ok(published) => {
-            row.documents = published.documents;
-            row.bytes = published.bytes;
-            row
-        }
-        Err(e) => {
-            report::print_failure(
-                &row.name,
-                &format!("failed to publish to {}: {e:#}", publisher.describe()),
-                &[],
-            );
-            row.failed(Status::PublishFailed)
-        }
-    }
+/// The tokio runtime a command's source and store run on. It lives here, in the jobs layer,
+/// for the length of one command: BigQuery and Cloud Storage are awaited on it, while
+/// exporters run synchronously on the calling thread (`docs/design.md`).
+fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
 }
 
 /// The engine for these settings: fuel and deadlines on, the configured stack.
@@ -179,31 +71,31 @@ fn check_named_exporters(settings: &Settings, exporters: &[Exporter]) -> anyhow:
     Ok(())
 }
 
-/// Runs every query the exporter declares; the first failure names the query and exporter.
-fn fetch_tables(
+/// Runs every query the exporter declares, one after another; the first failure names the
+/// query and the source.
+async fn fetch_tables(
     source: &dyn Source,
     exporter: &Exporter,
     params: &[QueryParam],
 ) -> anyhow::Result<Vec<Table>> {
-    exporter
-        .manifest
-        .queries
-        .iter()
-        .map(|query| {
-            source
-                .run_query(&QueryRequest {
-                    name: &query.name,
-                    sql: &query.sql,
-                    params,
-                })
-                .with_context(|| format!("failed to read {}", source.describe()))
-        })
-        .collect()
+    let mut tables = Vec::with_capacity(exporter.manifest.queries.len());
+    for query in &exporter.manifest.queries {
+        let table = source
+            .run_query(&QueryRequest {
+                name: &query.name,
+                sql: &query.sql,
+                params,
+            })
+            .await
+            .with_context(|| format!("failed to read {}", source.describe()))?;
+        tables.push(table);
+    }
+    Ok(tables)
 }
 
 /// `propcast plugins`: lists the exporters and the files that failed to load.
 pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
-    let plugins_dir = resolve_plugins_dir(&args.plugins)?;
+    let plugins_dir = resolve_plugins_dir(args.plugins.plugins.as_deref())?;
     let runtime = Runtime::new(EngineSettings::default())?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_plugins(&plugins_dir, &exporters, &load_errors);
@@ -218,7 +110,7 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
     let runtime = runtime_for(&settings)?;
-    let exporter = load_exporter(&runtime, &args.plugins, &args.exporter)?;
+    let exporter = load_exporter(&runtime, args.plugins.plugins.as_deref(), &args.exporter)?;
     let fixtures = args.fixtures.clone().unwrap_or_else(|| {
         Path::new("plugins")
             .join(&exporter.manifest.name)
@@ -242,7 +134,11 @@ pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
 /// Loads the exporter `name`: a `.wasm` file's path, or an exporter's name in the plugin
 /// folder. The folder's `<name>.wasm` is tried first, so usually only that plugin is compiled;
 /// otherwise every plugin is loaded to find the one whose manifest has the name.
-fn load_exporter(runtime: &Runtime, plugins: &PluginArgs, name: &str) -> anyhow::Result<Exporter> {
+fn load_exporter(
+    runtime: &Runtime,
+    plugins: Option<&Path>,
+    name: &str,
+) -> anyhow::Result<Exporter> {
     let as_file = Path::new(name);
     if name.ends_with(".wasm") && as_file.is_file() {
         return runtime
@@ -303,15 +199,15 @@ pub(crate) fn sample_data(args: SampleDataArgs) -> anyhow::Result<ExitCode> {
 
 /// The plugin folder: `--plugins`/`PROPCAST_PLUGINS`, else `plugins` beside the binary, else
 /// `plugins` beside the binary's folder (`target/plugins` for `target/release/propcast`).
-fn resolve_plugins_dir(args: &PluginArgs) -> anyhow::Result<PathBuf> {
-    if let Some(dir) = &args.plugins {
+fn resolve_plugins_dir(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = given {
         if !dir.is_dir() {
             bail!(
                 "the plugin folder `{}` does not exist\n\nConsider `cargo xtask plugins`, which builds the exporters into `target/plugins`",
                 dir.display()
             );
         }
-        return Ok(dir.clone());
+        return Ok(dir.to_path_buf());
     }
     let exe = std::env::current_exe().context("failed to find the propcast binary's location")?;
     let beside = exe.parent().map(|d| d.join("plugins"));

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::dates;
-use crate::cli::RunArgs;
+use super::request::RunRequest;
 use crate::data::sql::param_sql_name;
 use crate::data::{ParamValue, QueryParam};
 use crate::runtime::{Exporter, LoadError};
@@ -24,7 +24,7 @@ pub(crate) struct ExporterPlan<'a> {
 }
 
 pub(crate) fn build<'a>(
-    args: &RunArgs,
+    args: &RunRequest,
     exporters: &'a [Exporter],
     load_errors: &[LoadError],
 ) -> anyhow::Result<Vec<ExporterPlan<'a>>> {
@@ -59,7 +59,7 @@ pub(crate) fn build<'a>(
             Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp")
         }
     };
-    let run_id = format!("{}@{}", args.date, generated_at);
+    let run_id = run_id(generated_at);
     selected
         .into_iter()
         .map(|exporter| {
@@ -77,6 +77,21 @@ pub(crate) fn build<'a>(
             })
         })
         .collect()
+}
+
+/// A name for this run, unique and safe in a file name: the run's timestamp and a random
+/// tail, e.g. `20240110T120000Z-3f9a1c02`. It is not in any document, so reruns stay
+/// byte-identical.
+fn run_id(generated_at: Timestamp) -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(Timestamp::now().as_nanosecond() as u128);
+    hasher.write_u32(std::process::id());
+    format!(
+        "{}-{:08x}",
+        generated_at.strftime("%Y%m%dT%H%M%SZ"),
+        hasher.finish() as u32
+    )
 }
 
 /// The parameters of one exporter's run, in the two forms they are used.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::plan::ExporterPlan;
 use super::settings::Settings;
+use crate::publish::{BatchReport, Outcome};
 use crate::runtime::{Exporter, LoadError, LogLine};
 
 /// How an exporter's part of a run ended.
@@ -19,7 +20,8 @@ pub(crate) enum Status {
 }
 
 impl Status {
-    fn label(self) -> &'static str {
+    /// The status as the run table and the run manifest show it.
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::LoadFailed => "load failed",
@@ -34,7 +36,14 @@ impl Status {
 pub(crate) struct Row {
     pub(crate) name: String,
     pub(crate) status: Status,
+    /// Documents the exporter produced.
     pub(crate) documents: usize,
+    /// Of those: uploaded, unchanged (already there), kept (a newer date was there), failed.
+    pub(crate) uploaded: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) kept: usize,
+    pub(crate) failed: usize,
+    /// Bytes uploaded.
     pub(crate) bytes: usize,
     pub(crate) query_time: Duration,
     pub(crate) run_time: Duration,
@@ -52,6 +61,10 @@ impl Row {
             name,
             status: Status::Ok,
             documents: 0,
+            uploaded: 0,
+            unchanged: 0,
+            kept: 0,
+            failed: 0,
             bytes: 0,
             query_time: Duration::ZERO,
             run_time: Duration::ZERO,
@@ -65,22 +78,109 @@ impl Row {
     pub(crate) fn failed(mut self, status: Status) -> Row {
         self.status = status;
         self.documents = 0;
+        self.uploaded = 0;
+        self.unchanged = 0;
+        self.kept = 0;
+        self.failed = 0;
         self.bytes = 0;
         self
+    }
+
+    /// Counts what a publish did.
+    pub(crate) fn record(&mut self, report: &BatchReport) {
+        self.documents = report.documents.len();
+        self.uploaded = report.count(Outcome::Uploaded.name());
+        self.unchanged = report.count(Outcome::Unchanged.name());
+        self.kept = report
+            .documents
+            .iter()
+            .filter(|d| matches!(d.outcome, Outcome::KeptNewer(_)))
+            .count();
+        self.failed = report.count(Outcome::Failed(String::new()).name())
+            + report.count(Outcome::Held.name());
+        self.bytes = report.uploaded_bytes();
+    }
+
+    /// A failed publish still shows what it did publish.
+    pub(crate) fn keep_counts(mut self, report: &BatchReport) -> Row {
+        self.record(report);
+        self
+    }
+}
+
+/// One query's line in the `--dry-run` table.
+pub(crate) struct DryRunLine {
+    pub(crate) exporter: String,
+    pub(crate) query: String,
+    /// Bytes it would scan (`None` when the source cannot tell), or `Err` when it failed the
+    /// check (the reason is on stderr).
+    pub(crate) result: Result<Option<u64>, ()>,
+}
+
+/// The `--dry-run` table and its total, e.g.
+///
+/// ```text
+/// exporter  query  would scan
+/// streaks   games     12.4 MB
+/// total (1 query)     12.4 MB
+/// ```
+pub(crate) fn print_dry_run(lines: &[DryRunLine], source: &str) {
+    let mut rows = vec![vec![
+        "exporter".to_string(),
+        "query".to_string(),
+        "would scan".to_string(),
+        "bytes".to_string(),
+    ]];
+    let mut total: u64 = 0;
+    let mut known = true;
+    for line in lines {
+        let (shown, bytes) = match line.result {
+            Ok(Some(bytes)) => {
+                total += bytes;
+                (format_bytes(bytes as usize), bytes.to_string())
+            }
+            Ok(None) => {
+                known = false;
+                ("checked".to_string(), "-".to_string())
+            }
+            Err(()) => ("FAILED".to_string(), "-".to_string()),
+        };
+        rows.push(vec![
+            line.exporter.clone(),
+            line.query.clone(),
+            shown,
+            bytes,
+        ]);
+    }
+    print_aligned(&rows);
+    let queries = lines.len();
+    if known {
+        println!(
+            "total: {} ({total} bytes) in {queries} queries on {source}; nothing was run or published",
+            format_bytes(total as usize)
+        );
+    } else {
+        println!(
+            "{queries} queries checked on {source}, which cannot estimate bytes; nothing was run or published"
+        );
     }
 }
 
 /// The run table, e.g.
 ///
 /// ```text
-/// exporter  status  documents    bytes  query   run  publish  instructions  memory
-/// streaks   ok              2  63.7 kB  23 ms  8 ms     0 ms      812.4 M   3.1 MiB
+/// exporter  status  documents  uploaded  unchanged  kept  failed    bytes  query   run  publish  instructions  memory
+/// streaks   ok              2         2          0     0       0  63.7 kB  23 ms  8 ms     0 ms      812.4 M   3.1 MiB
 /// ```
 pub(crate) fn print_table(rows: &[Row], destination: &str) {
     let header = [
         "exporter",
         "status",
         "documents",
+        "uploaded",
+        "unchanged",
+        "kept",
+        "failed",
         "bytes",
         "query",
         "run",
@@ -94,6 +194,10 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
             row.name.clone(),
             row.status.label().to_string(),
             row.documents.to_string(),
+            row.uploaded.to_string(),
+            row.unchanged.to_string(),
+            row.kept.to_string(),
+            row.failed.to_string(),
             format_bytes(row.bytes),
             format_duration(row.query_time),
             format_duration(row.run_time),
@@ -108,10 +212,15 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
     }
     print_aligned(&lines);
     let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
-    let documents: usize = rows.iter().map(|r| r.documents).sum();
+    let sum = |field: fn(&Row) -> usize| -> usize { rows.iter().map(field).sum() };
     println!(
-        "{ok} of {} exporters published {documents} documents to {destination}",
-        rows.len()
+        "{ok} of {} exporters published {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed",
+        rows.len(),
+        sum(|r| r.documents),
+        sum(|r| r.uploaded),
+        sum(|r| r.unchanged),
+        sum(|r| r.kept),
+        sum(|r| r.failed),
     );
 }
 
@@ -302,7 +411,18 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
             format_duration(e.load_time)
         );
         println!("  {}", m.description);
-        println!("  writes:  {}", m.outputs.join(", "));
+        let outputs: Vec<String> = m
+            .outputs
+            .iter()
+            .map(|o| {
+                if m.replaced_sets.contains(o) {
+                    format!("{o} (replaced as a set each run)")
+                } else {
+                    o.clone()
+                }
+            })
+            .collect();
+        println!("  writes:  {}", outputs.join(", "));
         let queries: Vec<&str> = m.queries.iter().map(|q| q.name.as_str()).collect();
         println!(
             "  queries: {}",

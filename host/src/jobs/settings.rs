@@ -1,6 +1,7 @@
-//! The host's settings: the limits every exporter run and query gets, layered lowest first:
-//! built-in defaults, `propcast.toml` (`[limits]`, then `[limits.exporters.<name>]`), then
-//! `--limit NAME=VALUE` flags (then `--limit <exporter>.NAME=VALUE`). Unknown keys are errors.
+//! The host's settings, layered lowest first: built-in defaults, `propcast.toml`, then flags.
+//! Limits: `[limits]`, then `[limits.exporters.<name>]`, then `--limit NAME=VALUE` flags (then
+//! `--limit <exporter>.NAME=VALUE`). BigQuery: `[bigquery]`. Publishing: `[publish]`. Unknown
+//! keys are errors.
 //!
 //! ```toml
 //! [limits]
@@ -11,6 +12,21 @@
 //!
 //! [limits.exporters.player-profiles]
 //! memory = "1GiB"
+//!
+//! [bigquery]
+//! project = "my-project"
+//! dataset = "nba"
+//! location = "US"
+//! max-bytes-billed = "10GB"   # per query
+//!
+//! [publish]
+//! gzip = true
+//! concurrency = 16
+//!
+//! [publish.cache-control]
+//! dated = "public, max-age=31536000, immutable"
+//! current = "public, max-age=300"
+//! alias = "public, max-age=60"
 //! ```
 
 use std::collections::BTreeSet;
@@ -19,6 +35,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 
+use serde::Deserialize;
+
+use crate::publish::{CacheControl, PublishSettings};
 use crate::runtime::Limits;
 use crate::source::QueryLimits;
 
@@ -46,8 +65,36 @@ pub(crate) struct Settings {
     pub(crate) stack: usize,
     /// Query limits (source-wide).
     pub(crate) query: QueryLimits,
+    /// `[bigquery]` as the file gives it; flags override each field.
+    pub(crate) bigquery: BigQueryFile,
+    /// How documents are published.
+    pub(crate) publish: PublishSettings,
     /// Where the settings came from, for `--verbose`.
     pub(crate) origin: Vec<String>,
+}
+
+/// `[bigquery]` in `propcast.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct BigQueryFile {
+    pub(crate) project: Option<String>,
+    pub(crate) dataset: Option<String>,
+    pub(crate) location: Option<String>,
+    /// The REST endpoint, for an emulator or a private endpoint.
+    pub(crate) endpoint: Option<String>,
+    /// The most a query may bill, e.g. `10GB`.
+    pub(crate) max_bytes_billed: Option<String>,
+    /// Rows per page of results.
+    pub(crate) page_size: Option<u32>,
+}
+
+/// `[publish]` in `propcast.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PublishFile {
+    gzip: Option<bool>,
+    concurrency: Option<usize>,
+    cache_control: Option<CacheControl>,
 }
 
 impl Default for Settings {
@@ -56,6 +103,8 @@ impl Default for Settings {
             entries: Vec::new(),
             stack: 1 << 20,
             query: QueryLimits::default(),
+            bigquery: BigQueryFile::default(),
+            publish: PublishSettings::default(),
             origin: vec!["built-in defaults".into()],
         }
     }
@@ -104,8 +153,27 @@ impl Settings {
     fn apply_toml(&mut self, text: &str) -> anyhow::Result<()> {
         let table: toml::Table = toml::from_str(text)?;
         for (key, value) in &table {
-            if key != "limits" {
-                bail!("unknown setting `{key}` (known: limits)");
+            match key.as_str() {
+                "limits" => {}
+                "bigquery" => {
+                    self.bigquery = value.clone().try_into().context("[bigquery]")?;
+                    continue;
+                }
+                "publish" => {
+                    let file: PublishFile = value.clone().try_into().context("[publish]")?;
+                    if file.concurrency == Some(0) {
+                        bail!("[publish]: `concurrency` must be at least 1");
+                    }
+                    self.publish = PublishSettings {
+                        gzip: file.gzip.unwrap_or(self.publish.gzip),
+                        concurrency: file.concurrency.unwrap_or(self.publish.concurrency),
+                        cache_control: file
+                            .cache_control
+                            .unwrap_or_else(|| self.publish.cache_control.clone()),
+                    };
+                    continue;
+                }
+                _ => bail!("unknown setting `{key}` (known: limits, bigquery, publish)"),
             }
             let limits = value
                 .as_table()
@@ -232,7 +300,7 @@ fn parse_count(text: &str) -> anyhow::Result<u64> {
 }
 
 /// Bytes: `1048576`, `512KiB`, `64MiB`, `1GiB`, `10MB`.
-fn parse_bytes(text: &str) -> anyhow::Result<usize> {
+pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
     let clean = text.trim().replace(['_', ' '], "");
     let split = clean
         .find(|c: char| !c.is_ascii_digit())
@@ -331,13 +399,56 @@ mod tests {
         let err = Settings::default()
             .apply_toml("verbose = true")
             .unwrap_err();
-        assert_eq!(err.to_string(), "unknown setting `verbose` (known: limits)");
+        assert_eq!(
+            err.to_string(),
+            "unknown setting `verbose` (known: limits, bigquery, publish)"
+        );
+        let err = Settings::default()
+            .apply_toml("[bigquery]\nprojet = \"p\"")
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("[bigquery]: unknown field `projet`"),
+            "{err:#}"
+        );
         let err = Settings::default()
             .set_for("x", "stack", "1MiB")
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             "`stack` applies to every exporter and cannot be set for one"
+        );
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn bigquery_and_publishing_come_from_the_file() {
+        let mut settings = Settings::default();
+        settings
+            .apply_toml(
+                r#"
+                [bigquery]
+                project = "p"
+                dataset = "nba"
+                max-bytes-billed = "1GB"
+                [publish]
+                gzip = true
+                [publish.cache-control]
+                alias = "public, max-age=30"
+                "#,
+            )
+            .unwrap();
+        assert_eq!(settings.bigquery.project.as_deref(), Some("p"));
+        assert_eq!(settings.bigquery.max_bytes_billed.as_deref(), Some("1GB"));
+        assert!(settings.publish.gzip);
+        assert_eq!(settings.publish.concurrency, 16);
+        assert_eq!(settings.publish.cache_control.alias, "public, max-age=30");
+        assert_eq!(
+            settings.publish.cache_control.dated, "public, max-age=31536000, immutable",
+            "unset kinds keep their defaults"
         );
     }
 }

@@ -1,233 +1,279 @@
-//! Publishes to a local folder, the default sink and what `--out DIR` selects.
+//! A local folder as a [`Store`]: the default destination, and what `--out DIR` selects.
 //!
-//! All documents of a batch are first written to temporary files beside their targets; only
-//! when every write succeeded are they renamed into place, in order, each replaced file kept
-//! aside until the whole batch is in. If a rename fails, the files already moved are put back,
-//! so a failed batch leaves the folder as it was and a reader never sees a half-written file.
-//! Headers such as `Cache-Control` have no place in a folder and are not recorded.
+//! Each object is written to a temporary file beside its target and renamed over it, which
+//! replaces the old file in one step: a reader opens the old bytes or the new, never a missing
+//! or half-written file. A folder keeps no headers (and so no gzip); each file's stamp lives in
+//! a small JSON file under `.propcast/objects/` in the folder, written after the file itself.
+//! Names starting with `.` (temporary files, `.propcast`) are never listed as objects.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
-use super::{Published, Publisher};
-use crate::data::Document;
+use super::{Headers, NewObject, Precondition, Stamp, Store, StoredObject};
+use crate::data::DocumentKind;
 
-/// A folder that receives documents at their relative paths.
-pub(crate) struct LocalPublisher {
+/// Where the stamps live, inside the folder.
+const STAMPS: &str = ".propcast/objects";
+
+/// A folder that receives objects at their relative paths.
+pub(crate) struct LocalStore {
     root: PathBuf,
     /// Distinguishes this process's temporary files.
     tag: String,
-    /// `fs::rename`, replaceable in tests to make a rename fail.
-    rename: fn(&Path, &Path) -> io::Result<()>,
 }
 
-impl LocalPublisher {
-    pub(crate) fn new(root: &Path) -> LocalPublisher {
-        LocalPublisher {
+/// A stamp as it is stored beside a file.
+#[derive(Serialize, Deserialize)]
+struct StampFile {
+    exporter: String,
+    kind: String,
+    date: String,
+}
+
+impl LocalStore {
+    pub(crate) fn new(root: &Path) -> LocalStore {
+        LocalStore {
             root: root.to_path_buf(),
             tag: format!("propcast-{}", std::process::id()),
-            rename: |from, to| fs::rename(from, to),
         }
     }
 
-    fn stage(&self, doc: &Document) -> anyhow::Result<(PathBuf, PathBuf)> {
-        let target = self.root.join(&doc.path);
-        let dir = target.parent().expect("document paths have a file name");
+    fn stamp_path(&self, path: &str) -> PathBuf {
+        self.root.join(STAMPS).join(format!("{path}.stamp.json"))
+    }
+
+    /// Writes `bytes` to `target` through a temporary file renamed over it.
+    fn replace(&self, target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        let dir = target.parent().expect("object paths have a file name");
         fs::create_dir_all(dir)
             .with_context(|| format!("failed to create the folder `{}`", dir.display()))?;
         let file_name = target
             .file_name()
-            .expect("document paths have a file name")
+            .expect("object paths have a file name")
             .to_string_lossy();
         let temp = dir.join(format!(".{file_name}.{}.tmp", self.tag));
-        fs::write(&temp, &doc.body)
-            .with_context(|| format!("failed to write `{}`", temp.display()))?;
-        Ok((temp, target))
+        fs::write(&temp, bytes).with_context(|| format!("failed to write `{}`", temp.display()))?;
+        fs::rename(&temp, target).map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            anyhow::Error::new(e)
+                .context(format!("failed to move a file into `{}`", target.display()))
+        })
+    }
+
+    fn read_stamp(&self, path: &str) -> Option<Stamp> {
+        let text = fs::read(self.stamp_path(path)).ok()?;
+        let file: StampFile = serde_json::from_slice(&text).ok()?;
+        Some(Stamp {
+            exporter: file.exporter,
+            kind: DocumentKind::from_name(&file.kind)?,
+            date: file.date.parse().ok()?,
+        })
+    }
+
+    fn stat_sync(&self, path: &str) -> anyhow::Result<Option<StoredObject>> {
+        let file = self.root.join(path);
+        let bytes = match fs::read(&file) {
+            Ok(bytes) => bytes,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::IsADirectory
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to read `{}`", file.display()));
+            }
+        };
+        Ok(Some(StoredObject {
+            path: path.to_string(),
+            md5: Some(md5::compute(&bytes).0),
+            headers: Headers::default(),
+            stamp: self.read_stamp(path),
+            generation: None,
+        }))
+    }
+
+    /// The relative paths of the files under `dir` (relative `prefix`), skipping hidden names.
+    fn walk(&self, prefix: &str, found: &mut Vec<String>) -> anyhow::Result<()> {
+        let dir = self.root.join(prefix);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to list `{}`", dir.display()));
+            }
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("failed to list `{}`", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = format!("{prefix}{name}");
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                self.walk(&format!("{path}/"), found)?;
+            } else {
+                found.push(path);
+            }
+        }
+        Ok(())
     }
 }
 
-impl Publisher for LocalPublisher {
+#[async_trait]
+impl Store for LocalStore {
     fn describe(&self) -> String {
         format!("folder `{}`", self.root.display())
     }
 
-    fn publish(&self, documents: &[Document]) -> anyhow::Result<Published> {
-        let mut staged = Vec::with_capacity(documents.len());
-        for doc in documents {
-            match self.stage(doc) {
-                Ok(pair) => staged.push(pair),
+    fn keeps_headers(&self) -> bool {
+        false
+    }
+
+    async fn check_writable(&self) -> anyhow::Result<()> {
+        fs::create_dir_all(&self.root).with_context(|| {
+            format!(
+                "failed to create the output folder `{}`",
+                self.root.display()
+            )
+        })?;
+        let probe = self.root.join(format!(".write-check.{}.tmp", self.tag));
+        fs::write(&probe, b"")
+            .and_then(|()| fs::remove_file(&probe))
+            .with_context(|| {
+                format!(
+                    "the output folder `{}` is not writable",
+                    self.root.display()
+                )
+            })
+    }
+
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<StoredObject>> {
+        let mut paths = Vec::new();
+        self.walk(prefix, &mut paths)?;
+        paths.sort();
+        let mut objects = Vec::with_capacity(paths.len());
+        for path in paths {
+            objects.extend(self.stat_sync(&path)?);
+        }
+        Ok(objects)
+    }
+
+    async fn stat(&self, path: &str) -> anyhow::Result<Option<StoredObject>> {
+        self.stat_sync(path)
+    }
+
+    async fn put(
+        &self,
+        object: &NewObject,
+        _precondition: Option<Precondition>,
+    ) -> anyhow::Result<()> {
+        self.replace(&self.root.join(&object.path), &object.bytes)?;
+        let stamp = StampFile {
+            exporter: object.stamp.exporter.clone(),
+            kind: object.stamp.kind.name().to_string(),
+            date: object.stamp.date.to_string(),
+        };
+        let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
+        self.replace(&self.stamp_path(&object.path), &text)
+            .context("failed to record the file's stamp")
+    }
+
+    async fn delete(&self, path: &str, _precondition: Option<Precondition>) -> anyhow::Result<()> {
+        for file in [self.root.join(path), self.stamp_path(path)] {
+            match fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => {
-                    for (temp, _) in &staged {
-                        let _ = fs::remove_file(temp);
-                    }
-                    return Err(e);
+                    return Err(e)
+                        .with_context(|| format!("failed to remove `{}`", file.display()));
                 }
             }
         }
-        // Move each file into place, keeping any file it replaces as a backup.
-        let mut moved: Vec<(&Path, Option<PathBuf>)> = Vec::with_capacity(staged.len());
-        for (index, (temp, target)) in staged.iter().enumerate() {
-            let backup = target.with_file_name(format!(
-                ".{}.{}.bak",
-                target
-                    .file_name()
-                    .expect("document paths have a file name")
-                    .to_string_lossy(),
-                self.tag
-            ));
-            let result = (|| {
-                let kept = if target.is_file() {
-                    (self.rename)(target, &backup)?;
-                    Some(backup.clone())
-                } else {
-                    None
-                };
-                if let Err(e) = (self.rename)(temp, target) {
-                    if let Some(kept) = &kept {
-                        let _ = (self.rename)(kept, target);
-                    }
-                    return Err(e);
-                }
-                Ok(kept)
-            })();
-            match result {
-                Ok(kept) => moved.push((target, kept)),
-                Err(e) => {
-                    // Put back what was moved, newest first, and drop the rest of the batch.
-                    for (target, kept) in moved.iter().rev() {
-                        let _ = fs::remove_file(target);
-                        if let Some(kept) = kept {
-                            let _ = (self.rename)(kept, target);
-                        }
-                    }
-                    for (temp, _) in &staged[index..] {
-                        let _ = fs::remove_file(temp);
-                    }
-                    return Err(e).with_context(|| {
-                        format!("failed to move a document into `{}`", target.display())
-                    });
-                }
-            }
-        }
-        for (_, kept) in moved {
-            if let Some(kept) = kept {
-                let _ = fs::remove_file(kept);
-            }
-        }
-        Ok(Published {
-            documents: documents.len(),
-            bytes: documents.iter().map(|d| d.body.len()).sum(),
-        })
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::DocumentKind;
 
-    fn doc(path: &str, body: &str) -> Document {
-        Document {
+    fn object(path: &str, body: &str) -> NewObject {
+        NewObject {
             path: path.into(),
-            body: body.as_bytes().to_vec(),
-            kind: DocumentKind::Dated,
+            bytes: body.as_bytes().to_vec(),
+            md5: md5::compute(body).0,
+            headers: Headers::default(),
+            stamp: Stamp {
+                exporter: "a".into(),
+                kind: DocumentKind::Current,
+                date: "2024-01-10".parse().unwrap(),
+            },
         }
     }
 
-    #[test]
-    fn writes_documents_at_their_paths() {
-        let dir = tempfile::tempdir().unwrap();
-        let published = LocalPublisher::new(dir.path())
-            .publish(&[doc("v1/a/1.json", "{}"), doc("v1/a/today.json", "[1]")])
-            .unwrap();
-        assert_eq!(
-            published,
-            Published {
-                documents: 2,
-                bytes: 5
-            }
-        );
-        assert_eq!(
-            fs::read_to_string(dir.path().join("v1/a/today.json")).unwrap(),
-            "[1]"
-        );
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 
     #[test]
-    fn a_rename_failing_midway_puts_back_what_was_moved() {
+    fn a_put_replaces_the_file_and_keeps_its_stamp() {
         let dir = tempfile::tempdir().unwrap();
-        let mut publisher = LocalPublisher::new(dir.path());
-        publisher
-            .publish(&[
-                doc("v1/a/1.json", "{\"old\":1}"),
-                doc("v1/a/2.json", "{\"old\":2}"),
-            ])
-            .unwrap();
-        // The third rename of the batch fails: 1.json's backup and move went through.
-        thread_local!(static RENAMES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) });
-        publisher.rename = |from, to| {
-            let n = RENAMES.with(|r| {
-                r.set(r.get() + 1);
-                r.get()
-            });
-            if n == 3 {
-                Err(io::Error::other("disk trouble"))
-            } else {
-                fs::rename(from, to)
-            }
-        };
-        let err = publisher
-            .publish(&[
-                doc("v1/a/1.json", "{\"new\":1}"),
-                doc("v1/a/2.json", "{\"new\":2}"),
-            ])
-            .unwrap_err();
-        assert!(format!("{err:#}").contains("disk trouble"), "{err:#}");
+        let store = LocalStore::new(dir.path());
+        block_on(store.put(&object("v1/a/x.json", "[1]"), None)).unwrap();
+        block_on(store.put(&object("v1/a/x.json", "[2]"), None)).unwrap();
         assert_eq!(
-            fs::read_to_string(dir.path().join("v1/a/1.json")).unwrap(),
-            "{\"old\":1}"
+            fs::read_to_string(dir.path().join("v1/a/x.json")).unwrap(),
+            "[2]"
         );
-        assert_eq!(
-            fs::read_to_string(dir.path().join("v1/a/2.json")).unwrap(),
-            "{\"old\":2}"
-        );
+        let stored = block_on(store.stat("v1/a/x.json")).unwrap().unwrap();
+        assert_eq!(stored.md5, Some(md5::compute("[2]").0));
+        assert_eq!(stored.stamp, Some(object("v1/a/x.json", "").stamp));
         let names: Vec<String> = fs::read_dir(dir.path().join("v1/a"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(
-            names.len(),
-            2,
-            "no temporary or backup files are left: {names:?}"
-        );
+        assert_eq!(names, ["x.json"], "no temporary files are left");
     }
 
     #[test]
-    fn a_failed_batch_changes_nothing() {
+    fn lists_files_at_any_depth_but_not_hidden_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let publisher = LocalPublisher::new(dir.path());
-        publisher
-            .publish(&[doc("v1/a/1.json", "{\"old\":1}")])
-            .unwrap();
-        // `v1/a/1.json/x.json` needs `1.json` to be a folder, so staging it fails.
-        let err = publisher
-            .publish(&[
-                doc("v1/a/1.json", "{\"new\":1}"),
-                doc("v1/a/1.json/x.json", "{}"),
-            ])
-            .unwrap_err();
+        let store = LocalStore::new(dir.path());
+        block_on(store.put(&object("v1/a/x.json", "[1]"), None)).unwrap();
+        block_on(store.put(&object("v1/a/b/y.json", "[2]"), None)).unwrap();
+        fs::write(dir.path().join("v1/a/.x.json.propcast-1.tmp"), "half").unwrap();
+        let listed: Vec<String> = block_on(store.list("v1/a/"))
+            .unwrap()
+            .into_iter()
+            .map(|o| o.path)
+            .collect();
+        assert_eq!(listed, ["v1/a/b/y.json", "v1/a/x.json"]);
+        assert!(block_on(store.list("v1/none/")).unwrap().is_empty());
+        block_on(store.delete("v1/a/x.json", None)).unwrap();
+        block_on(store.delete("v1/a/x.json", None)).unwrap();
+        assert_eq!(block_on(store.stat("v1/a/x.json")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_created_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("file"), "").unwrap();
+        let store = LocalStore::new(&dir.path().join("file/out"));
+        let err = block_on(store.check_writable()).unwrap_err();
         assert!(
-            format!("{err:#}").contains("failed to create the folder"),
+            format!("{err:#}").starts_with("failed to create the output folder `"),
             "{err:#}"
         );
-        assert_eq!(
-            fs::read_to_string(dir.path().join("v1/a/1.json")).unwrap(),
-            "{\"old\":1}"
-        );
-        let leftovers: Vec<_> = fs::read_dir(dir.path().join("v1/a")).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "temporary files are removed");
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use sha2::Digest as _;
 use wasmtime::component::{Component, types::ComponentItem};
 
 use super::Runtime;
@@ -15,10 +16,12 @@ use super::limits::Limits;
 use super::state::HostState;
 use crate::data::{self, Manifest, Param, ParamType, Query};
 
-/// The contract versions this host accepts: `0.1.x`.
-const ACCEPTED_MAJOR_MINOR: (u64, u64) = (0, 1);
+/// The contract versions this host accepts: `0.2.x`.
+const ACCEPTED_MAJOR_MINOR: (u64, u64) = (0, 2);
 /// The version this host was built with.
-const HOST_VERSION: &str = "0.1.0";
+const HOST_VERSION: &str = "0.2.0";
+/// Where the host writes its run manifests; no exporter may write there.
+const RESERVED_OUTPUT: &str = data::RUNS_FOLDER;
 /// Parameters the host binds for every query; exporters may not declare options with these names.
 pub(crate) const BUILTIN_PARAMS: [&str; 3] = ["date", "season", "season-start"];
 
@@ -26,10 +29,12 @@ pub(crate) const BUILTIN_PARAMS: [&str; 3] = ["date", "season", "season-start"];
 pub(crate) struct Exporter {
     pub(crate) file: PathBuf,
     pub(crate) manifest: Manifest,
-    /// The contract version it was built for, e.g. `0.1.0`.
+    /// The contract version it was built for, e.g. `0.2.0`.
     pub(crate) contract_version: String,
     /// How long compiling and describing it took.
     pub(crate) load_time: Duration,
+    /// SHA-256 of the file, in hex: which build ran, for the run manifest.
+    pub(crate) sha256: String,
     pub(crate) pre: ExporterPre<HostState>,
 }
 
@@ -99,6 +104,10 @@ impl Runtime {
             manifest,
             contract_version,
             load_time: started.elapsed(),
+            sha256: sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             pre,
         })
     }
@@ -217,7 +226,7 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
     if m.outputs.is_empty() {
         bail!("exporter `{}` declares no output prefixes", m.name);
     }
-    for output in &m.outputs {
+    for wit::Output { path: output, .. } in &m.outputs {
         let segments: Vec<&str> = output.trim_end_matches('/').split('/').collect();
         let plain = !output.starts_with('/')
             && segments
@@ -228,6 +237,25 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
                 "output `{output}` must be a relative folder ending in `/` or a `.json` file path, of plain segments"
             );
         }
+        if segments.iter().any(|s| s.starts_with('.')) || output.starts_with(RESERVED_OUTPUT) {
+            bail!(
+                "output `{output}` is reserved: names starting with `.` and the folder `{RESERVED_OUTPUT}` hold the host's own records"
+            );
+        }
+    }
+    let mut outputs = Vec::with_capacity(m.outputs.len());
+    let mut replaced_sets = Vec::new();
+    for output in m.outputs {
+        if output.replace_set {
+            if !output.path.ends_with('/') {
+                bail!(
+                    "output `{}` is a file; only a folder ending in `/` can be a replaced set",
+                    output.path
+                );
+            }
+            replaced_sets.push(output.path.clone());
+        }
+        outputs.push(output.path);
     }
     let mut params = Vec::new();
     for p in m.params {
@@ -306,7 +334,8 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         description: m.description,
         queries,
         params,
-        outputs: m.outputs,
+        outputs,
+        replaced_sets,
     })
 }
 

@@ -345,6 +345,7 @@ mod tests {
                     queries: Vec::new(),
                     params: Vec::new(),
                     outputs: prefixes(),
+                    replaced_sets: Vec::new(),
                 };
                 let documents: Vec<wit::Document> = paths
                     .iter()

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::Value;
 
-use super::{QueryRequest, Source};
+use async_trait::async_trait;
+
+use super::{DryRun, QueryRequest, Source};
 use crate::data::{Column, ColumnValues, Dictionary, Table};
 
 /// The `tables/` folder of a fixture case.
@@ -27,12 +29,18 @@ impl FixtureSource {
     }
 }
 
+#[async_trait]
 impl Source for FixtureSource {
     fn describe(&self) -> String {
         format!("fixture tables in `{}`", self.dir.display())
     }
 
-    fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
+    async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
+        self.run_query(request).await?;
+        Ok(DryRun { bytes: None })
+    }
+
+    async fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
         let path = self.dir.join(format!("{}.json", request.name));
         if !path.is_file() {
             bail!(

@@ -1,11 +1,16 @@
 //! Where query results come from. A [`Source`] runs one exporter query with host-bound
 //! parameters and returns its result as a columnar [`Table`].
 //!
-//! The embedded default is a read-only SQLite file ([`sqlite`]); fixture cases are another
-//! source ([`fixtures`]). BigQuery, not built yet, is meant to implement the same trait. Sources know nothing of Wasm or of where documents are published.
+//! The embedded default is a read-only SQLite file ([`sqlite`]); production reads BigQuery
+//! ([`bigquery`]); fixture cases are another source ([`fixtures`]). Sources are async (a
+//! BigQuery query is network round trips); the jobs layer owns the runtime they run on.
+//! Sources know nothing of Wasm or of where documents are published.
 
+pub(crate) mod bigquery;
 pub(crate) mod fixtures;
 pub(crate) mod sqlite;
+
+use async_trait::async_trait;
 
 use crate::data::{QueryParam, Table};
 
@@ -35,11 +40,23 @@ impl Default for QueryLimits {
     }
 }
 
+/// What a query would cost, found without running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DryRun {
+    /// Bytes it would scan (and bill); `None` when the source cannot tell (SQLite).
+    pub(crate) bytes: Option<u64>,
+}
+
 /// A warehouse that answers exporter queries.
-pub(crate) trait Source {
+#[async_trait]
+pub(crate) trait Source: Send + Sync {
     /// Where the data comes from, for messages: "SQLite database `warehouse.sqlite`".
     fn describe(&self) -> String;
 
+    /// Checks one query without running it: valid, read-only, within the source's limits.
+    /// Errors name the query and what went wrong.
+    async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun>;
+
     /// Runs one query. Errors name the query and what went wrong.
-    fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table>;
+    async fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table>;
 }

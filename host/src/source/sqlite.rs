@@ -13,13 +13,16 @@ use anyhow::{Context as _, anyhow, bail};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{QueryLimits, QueryRequest, Source};
+use async_trait::async_trait;
+
+use super::{DryRun, QueryLimits, QueryRequest, Source};
 use crate::data::{Column, ColumnValues, Dictionary, ParamValue, Table};
 
 /// A read-only connection to a SQLite warehouse file.
 pub(crate) struct SqliteSource {
     path: PathBuf,
-    connection: Connection,
+    /// One query at a time; the lock makes the source shareable across tasks.
+    connection: Mutex<Connection>,
     limits: QueryLimits,
     /// When the running query must stop; read by the connection's progress handler.
     deadline: Arc<Mutex<Option<Instant>>>,
@@ -61,51 +64,68 @@ impl SqliteSource {
             .context("failed to install the query time limit")?;
         Ok(SqliteSource {
             path: path.to_path_buf(),
-            connection,
+            connection: Mutex::new(connection),
             limits,
             deadline,
         })
     }
 }
 
+#[async_trait]
 impl Source for SqliteSource {
     fn describe(&self) -> String {
         format!("SQLite database `{}`", self.path.display())
     }
 
-    fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
+    async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
+        let connection = self.connection.lock().expect("connection lock");
+        prepare(&connection, request)?;
+        Ok(DryRun { bytes: None })
+    }
+
+    async fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
+        self.query(request)
+    }
+}
+
+/// Prepares `request` and binds its parameters: a valid, read-only statement ready to run.
+fn prepare<'c>(
+    connection: &'c Connection,
+    request: &QueryRequest<'_>,
+) -> anyhow::Result<rusqlite::Statement<'c>> {
+    let name = request.name;
+    let mut statement = connection
+        .prepare(request.sql)
+        .with_context(|| format!("query `{name}` is not valid SQL for SQLite"))?;
+    if !statement.readonly() {
+        bail!("query `{name}` would modify the database; only SELECT and WITH queries are allowed");
+    }
+    for index in 1..=statement.parameter_count() {
+        let placeholder = statement.parameter_name(index).unwrap_or("?").to_string();
+        let Some(param_name) = placeholder.strip_prefix('@') else {
+            bail!("query `{name}` uses the parameter `{placeholder}`; write parameters as `@name`");
+        };
+        let param = request
+            .params
+            .iter()
+            .find(|p| p.name == param_name)
+            .ok_or_else(|| anyhow!("query `{name}` uses `@{param_name}`, which has no value"))?;
+        match &param.value {
+            ParamValue::Text(v) => statement.raw_bind_parameter(index, v),
+            ParamValue::Int64(v) => statement.raw_bind_parameter(index, v),
+            ParamValue::Float64(v) => statement.raw_bind_parameter(index, v),
+            ParamValue::Date(v) => statement.raw_bind_parameter(index, v.to_string()),
+        }
+        .with_context(|| format!("failed to bind `@{param_name}` in query `{name}`"))?;
+    }
+    Ok(statement)
+}
+
+impl SqliteSource {
+    fn query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
         let name = request.name;
-        let mut statement = self
-            .connection
-            .prepare(request.sql)
-            .with_context(|| format!("query `{name}` is not valid SQL for SQLite"))?;
-        if !statement.readonly() {
-            bail!(
-                "query `{name}` would modify the database; only SELECT and WITH queries are allowed"
-            );
-        }
-        for index in 1..=statement.parameter_count() {
-            let placeholder = statement.parameter_name(index).unwrap_or("?").to_string();
-            let Some(param_name) = placeholder.strip_prefix('@') else {
-                bail!(
-                    "query `{name}` uses the parameter `{placeholder}`; write parameters as `@name`"
-                );
-            };
-            let param = request
-                .params
-                .iter()
-                .find(|p| p.name == param_name)
-                .ok_or_else(|| {
-                    anyhow!("query `{name}` uses `@{param_name}`, which has no value")
-                })?;
-            match &param.value {
-                ParamValue::Text(v) => statement.raw_bind_parameter(index, v),
-                ParamValue::Int64(v) => statement.raw_bind_parameter(index, v),
-                ParamValue::Float64(v) => statement.raw_bind_parameter(index, v),
-                ParamValue::Date(v) => statement.raw_bind_parameter(index, v.to_string()),
-            }
-            .with_context(|| format!("failed to bind `@{param_name}` in query `{name}`"))?;
-        }
+        let connection = self.connection.lock().expect("connection lock");
+        let mut statement = prepare(&connection, request)?;
         let mut builders: Vec<ColumnBuilder> = statement
             .columns()
             .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
@@ -317,7 +337,7 @@ mod tests {
             name: "date".into(),
             value: ParamValue::Date("2024-01-10".parse().unwrap()),
         }];
-        source.run_query(&QueryRequest {
+        source.query(&QueryRequest {
             name: "games",
             sql,
             params: &params,

@@ -59,7 +59,14 @@ pub fn describe(toml_text: &str, crate_version: &str) -> wit::Manifest {
                 description: p.description,
             })
             .collect(),
-        outputs: manifest.outputs,
+        outputs: manifest
+            .outputs
+            .into_iter()
+            .map(|o| wit::Output {
+                path: o.path,
+                replace_set: o.replace_set,
+            })
+            .collect(),
     }
 }
 

@@ -96,7 +96,7 @@ pub use context::Context;
 pub use date::{Date, DateError};
 pub use document::{Document, DocumentKind};
 pub use error::{Error, ErrorKind, Result};
-pub use manifest::{Manifest, Param, ParamType, Query};
+pub use manifest::{Manifest, Output, Param, ParamType, Query};
 pub use table::{Column, ColumnData, Dictionary, Table, Tables, Value};
 
 /// What an exporter implements: its documents from the run's context and tables.

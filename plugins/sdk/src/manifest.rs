@@ -16,6 +16,13 @@
 //! ```
 //!
 //! The version defaults to the crate's. Queries reach `run` as tables of the same name.
+//!
+//! An output folder whose `current` documents are one set that each run replaces whole (a
+//! player not playing tonight loses the page) is written as a table:
+//!
+//! ```toml
+//! outputs = [{ path = "v1/tonight/player/", replace-set = true }]
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -59,6 +66,16 @@ pub struct Query {
     pub sql: String,
 }
 
+/// A place the exporter may write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// A folder ending in `/` (everything under it) or an exact `.json` path.
+    pub path: String,
+    /// The folder's `current` documents are one set each run replaces whole: the host removes
+    /// those an earlier run published that this run did not.
+    pub replace_set: bool,
+}
+
 /// What an exporter is and needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Manifest {
@@ -72,8 +89,8 @@ pub struct Manifest {
     pub queries: Vec<Query>,
     /// The options it accepts.
     pub params: Vec<Param>,
-    /// Where it may write: folders ending in `/` (everything under them) or exact `.json` paths.
-    pub outputs: Vec<String>,
+    /// Where it may write.
+    pub outputs: Vec<Output>,
 }
 
 #[derive(Deserialize)]
@@ -82,11 +99,42 @@ struct ManifestFile {
     name: String,
     version: Option<String>,
     description: String,
-    outputs: Vec<String>,
+    outputs: Vec<OutputFile>,
     #[serde(default)]
     params: BTreeMap<String, ParamFile>,
     #[serde(default)]
     queries: BTreeMap<String, QueryFile>,
+}
+
+/// An output as written: a path, or a table with the path and its flags.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OutputFile {
+    Path(String),
+    Table(OutputTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct OutputTable {
+    path: String,
+    #[serde(default)]
+    replace_set: bool,
+}
+
+impl From<OutputFile> for Output {
+    fn from(file: OutputFile) -> Output {
+        match file {
+            OutputFile::Path(path) => Output {
+                path,
+                replace_set: false,
+            },
+            OutputFile::Table(t) => Output {
+                path: t.path,
+                replace_set: t.replace_set,
+            },
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -121,7 +169,7 @@ impl Manifest {
             name: file.name,
             version: file.version.unwrap_or_else(|| crate_version.to_string()),
             description: file.description,
-            outputs: file.outputs,
+            outputs: file.outputs.into_iter().map(Output::from).collect(),
             params: file
                 .params
                 .into_iter()
@@ -158,7 +206,16 @@ impl Manifest {
         if self.outputs.is_empty() {
             return invalid("`outputs` must list at least one path prefix".into());
         }
-        for output in &self.outputs {
+        for Output {
+            path: output,
+            replace_set,
+        } in &self.outputs
+        {
+            if *replace_set && !output.ends_with('/') {
+                return invalid(format!(
+                    "output `{output}` is a file; only a folder ending in `/` can be a replaced set"
+                ));
+            }
             let plain = !output.starts_with('/')
                 && output
                     .trim_end_matches('/')
@@ -219,6 +276,48 @@ mod tests {
         assert_eq!(m.params[0].name, "min-length");
         assert_eq!(m.params[0].default, "4");
         assert_eq!(m.queries[0].name, "games");
+        assert_eq!(
+            m.outputs,
+            [Output {
+                path: "v1/streaks/".into(),
+                replace_set: false
+            }]
+        );
+    }
+
+    #[test]
+    fn an_output_folder_can_be_a_replaced_set() {
+        let m = Manifest::parse(
+            r#"name = "x"
+description = "d"
+outputs = ["v1/x/all.json", { path = "v1/x/player/", replace-set = true }]"#,
+            "0.1.0",
+        )
+        .unwrap();
+        assert_eq!(
+            m.outputs,
+            [
+                Output {
+                    path: "v1/x/all.json".into(),
+                    replace_set: false
+                },
+                Output {
+                    path: "v1/x/player/".into(),
+                    replace_set: true
+                }
+            ]
+        );
+        let err = Manifest::parse(
+            r#"name = "x"
+description = "d"
+outputs = [{ path = "v1/x/all.json", replace-set = true }]"#,
+            "0.1.0",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "exporter.toml is invalid: output `v1/x/all.json` is a file; only a folder ending in `/` can be a replaced set"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! An exporter built against `propcast:exporter@0.2.0`, a contract version this host does not
+//! An exporter built against `propcast:exporter@0.1.0`, a contract version this host no longer
 //! accept. It is otherwise complete, so only the version check can refuse it.
 
 wit_bindgen::generate!({ path: "wit", world: "exporter" });
@@ -13,7 +13,7 @@ impl Guest for OldContract {
         Manifest {
             name: "old-contract".into(),
             version: "0.1.0".into(),
-            description: "Built for contract 0.2.0".into(),
+            description: "Built for contract 0.1.0".into(),
             queries: Vec::new(),
             params: Vec::new(),
             outputs: vec!["v1/old-contract/".into()],

@@ -1,0 +1,83 @@
+//! Opens the source and the store a run asks for, with settings layered lowest first: built-in
+//! defaults, `propcast.toml` (`[bigquery]`), environment variables, flags.
+
+use anyhow::{Context as _, bail};
+
+use super::request::{BigQueryRequest, SourceRequest};
+use super::settings::{Settings, parse_bytes};
+use crate::publish::gcs::GcsStore;
+use crate::publish::local::LocalStore;
+use crate::publish::{Destination, Store};
+use crate::source::Source;
+use crate::source::bigquery::{BigQueryConfig, BigQuerySource};
+use crate::source::sqlite::SqliteSource;
+
+/// The most one BigQuery query may bill unless configured: 10 GB.
+const DEFAULT_MAX_BYTES_BILLED: &str = "10GB";
+
+/// The warehouse `request` names.
+pub(crate) async fn open_source(
+    request: &SourceRequest,
+    settings: &Settings,
+) -> anyhow::Result<Box<dyn Source>> {
+    Ok(match request {
+        SourceRequest::Sqlite(db) => Box::new(SqliteSource::open(db, settings.query)?),
+        SourceRequest::BigQuery(flags) => {
+            let config = bigquery_config(flags, settings)?;
+            Box::new(BigQuerySource::connect(config).await?)
+        }
+    })
+}
+
+/// The BigQuery settings: each flag, else `[bigquery]` in the config file, else the default.
+pub(crate) fn bigquery_config(
+    flags: &BigQueryRequest,
+    settings: &Settings,
+) -> anyhow::Result<BigQueryConfig> {
+    let file = &settings.bigquery;
+    let pick = |flag: &Option<String>, file: &Option<String>| flag.clone().or_else(|| file.clone());
+    let project = pick(&flags.project, &file.project)
+        .or_else(|| std::env::var("GOOGLE_CLOUD_PROJECT").ok())
+        .filter(|p| !p.is_empty());
+    let Some(project) = project else {
+        bail!(
+            "BigQuery needs a project\n\nConsider `--project PROJECT`, `project` under [bigquery] \
+             in propcast.toml, or GOOGLE_CLOUD_PROJECT"
+        );
+    };
+    let Some(dataset) = pick(&flags.dataset, &file.dataset).filter(|d| !d.is_empty()) else {
+        bail!(
+            "BigQuery needs the dataset that holds the warehouse tables\n\nConsider \
+             `--dataset DATASET`, or `dataset` under [bigquery] in propcast.toml"
+        );
+    };
+    let max_bytes = pick(&flags.max_bytes_billed, &file.max_bytes_billed)
+        .unwrap_or_else(|| DEFAULT_MAX_BYTES_BILLED.to_string());
+    let max_bytes_billed = parse_bytes(&max_bytes)
+        .with_context(|| format!("the maximum bytes billed `{max_bytes}`"))?
+        as u64;
+    let emulator = std::env::var("BIGQUERY_EMULATOR_HOST")
+        .ok()
+        .filter(|h| !h.is_empty());
+    Ok(BigQueryConfig {
+        project,
+        dataset,
+        location: pick(&flags.location, &file.location),
+        endpoint: pick(&flags.endpoint, &file.endpoint),
+        emulator,
+        max_bytes_billed,
+        page_size: file.page_size,
+        limits: settings.query,
+    })
+}
+
+/// The store `--out` names: a folder, or a Cloud Storage bucket and prefix.
+pub(crate) async fn open_store(out: &str) -> anyhow::Result<Box<dyn Store>> {
+    let destination = Destination::parse(out).map_err(anyhow::Error::msg)?;
+    Ok(match destination {
+        Destination::Folder(path) => Box::new(LocalStore::new(&path)),
+        Destination::Bucket { bucket, prefix } => {
+            Box::new(GcsStore::connect(&bucket, &prefix).await?)
+        }
+    })
+}

@@ -1,0 +1,51 @@
+//! What a `propcast run` asks for, as plain data. The command line builds it (`cli`), and a
+//! scheduled job or a backfill can build it the same way; nothing here knows clap.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// One run: a date, the exporters, where data comes from and where documents go.
+#[derive(Clone, Debug)]
+pub(crate) struct RunRequest {
+    pub(crate) date: Date,
+    /// Exporters to run, by name; empty for all.
+    pub(crate) only: Vec<String>,
+    /// Exporter options, `(name, value)`; the last value of a name wins.
+    pub(crate) params: Vec<(String, String)>,
+    /// The plugin folder, when given.
+    pub(crate) plugins: Option<PathBuf>,
+    pub(crate) source: SourceRequest,
+    /// `--out`: a folder or `gs://bucket/prefix`.
+    pub(crate) out: String,
+    /// Gzip objects for stores that keep headers (overrides `[publish] gzip` when set).
+    pub(crate) gzip: bool,
+    /// The run's timestamp; now when not given.
+    pub(crate) generated_at: Option<Timestamp>,
+    /// The config file, when given.
+    pub(crate) config: Option<PathBuf>,
+    /// `--limit` values, `(name, value)`.
+    pub(crate) limits: Vec<(String, String)>,
+    /// Check queries and estimate their cost only.
+    pub(crate) dry_run: bool,
+    pub(crate) verbose: bool,
+}
+
+/// Which warehouse to read, and the flags that shape it. Unset BigQuery fields come from
+/// `[bigquery]` in the config file.
+#[derive(Clone, Debug)]
+pub(crate) enum SourceRequest {
+    Sqlite(PathBuf),
+    BigQuery(BigQueryRequest),
+}
+
+/// BigQuery settings given on the command line.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BigQueryRequest {
+    pub(crate) project: Option<String>,
+    pub(crate) dataset: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) max_bytes_billed: Option<String>,
+}

@@ -1,0 +1,260 @@
+//! `propcast run`: for one date, each selected exporter's queries, the exporter, and its
+//! documents published; then the run manifest. With `--dry-run`, only the queries' checks and
+//! cost estimates.
+//!
+//! This is where the async edges meet the synchronous runtime: the source and the store are
+//! awaited on the tokio runtime [`super::async_runtime`] builds, and each exporter runs on the
+//! calling thread between those awaits (wasmtime stays synchronous).
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use super::backends;
+use super::plan::{self, ExporterPlan};
+use super::report::{self, Row, Status};
+use super::request::RunRequest;
+use super::settings::Settings;
+use super::{check_named_exporters, fetch_tables, resolve_plugins_dir, runtime_for};
+use crate::data::Document;
+use crate::publish::run_manifest::{ExporterEntry, RunManifest};
+use crate::publish::{Batch, Publisher, Stamp};
+use crate::runtime::{Limits, RunInput, Runtime};
+use crate::source::{QueryRequest, Source};
+
+/// Runs `request` to the end; the exit code says whether everything published.
+pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load(request.config.as_deref(), &request.limits)?;
+    if request.gzip {
+        settings.publish.gzip = true;
+    }
+    let plugins_dir = resolve_plugins_dir(request.plugins.as_deref())?;
+    let runtime = runtime_for(&settings)?;
+    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    check_named_exporters(&settings, &exporters)?;
+    let plans = plan::build(&request, &exporters, &load_errors)?;
+    let source = backends::open_source(&request.source, &settings).await?;
+    if request.dry_run {
+        return dry_run(source.as_ref(), &plans).await;
+    }
+    let store = backends::open_store(&request.out).await?;
+    store
+        .check_writable()
+        .await
+        .with_context(|| format!("cannot publish to {}; nothing was run", store.describe()))?;
+    let publisher = Publisher::new(store, &settings.publish);
+    if request.verbose {
+        report::print_settings(
+            &settings,
+            &plugins_dir,
+            &source.describe(),
+            &publisher.store().describe(),
+            &plans,
+        );
+    }
+
+    let mut rows = Vec::new();
+    for error in &load_errors {
+        let name = error
+            .file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if request.only.is_empty() {
+            report::print_failure(
+                &name,
+                &format!(
+                    "failed to load `{}`: {:#}",
+                    error.file.display(),
+                    error.error
+                ),
+                &[],
+            );
+            rows.push(Row::new(name).failed(Status::LoadFailed));
+        } else {
+            eprintln!(
+                "propcast: warning: skipped `{}`, which failed to load: {:#}",
+                error.file.display(),
+                error.error
+            );
+        }
+    }
+    let first = plans
+        .first()
+        .map(|p| (p.date, p.generated_at, p.run_id.clone()));
+    let mut entries = Vec::new();
+    for plan in plans {
+        let limits = settings.limits_for(&plan.exporter.manifest.name);
+        let (row, entry) = run_exporter(&runtime, source.as_ref(), &publisher, plan, &limits).await;
+        rows.push(row);
+        entries.push(entry);
+    }
+    let mut manifest_failed = false;
+    if let Some((date, generated_at, run_id)) = first {
+        let manifest = RunManifest {
+            run_id: run_id.clone(),
+            date: date.to_string(),
+            generated_at: generated_at.to_string(),
+            propcast_version: env!("CARGO_PKG_VERSION"),
+            source: source.describe(),
+            destination: publisher.store().describe(),
+            exporters: entries,
+        };
+        let path = crate::publish::run_manifest::path(date, &run_id);
+        let object = publisher.object_for(
+            &Document {
+                path: path.clone(),
+                body: manifest.to_json(),
+                kind: RunManifest::KIND,
+            },
+            Stamp {
+                exporter: "propcast".into(),
+                kind: RunManifest::KIND,
+                date,
+            },
+        );
+        if let Err(e) = publisher.store().put(&object, None).await {
+            eprintln!(
+                "propcast: failed to write the run manifest `{path}` to {}: {e:#}",
+                publisher.store().describe()
+            );
+            manifest_failed = true;
+        }
+    }
+    report::print_table(&rows, &publisher.store().describe());
+    let failed = manifest_failed || rows.iter().any(|r| r.status != Status::Ok);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Queries, runs and publishes one exporter, turning every failure into its report row and
+/// run-manifest entry.
+async fn run_exporter(
+    runtime: &Runtime,
+    source: &dyn Source,
+    publisher: &Publisher,
+    plan: ExporterPlan<'_>,
+    limits: &Limits,
+) -> (Row, ExporterEntry) {
+    let exporter = plan.exporter;
+    let mut row = Row::new(exporter.manifest.name.clone());
+    let mut entry = ExporterEntry {
+        name: exporter.manifest.name.clone(),
+        version: exporter.manifest.version.clone(),
+        component_sha256: exporter.sha256.clone(),
+        params: plan
+            .context_params
+            .iter()
+            .cloned()
+            .collect::<BTreeMap<_, _>>(),
+        status: Status::Ok.label().to_string(),
+        error: None,
+        documents: Vec::new(),
+        removed: Vec::new(),
+    };
+    let started = Instant::now();
+    let fetched = fetch_tables(source, exporter, &plan.query_params).await;
+    row.query_time = started.elapsed();
+    let tables = match fetched {
+        Ok(tables) => tables,
+        Err(e) => {
+            let row = fail(row, &mut entry, Status::QueryFailed, format!("{e:#}"), &[]);
+            return (row, entry);
+        }
+    };
+    let input = RunInput {
+        date: plan.date.to_string(),
+        run_id: plan.run_id.clone(),
+        generated_at: plan.generated_at.to_string(),
+        generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
+        params: plan.context_params.clone(),
+        tables,
+    };
+    let outcome = runtime.run(exporter, input, limits);
+    row.run_time = outcome.duration;
+    row.fuel = outcome.fuel_used;
+    row.memory = outcome.peak_memory;
+    let documents = match outcome.result {
+        Ok(documents) => documents,
+        Err(error) => {
+            let mut message = error.to_string();
+            if let Some(hint) = error.hint() {
+                message.push_str(&format!("\n\n{hint}"));
+            }
+            let captured = report::captured_output(&outcome.logs, &outcome.stdout, &outcome.stderr);
+            let row = fail(row, &mut entry, Status::RunFailed, message, &captured);
+            return (row, entry);
+        }
+    };
+    let publish_started = Instant::now();
+    let published = publisher
+        .publish(&Batch {
+            exporter: &exporter.manifest.name,
+            date: plan.date,
+            outputs: &exporter.manifest.outputs,
+            replaced_sets: &exporter.manifest.replaced_sets,
+            documents: &documents,
+        })
+        .await;
+    row.publish_time = publish_started.elapsed();
+    row.record(&published);
+    entry.record(&published);
+    if published.errors.is_empty() {
+        return (row, entry);
+    }
+    let message = published.errors.join("\n");
+    let row = fail(row, &mut entry, Status::PublishFailed, message, &[]);
+    (row.keep_counts(&published), entry)
+}
+
+/// Reports an exporter's failure on stderr and in its run-manifest entry.
+fn fail(
+    row: Row,
+    entry: &mut ExporterEntry,
+    status: Status,
+    message: String,
+    captured: &[String],
+) -> Row {
+    report::print_failure(&row.name, &message, captured);
+    entry.status = status.label().to_string();
+    entry.error = Some(message);
+    row.failed(status)
+}
+
+/// `--dry-run`: each selected exporter's queries checked by the source, with what each would
+/// scan, and the total. Runs no exporter and publishes nothing.
+async fn dry_run(source: &dyn Source, plans: &[ExporterPlan<'_>]) -> anyhow::Result<ExitCode> {
+    let mut lines = Vec::new();
+    let mut failed = false;
+    for plan in plans {
+        for query in &plan.exporter.manifest.queries {
+            let request = QueryRequest {
+                name: &query.name,
+                sql: &query.sql,
+                params: &plan.query_params,
+            };
+            let result = source.dry_run(&request).await;
+            if let Err(e) = &result {
+                report::print_failure(&plan.exporter.manifest.name, &format!("{e:#}"), &[]);
+                failed = true;
+            }
+            lines.push(report::DryRunLine {
+                exporter: plan.exporter.manifest.name.clone(),
+                query: query.name.clone(),
+                result: result.map(|r| r.bytes).map_err(|_| ()),
+            });
+        }
+    }
+    report::print_dry_run(&lines, &source.describe());
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

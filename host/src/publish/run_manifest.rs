@@ -1,0 +1,92 @@
+//! The run manifest: after each run, `runs/<date>/<run-id>.json` beside the published documents
+//! lists every document with its path, SHA-256, size, kind, exporter and version, and whether it
+//! was uploaded, unchanged, kept (a newer date was there) or failed, plus the leftovers of
+//! replaced sets that were removed. With the exporter's component hash and options it is
+//! enough to audit what the site served and to reproduce it.
+//!
+//! It is written last, after every exporter, and also when some failed (their errors are in it).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::batch::BatchReport;
+use crate::data::DocumentKind;
+
+use crate::data::RUNS_FOLDER;
+
+/// The run manifest's path for a run.
+pub(crate) fn path(date: jiff::civil::Date, run_id: &str) -> String {
+    format!("{RUNS_FOLDER}{date}/{run_id}.json")
+}
+
+/// What one run published.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunManifest {
+    pub(crate) run_id: String,
+    pub(crate) date: String,
+    pub(crate) generated_at: String,
+    pub(crate) propcast_version: &'static str,
+    pub(crate) source: String,
+    pub(crate) destination: String,
+    pub(crate) exporters: Vec<ExporterEntry>,
+}
+
+/// One exporter's part of the run.
+#[derive(Debug, Serialize)]
+pub(crate) struct ExporterEntry {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    /// SHA-256 of the `.wasm` file that ran.
+    pub(crate) component_sha256: String,
+    /// Its options and the built-in parameters, as the exporter received them.
+    pub(crate) params: BTreeMap<String, String>,
+    /// `ok`, or the stage that failed: `query failed`, `run failed`, `publish failed`.
+    pub(crate) status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    pub(crate) documents: Vec<DocumentEntry>,
+    /// Leftovers of replaced sets this run removed.
+    pub(crate) removed: Vec<String>,
+}
+
+/// One document's line.
+#[derive(Debug, Serialize)]
+pub(crate) struct DocumentEntry {
+    pub(crate) path: String,
+    pub(crate) sha256: String,
+    pub(crate) bytes: usize,
+    pub(crate) kind: &'static str,
+    /// `uploaded`, `unchanged`, `kept-newer`, `failed` or `held`.
+    pub(crate) outcome: &'static str,
+}
+
+impl ExporterEntry {
+    /// The documents and removals of a publish report.
+    pub(crate) fn record(&mut self, report: &BatchReport) {
+        self.documents = report
+            .documents
+            .iter()
+            .map(|d| DocumentEntry {
+                path: d.path.clone(),
+                sha256: d.sha256.clone(),
+                bytes: d.bytes,
+                kind: d.kind.name(),
+                outcome: d.outcome.name(),
+            })
+            .collect();
+        self.removed = report.removed.clone();
+    }
+}
+
+impl RunManifest {
+    /// The manifest as pretty-printed JSON.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let mut body = serde_json::to_vec_pretty(self).expect("a run manifest serializes");
+        body.push(b'\n');
+        body
+    }
+
+    /// The kind the manifest is published as: immutable once written, like a dated document.
+    pub(crate) const KIND: DocumentKind = DocumentKind::Dated;
+}
