@@ -32,15 +32,11 @@ use settings::Settings;
 pub(crate) use bench::bench;
 pub(crate) use request::{BigQueryRequest, RunRequest, SourceRequest};
 
-/// `propcast run`: runs the selected exporters for a date and publishes their documents, on
-/// the async runtime the source and store need.
-pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
-    async_runtime()?.block_on(run::run(request))
-}
+pub(crate) use run::run;
 
 /// The tokio runtime a command's source and store run on. It lives here, in the jobs layer,
-/// for the length of one command: BigQuery and Cloud Storage are awaited on it, while
-/// exporters run synchronously on the calling thread (`docs/design.md`).
+/// for the length of one command: each call to BigQuery or Cloud Storage is a `block_on` on it,
+/// while exporters run synchronously on the calling thread between them (`docs/design.md`).
 fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -59,7 +59,7 @@ pub(crate) fn build<'a>(
             Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp")
         }
     };
-    let run_id = run_id(generated_at);
+    let run_id = format!("{}@{}", args.date, generated_at);
     selected
         .into_iter()
         .map(|exporter| {
@@ -77,21 +77,6 @@ pub(crate) fn build<'a>(
             })
         })
         .collect()
-}
-
-/// A name for this run, unique and safe in a file name: the run's timestamp and a random
-/// tail, e.g. `20240110T120000Z-3f9a1c02`. It is not in any document, so reruns stay
-/// byte-identical.
-fn run_id(generated_at: Timestamp) -> String {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(Timestamp::now().as_nanosecond() as u128);
-    hasher.write_u32(std::process::id());
-    format!(
-        "{}-{:08x}",
-        generated_at.strftime("%Y%m%dT%H%M%SZ"),
-        hasher.finish() as u32
-    )
 }
 
 /// The parameters of one exporter's run, in the two forms they are used.

@@ -153,15 +153,18 @@ pub(crate) fn print_dry_run(lines: &[DryRunLine], source: &str) {
         ]);
     }
     print_aligned(&rows);
-    let queries = lines.len();
+    let queries = match lines.len() {
+        1 => "1 query".to_string(),
+        n => format!("{n} queries"),
+    };
     if known {
         println!(
-            "total: {} ({total} bytes) in {queries} queries on {source}; nothing was run or published",
+            "total: {} ({total} bytes) in {queries} on {source}; nothing was run or published",
             format_bytes(total as usize)
         );
     } else {
         println!(
-            "{queries} queries checked on {source}, which cannot estimate bytes; nothing was run or published"
+            "{queries} checked on {source}, which cannot estimate bytes; nothing was run or published"
         );
     }
 }

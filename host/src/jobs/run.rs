@@ -2,9 +2,10 @@
 //! documents published; then the run manifest. With `--dry-run`, only the queries' checks and
 //! cost estimates.
 //!
-//! This is where the async edges meet the synchronous runtime: the source and the store are
-//! awaited on the tokio runtime [`super::async_runtime`] builds, and each exporter runs on the
-//! calling thread between those awaits (wasmtime stays synchronous).
+//! This is where the async edges meet the synchronous runtime: each call to the source or the
+//! store is one `block_on` on the tokio runtime [`super::async_runtime`] builds, and each
+//! exporter runs on the calling thread between them, outside any async context (wasmtime and
+//! its synchronous WASI stay synchronous; WASI would refuse to block inside a runtime).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -20,12 +21,13 @@ use super::settings::Settings;
 use super::{check_named_exporters, fetch_tables, resolve_plugins_dir, runtime_for};
 use crate::data::Document;
 use crate::publish::run_manifest::{ExporterEntry, RunManifest};
-use crate::publish::{Batch, Publisher, Stamp};
+use crate::publish::{Batch, Precondition, Publisher, Stamp};
 use crate::runtime::{Limits, RunInput, Runtime};
 use crate::source::{QueryRequest, Source};
 
 /// Runs `request` to the end; the exit code says whether everything published.
-pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
+    let edges = super::async_runtime()?;
     let mut settings = Settings::load(request.config.as_deref(), &request.limits)?;
     if request.gzip {
         settings.publish.gzip = true;
@@ -35,14 +37,13 @@ pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     check_named_exporters(&settings, &exporters)?;
     let plans = plan::build(&request, &exporters, &load_errors)?;
-    let source = backends::open_source(&request.source, &settings).await?;
+    let source = edges.block_on(backends::open_source(&request.source, &settings))?;
     if request.dry_run {
-        return dry_run(source.as_ref(), &plans).await;
+        return edges.block_on(dry_run(source.as_ref(), &plans));
     }
-    let store = backends::open_store(&request.out).await?;
-    store
-        .check_writable()
-        .await
+    let store = edges.block_on(backends::open_store(&request.out))?;
+    edges
+        .block_on(store.check_writable())
         .with_context(|| format!("cannot publish to {}; nothing was run", store.describe()))?;
     let publisher = Publisher::new(store, &settings.publish);
     if request.verbose {
@@ -88,7 +89,8 @@ pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let mut entries = Vec::new();
     for plan in plans {
         let limits = settings.limits_for(&plan.exporter.manifest.name);
-        let (row, entry) = run_exporter(&runtime, source.as_ref(), &publisher, plan, &limits).await;
+        let (row, entry) =
+            run_exporter(&edges, &runtime, source.as_ref(), &publisher, plan, &limits);
         rows.push(row);
         entries.push(entry);
     }
@@ -103,7 +105,7 @@ pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             destination: publisher.store().describe(),
             exporters: entries,
         };
-        let path = crate::publish::run_manifest::path(date, &run_id);
+        let path = crate::publish::run_manifest::path(date, generated_at);
         let object = publisher.object_for(
             &Document {
                 path: path.clone(),
@@ -116,7 +118,7 @@ pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
                 date,
             },
         );
-        if let Err(e) = publisher.store().put(&object, None).await {
+        if let Err(e) = edges.block_on(publisher.store().put(&object, Some(Precondition::Absent))) {
             eprintln!(
                 "propcast: failed to write the run manifest `{path}` to {}: {e:#}",
                 publisher.store().describe()
@@ -135,7 +137,8 @@ pub(crate) async fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
 
 /// Queries, runs and publishes one exporter, turning every failure into its report row and
 /// run-manifest entry.
-async fn run_exporter(
+fn run_exporter(
+    edges: &tokio::runtime::Runtime,
     runtime: &Runtime,
     source: &dyn Source,
     publisher: &Publisher,
@@ -159,7 +162,7 @@ async fn run_exporter(
         removed: Vec::new(),
     };
     let started = Instant::now();
-    let fetched = fetch_tables(source, exporter, &plan.query_params).await;
+    let fetched = edges.block_on(fetch_tables(source, exporter, &plan.query_params));
     row.query_time = started.elapsed();
     let tables = match fetched {
         Ok(tables) => tables,
@@ -193,15 +196,13 @@ async fn run_exporter(
         }
     };
     let publish_started = Instant::now();
-    let published = publisher
-        .publish(&Batch {
-            exporter: &exporter.manifest.name,
-            date: plan.date,
-            outputs: &exporter.manifest.outputs,
-            replaced_sets: &exporter.manifest.replaced_sets,
-            documents: &documents,
-        })
-        .await;
+    let published = edges.block_on(publisher.publish(&Batch {
+        exporter: &exporter.manifest.name,
+        date: plan.date,
+        outputs: &exporter.manifest.outputs,
+        replaced_sets: &exporter.manifest.replaced_sets,
+        documents: &documents,
+    }));
     row.publish_time = publish_started.elapsed();
     row.record(&published);
     entry.record(&published);

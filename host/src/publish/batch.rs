@@ -3,8 +3,9 @@
 //! replaced sets, a report of every document).
 //!
 //! Steps, for one batch:
-//! 1. Read what is stored under the exporter's outputs (a listing per folder, a lookup per
-//!    file): checksums, headers and stamps, never bodies. If that fails, nothing is written.
+//! 1. Read what is stored for the batch (a listing per folder on a bucket, a lookup per
+//!    document in a local folder; replaced sets are always listed whole): checksums, headers
+//!    and stamps, never bodies. If that fails, nothing is written.
 //! 2. Decide each document: kept (a newer `current`/`alias` is there, or the replaced set is
 //!    newer), unchanged (same MD5, headers and stamp), or to upload.
 //! 3. Upload the `dated` and `current` ones, at most `concurrency` at a time; then, only if
@@ -236,16 +237,35 @@ impl Publisher {
         report
     }
 
-    /// What is stored under the batch's outputs, by path.
+    /// What is stored for the batch, by path: each replaced set listed whole, other folders
+    /// listed when the store lists cheaply (a bucket: one request for many objects) and
+    /// otherwise looked up document by document (a folder: no reading of older files).
     async fn stored(&self, batch: &Batch<'_>) -> anyhow::Result<HashMap<String, StoredObject>> {
         let mut stored = HashMap::new();
-        for output in batch.outputs {
-            let found = if output.ends_with('/') {
-                self.store.list(output).await?
-            } else {
-                self.store.stat(output).await?.into_iter().collect()
-            };
+        for prefix in batch.replaced_sets {
+            let found = self.store.list(prefix).await?;
             stored.extend(found.into_iter().map(|o| (o.path.clone(), o)));
+        }
+        for output in batch.outputs {
+            if batch.replaced_sets.contains(output) {
+                continue;
+            }
+            if output.ends_with('/') && self.store.lists_cheaply() {
+                let found = self.store.list(output).await?;
+                stored.extend(found.into_iter().map(|o| (o.path.clone(), o)));
+                continue;
+            }
+            let under = |path: &str| {
+                path == output.as_str()
+                    || (output.ends_with('/') && path.starts_with(output.as_str()))
+            };
+            for doc in batch.documents.iter().filter(|d| under(&d.path)) {
+                if !stored.contains_key(&doc.path)
+                    && let Some(found) = self.store.stat(&doc.path).await?
+                {
+                    stored.insert(doc.path.clone(), found);
+                }
+            }
         }
         for prefix in batch.replaced_sets {
             let record = set_record_path(batch.exporter, prefix);
@@ -473,6 +493,9 @@ mod tests {
             self.inner.describe()
         }
         fn keeps_headers(&self) -> bool {
+            false
+        }
+        fn lists_cheaply(&self) -> bool {
             false
         }
         async fn check_writable(&self) -> anyhow::Result<()> {

@@ -266,6 +266,10 @@ impl Store for GcsStore {
         true
     }
 
+    fn lists_cheaply(&self) -> bool {
+        true
+    }
+
     async fn check_writable(&self) -> anyhow::Result<()> {
         match self.list_page("", None, Some(1)).await? {
             Some(_) => Ok(()),

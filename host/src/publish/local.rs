@@ -137,6 +137,10 @@ impl Store for LocalStore {
         false
     }
 
+    fn lists_cheaply(&self) -> bool {
+        false
+    }
+
     async fn check_writable(&self) -> anyhow::Result<()> {
         fs::create_dir_all(&self.root).with_context(|| {
             format!(

@@ -116,6 +116,10 @@ pub(crate) trait Store: Send + Sync {
     /// Whether the store keeps headers (and so can serve gzip with `Content-Encoding`).
     fn keeps_headers(&self) -> bool;
 
+    /// Whether listing a folder is cheaper than looking up its objects one by one (true for a
+    /// bucket, where one request lists a thousand objects).
+    fn lists_cheaply(&self) -> bool;
+
     /// Checks, before anything runs, that the destination exists or can be created and that
     /// this process may write to it.
     async fn check_writable(&self) -> anyhow::Result<()>;

@@ -15,9 +15,20 @@ use crate::data::DocumentKind;
 
 use crate::data::RUNS_FOLDER;
 
-/// The run manifest's path for a run.
-pub(crate) fn path(date: jiff::civil::Date, run_id: &str) -> String {
-    format!("{RUNS_FOLDER}{date}/{run_id}.json")
+/// A new run manifest's path: `runs/<date>/<run's timestamp>-<random>.json`, e.g.
+/// `runs/2024-01-10/20240110T120000Z-3f9a1c02.json`. Sortable by timestamp, safe in a path, and
+/// unique even for reruns with the same `--generated-at` (the run id, which exporters see, is
+/// deliberately the same for those, so their documents are byte-identical).
+pub(crate) fn path(date: jiff::civil::Date, generated_at: jiff::Timestamp) -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut tail = std::collections::hash_map::RandomState::new().build_hasher();
+    tail.write_i128(jiff::Timestamp::now().as_nanosecond());
+    tail.write_u32(std::process::id());
+    format!(
+        "{RUNS_FOLDER}{date}/{}-{:08x}.json",
+        generated_at.strftime("%Y%m%dT%H%M%SZ"),
+        tail.finish() as u32
+    )
 }
 
 /// What one run published.
