@@ -3,9 +3,11 @@
 //! built this way.
 //!
 //! Data flows one way: `cli` parses, `jobs` plans and drives, `source` reads the warehouse,
-//! `runtime` runs exporters, `publish` writes documents; `data` holds what passes between them.
+//! `runtime` runs exporters, `publish` writes documents; `data` holds what passes between them,
+//! and `cloud` what the two Google Cloud edges share (credentials, emulators).
 
 mod cli;
+mod cloud;
 mod data;
 mod jobs;
 mod publish;

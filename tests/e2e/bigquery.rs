@@ -8,49 +8,53 @@
 //! BIGNUMERIC mapping is unit-tested in the host).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use propcast_e2e::emulators::{BigQuery, FakeGcs, bigquery};
 use propcast_e2e::proxy::{Action, Proxy, Rule};
 use propcast_e2e::{Env, Output, documents_under, http, plugin_folder, plugins_dir, test_plugin};
 use serde_json::{Value, json};
 
-/// `propcast run` reading the emulator (through `proxy` when given), with `args` after the
-/// source flags.
-fn run_bigquery(env: &Env, proxy: Option<&Proxy>, dataset: &str, args: &[&str]) -> Output {
+/// `propcast run --date date` reading the emulator's `dataset` (through `proxy` when given)
+/// with the exporters in `plugins`, publishing to `out/`, plus `extra`.
+fn run_bigquery(
+    env: &Env,
+    proxy: Option<&Proxy>,
+    dataset: &str,
+    plugins: &Path,
+    date: &str,
+    extra: &[&str],
+) -> Output {
     let host = match proxy {
         Some(proxy) => proxy.host(),
         None => format!("127.0.0.1:{}", bigquery().port),
     };
-    let mut all = vec![
+    let mut args = vec![
         "run",
+        "--date",
+        date,
         "--source",
         "bigquery",
         "--project",
         BigQuery::PROJECT,
         "--dataset",
         dataset,
+        "--plugins",
+        plugins.to_str().unwrap(),
+        "--out",
+        "out",
         "--generated-at",
         "2024-01-10T12:00:00Z",
     ];
-    all.extend_from_slice(args);
-    env.run_with(&[("BIGQUERY_EMULATOR_HOST", host.as_str())], &all)
-}
-
-fn success(out: &Output) {
-    assert!(
-        out.success(),
-        "exit {}\n{}\n{}",
-        out.code,
-        out.stdout,
-        out.stderr
-    );
+    args.extend_from_slice(extra);
+    env.run_with(&[("BIGQUERY_EMULATOR_HOST", host.as_str())], &args)
 }
 
 /// The documents the SQLite run of `date` publishes with the built exporters, plus `extra`.
 fn from_sqlite(date: &str, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let env = Env::new();
     let out = env.publish(date, &plugins_dir(), extra);
-    success(&out);
+    out.assert_success();
     documents_under(&env.out())
 }
 
@@ -60,20 +64,8 @@ fn every_exporter_publishes_the_same_bytes_from_bigquery_as_from_sqlite() {
     // An ordinary night, the season's first week, the All-Star break (no games), the last day.
     for date in ["2024-01-10", "2023-10-30", "2024-02-18", "2024-04-14"] {
         let env = Env::new();
-        let out = run_bigquery(
-            &env,
-            None,
-            BigQuery::DATASET,
-            &[
-                "--date",
-                date,
-                "--plugins",
-                plugins.to_str().unwrap(),
-                "--out",
-                "out",
-            ],
-        );
-        success(&out);
+        let out = run_bigquery(&env, None, BigQuery::DATASET, &plugins, date, &[]);
+        out.assert_success();
         assert!(
             out.stdout.contains("7 of 7 exporters published"),
             "{}",
@@ -110,18 +102,11 @@ fn every_page_of_a_result_is_read() {
         &env,
         Some(&proxy),
         BigQuery::DATASET,
-        &[
-            "--date",
-            "2024-01-10",
-            "--only",
-            "streaks,player-profiles",
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--out",
-            "out",
-        ],
+        &plugins,
+        "2024-01-10",
+        &["--only", "streaks,player-profiles"],
     );
-    success(&out);
+    out.assert_success();
     assert_eq!(
         env.published(),
         from_sqlite("2024-01-10", &["--only", "streaks,player-profiles"])
@@ -199,20 +184,8 @@ fn every_mapped_type_and_nulls_reach_the_exporter() {
     let env = Env::new();
     let plugins = plugin_folder(&[], &[]);
     std::fs::copy(test_plugin("echo"), plugins.path().join("echo.wasm")).unwrap();
-    let out = run_bigquery(
-        &env,
-        None,
-        "types_check",
-        &[
-            "--date",
-            "2024-01-10",
-            "--plugins",
-            plugins.path().to_str().unwrap(),
-            "--out",
-            "out",
-        ],
-    );
-    success(&out);
+    let out = run_bigquery(&env, None, "types_check", plugins.path(), "2024-01-10", &[]);
+    out.assert_success();
     assert_eq!(
         env.json("v1/echo/2024-01-10.json"),
         json!({
@@ -245,16 +218,9 @@ fn an_unsupported_type_names_the_exporter_query_and_column() {
         &env,
         None,
         "types_unsupported",
-        &[
-            "--date",
-            "2024-01-10",
-            "--only",
-            "echo",
-            "--plugins",
-            plugins.path().to_str().unwrap(),
-            "--out",
-            "out",
-        ],
+        plugins.path(),
+        "2024-01-10",
+        &["--only", "echo"],
     );
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -278,14 +244,9 @@ fn a_query_error_fails_its_exporter_only() {
         &env,
         None,
         BigQuery::DATASET,
-        &[
-            "--date",
-            "2024-01-10",
-            "--plugins",
-            plugins.path().to_str().unwrap(),
-            "--out",
-            "out",
-        ],
+        plugins.path(),
+        "2024-01-10",
+        &[],
     );
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -342,17 +303,11 @@ fn dry_run_prints_what_each_query_would_scan_and_runs_nothing() {
         &env,
         Some(&proxy),
         BigQuery::DATASET,
-        &[
-            "--date",
-            "2024-01-10",
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--out",
-            "out",
-            "--dry-run",
-        ],
+        &plugins,
+        "2024-01-10",
+        &["--dry-run"],
     );
-    success(&out);
+    out.assert_success();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
@@ -370,7 +325,7 @@ fn dry_run_prints_what_each_query_would_scan_and_runs_nothing() {
     );
     assert_eq!(
         lines[16],
-        "total: 15.7 MB (15728640 bytes) in 15 queries on BigQuery dataset `test.nba` on the emulator at `{}`; nothing was run or published"
+        "total: 15.7 MB (15728640 bytes) in 15 queries on BigQuery dataset `test.nba` on the emulator at `http://{}`; nothing was run or published"
             .replace("{}", &proxy.host())
     );
     assert_eq!(real_jobs(&proxy), 0, "no query ran");
@@ -386,18 +341,9 @@ fn the_bytes_cap_stops_a_query_before_it_runs() {
         &env,
         Some(&proxy),
         BigQuery::DATASET,
-        &[
-            "--date",
-            "2024-01-10",
-            "--only",
-            "streaks",
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--out",
-            "out",
-            "--max-bytes-billed",
-            "1MB",
-        ],
+        &plugins,
+        "2024-01-10",
+        &["--only", "streaks", "--max-bytes-billed", "1MB"],
     );
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -415,20 +361,11 @@ fn the_bytes_cap_stops_a_query_before_it_runs() {
         &env,
         Some(&proxy),
         BigQuery::DATASET,
-        &[
-            "--date",
-            "2024-01-10",
-            "--only",
-            "streaks",
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--out",
-            "out",
-            "--max-bytes-billed",
-            "2MB",
-        ],
+        &plugins,
+        "2024-01-10",
+        &["--only", "streaks", "--max-bytes-billed", "2MB"],
     );
-    success(&under);
+    under.assert_success();
     let job = proxy
         .exchanges()
         .into_iter()
@@ -464,16 +401,9 @@ fn a_statement_the_dry_run_calls_no_select_is_refused() {
         &env,
         Some(&proxy),
         BigQuery::DATASET,
-        &[
-            "--date",
-            "2024-01-10",
-            "--only",
-            "streaks",
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--out",
-            "out",
-        ],
+        &plugins,
+        "2024-01-10",
+        &["--only", "streaks"],
     );
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -489,16 +419,7 @@ fn a_statement_the_dry_run_calls_no_select_is_refused() {
 #[test]
 fn transient_failures_are_retried_and_bad_requests_are_not() {
     let plugins = plugins_dir();
-    let args = [
-        "--date",
-        "2024-01-10",
-        "--only",
-        "results",
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--out",
-        "out",
-    ];
+    let args = ["--only", "results"];
     // A 503 on a job insert and a 429 on a result page: retried, and the run succeeds.
     let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
@@ -517,7 +438,15 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
             },
         });
     }
-    success(&run_bigquery(&env, Some(&proxy), BigQuery::DATASET, &args));
+    run_bigquery(
+        &env,
+        Some(&proxy),
+        BigQuery::DATASET,
+        &plugins,
+        "2024-01-10",
+        &args,
+    )
+    .assert_success();
     assert_eq!(proxy.exchanges().iter().filter(|e| e.injected).count(), 2);
     assert_eq!(
         env.published(),
@@ -536,7 +465,14 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
             times: None,
         },
     });
-    let out = run_bigquery(&env, Some(&proxy), BigQuery::DATASET, &args);
+    let out = run_bigquery(
+        &env,
+        Some(&proxy),
+        BigQuery::DATASET,
+        &plugins,
+        "2024-01-10",
+        &args,
+    );
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(proxy.exchanges().len(), 1, "not retried");
     assert!(
@@ -581,7 +517,7 @@ fn the_site_goes_from_bigquery_to_cloud_storage_and_a_rerun_uploads_nothing() {
         )
     };
     let first = run();
-    success(&first);
+    first.assert_success();
     let expected = from_sqlite("2024-01-10", &[]);
     assert!(
         first.stdout.contains(&format!(
@@ -600,7 +536,7 @@ fn the_site_goes_from_bigquery_to_cloud_storage_and_a_rerun_uploads_nothing() {
         );
     }
     let second = run();
-    success(&second);
+    second.assert_success();
     assert!(
         second
             .stdout

@@ -64,8 +64,8 @@ impl Site {
     /// The same run into a local folder, for comparison: its documents by path.
     fn publish_locally(&self, date: &str, only: &str) -> BTreeMap<String, Vec<u8>> {
         let env = Env::new();
-        let out = env.publish(date, &plugins_dir(), &["--only", only]);
-        assert!(out.success(), "{}", out.stderr);
+        env.publish(date, &plugins_dir(), &["--only", only])
+            .assert_success();
         documents_under(&env.out())
     }
 
@@ -147,21 +147,11 @@ fn upload_name(target: &str) -> String {
     String::from_utf8(name).unwrap()
 }
 
-fn success(out: &Output) {
-    assert!(
-        out.success(),
-        "exit {}\n{}\n{}",
-        out.code,
-        out.stdout,
-        out.stderr
-    );
-}
-
 #[test]
 fn documents_go_up_with_their_type_cache_headers_and_stamps() {
     let site = Site::new();
     let out = site.publish("2024-01-10", "streaks,tonight,tonight-players", &[]);
-    success(&out);
+    out.assert_success();
     let local = site.publish_locally("2024-01-10", "streaks,tonight,tonight-players");
     assert_eq!(
         site.documents(),
@@ -261,7 +251,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[test]
 fn gzip_objects_are_served_compressed_and_decompress_to_the_documents() {
     let site = Site::new();
-    success(&site.publish("2024-01-10", "streaks", &["--gzip"]));
+    site.publish("2024-01-10", "streaks", &["--gzip"])
+        .assert_success();
     let local = site.publish_locally("2024-01-10", "streaks");
     let objects = site.objects();
     for (path, body) in &local {
@@ -277,7 +268,7 @@ fn gzip_objects_are_served_compressed_and_decompress_to_the_documents() {
     // Compression is reproducible, so a rerun finds every object unchanged.
     site.proxy.clear_log();
     let again = site.publish("2024-01-10", "streaks", &["--gzip"]);
-    success(&again);
+    again.assert_success();
     assert!(
         again.stdout.contains(": 0 uploaded, 2 unchanged"),
         "{}",
@@ -289,11 +280,11 @@ fn gzip_objects_are_served_compressed_and_decompress_to_the_documents() {
 fn a_second_run_uploads_nothing_but_its_run_manifest() {
     let site = Site::new();
     let only = "streaks,tonight-players,results";
-    success(&site.publish("2024-01-10", only, &[]));
+    site.publish("2024-01-10", only, &[]).assert_success();
     let documents = site.publish_locally("2024-01-10", only).len();
     site.proxy.clear_log();
     let again = site.publish("2024-01-10", only, &[]);
-    success(&again);
+    again.assert_success();
     assert!(
         again.stdout.contains(&format!(
             "published {documents} documents to `gs://site/api`: 0 uploaded, {documents} unchanged"
@@ -321,7 +312,8 @@ fn a_second_run_uploads_nothing_but_its_run_manifest() {
 #[test]
 fn aliases_go_up_only_after_every_file_of_their_exporter() {
     let site = Site::new();
-    success(&site.publish("2024-01-10", "streaks,results,predictions,best-bets", &[]));
+    site.publish("2024-01-10", "streaks,results,predictions,best-bets", &[])
+        .assert_success();
     let uploads = site.uploads();
     for (folder, alias) in [
         ("streaks", "today"),
@@ -342,11 +334,12 @@ fn aliases_go_up_only_after_every_file_of_their_exporter() {
 #[test]
 fn an_older_date_never_moves_an_alias_back() {
     let site = Site::new();
-    success(&site.publish("2024-01-17", "streaks,results", &[]));
+    site.publish("2024-01-17", "streaks,results", &[])
+        .assert_success();
     let newer_today = site.body("v1/streaks/today.json");
     assert_eq!(newer_today, site.body("v1/streaks/2024-01-17.json"));
     let older = site.publish("2024-01-10", "streaks,results", &[]);
-    success(&older);
+    older.assert_success();
     assert!(
         older
             .stdout
@@ -361,7 +354,7 @@ fn an_older_date_never_moves_an_alias_back() {
     );
     assert!(site.objects().contains_key("v1/streaks/2024-01-10.json"));
     // A newer date moves it on.
-    success(&site.publish("2024-01-18", "streaks", &[]));
+    site.publish("2024-01-18", "streaks", &[]).assert_success();
     assert_eq!(
         site.body("v1/streaks/today.json"),
         site.body("v1/streaks/2024-01-18.json")
@@ -371,7 +364,8 @@ fn an_older_date_never_moves_an_alias_back() {
 #[test]
 fn a_failed_upload_leaves_the_old_alias_and_exits_1_naming_the_object() {
     let site = Site::new();
-    success(&site.publish("2024-01-10", "streaks,results", &[]));
+    site.publish("2024-01-10", "streaks,results", &[])
+        .assert_success();
     let old_today = site.body("v1/streaks/today.json");
     // Every attempt to upload the 11th's streaks fails, as an outage would, retries included.
     site.proxy.add_rule(Rule {
@@ -428,7 +422,7 @@ fn a_transient_failure_is_retried_and_the_run_succeeds() {
             times: Some(1),
         },
     });
-    success(&site.publish("2024-01-10", "streaks", &[]));
+    site.publish("2024-01-10", "streaks", &[]).assert_success();
     let tries: Vec<u16> = site
         .proxy
         .exchanges()
@@ -446,7 +440,8 @@ fn a_transient_failure_is_retried_and_the_run_succeeds() {
 #[test]
 fn a_replaced_set_drops_the_pages_of_players_not_playing() {
     let site = Site::new();
-    success(&site.publish("2024-01-17", "tonight,tonight-players", &[]));
+    site.publish("2024-01-17", "tonight,tonight-players", &[])
+        .assert_success();
     let pages = |site: &Site| {
         site.objects()
             .keys()
@@ -457,14 +452,14 @@ fn a_replaced_set_drops_the_pages_of_players_not_playing() {
     assert!(january > 100, "{january}");
     // 2024-02-18 is in the All-Star break: no games, so no player pages.
     let out = site.publish("2024-02-18", "tonight,tonight-players", &[]);
-    success(&out);
+    out.assert_success();
     assert_eq!(pages(&site), 0);
     let manifest = site.run_manifests().pop().unwrap();
     let removed = manifest["exporters"][1]["removed"].as_array().unwrap();
     assert_eq!(removed.len(), january);
     // An older date publishes no pages into the newer, empty set, and removes nothing.
     let older = site.publish("2024-01-10", "tonight-players", &[]);
-    success(&older);
+    older.assert_success();
     assert_eq!(pages(&site), 0);
     let would_have = site.publish_locally("2024-01-10", "tonight-players").len();
     assert!(

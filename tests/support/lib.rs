@@ -88,6 +88,17 @@ impl Output {
     pub fn success(&self) -> bool {
         self.code == 0
     }
+
+    /// Panics, showing the exit code and both streams, unless the command succeeded.
+    pub fn assert_success(&self) {
+        assert!(
+            self.success(),
+            "exit {}\n{}\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+    }
 }
 
 /// An empty temporary folder to run `propcast` in, with a clean environment.

@@ -56,9 +56,7 @@ pub(crate) fn bigquery_config(
     let max_bytes_billed = parse_bytes(&max_bytes)
         .with_context(|| format!("the maximum bytes billed `{max_bytes}`"))?
         as u64;
-    let emulator = std::env::var("BIGQUERY_EMULATOR_HOST")
-        .ok()
-        .filter(|h| !h.is_empty());
+    let emulator = crate::cloud::emulator("BIGQUERY_EMULATOR_HOST");
     Ok(BigQueryConfig {
         project,
         dataset,

@@ -53,25 +53,9 @@ impl GcsStore {
     /// Connects to `gs://bucket/prefix` with Application Default Credentials, or to the
     /// emulator `STORAGE_EMULATOR_HOST` names with none.
     pub(crate) async fn connect(bucket: &str, prefix: &str) -> anyhow::Result<GcsStore> {
-        let emulator = std::env::var("STORAGE_EMULATOR_HOST")
-            .ok()
-            .filter(|h| !h.is_empty());
-        let (endpoint, credentials) = match emulator {
-            Some(host) => (
-                emulator_url(&host),
-                google_cloud_auth::credentials::anonymous::Builder::new().build(),
-            ),
-            None => (
-                ENDPOINT.to_string(),
-                google_cloud_auth::credentials::Builder::default()
-                    .build()
-                    .context(
-                        "failed to find Google Cloud credentials for Cloud Storage\n\n\
-                         Consider `gcloud auth application-default login`, or setting \
-                         GOOGLE_APPLICATION_CREDENTIALS to a service account key file",
-                    )?,
-            ),
-        };
+        let emulator = crate::cloud::emulator("STORAGE_EMULATOR_HOST");
+        let credentials = crate::cloud::credentials(emulator.is_some(), "Cloud Storage")?;
+        let endpoint = emulator.unwrap_or_else(|| ENDPOINT.to_string());
         let backoff = ExponentialBackoffBuilder::new()
             .with_initial_delay(FIRST_BACKOFF)
             .with_maximum_delay(MAX_BACKOFF)
@@ -365,16 +349,6 @@ impl Store for GcsStore {
         })
         .await?;
         Ok(())
-    }
-}
-
-/// `STORAGE_EMULATOR_HOST` as a URL: `127.0.0.1:4443` or `http://127.0.0.1:4443`.
-fn emulator_url(host: &str) -> String {
-    let host = host.trim_end_matches('/');
-    if host.starts_with("http://") || host.starts_with("https://") {
-        host.to_string()
-    } else {
-        format!("http://{host}")
     }
 }
 

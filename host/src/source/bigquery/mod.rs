@@ -67,7 +67,7 @@ pub(crate) struct BigQueryConfig {
     pub(crate) location: Option<String>,
     /// Another endpoint (a private one), with the usual credentials.
     pub(crate) endpoint: Option<String>,
-    /// `BIGQUERY_EMULATOR_HOST`: an emulator, with no credentials.
+    /// `BIGQUERY_EMULATOR_HOST` as a URL: an emulator, with no credentials.
     pub(crate) emulator: Option<String>,
     /// The most one query may bill, in bytes.
     pub(crate) max_bytes_billed: u64,
@@ -495,16 +495,6 @@ fn too_many_rows(name: &str, limit: usize) -> String {
         "query `{name}` returned more than its limit of {limit} rows\n\nConsider raising it with \
          `--limit query-rows=<count>` or `query-rows` under [limits] in propcast.toml"
     )
-}
-
-/// `BIGQUERY_EMULATOR_HOST` as a URL: `127.0.0.1:9050` or `http://127.0.0.1:9050`.
-fn emulator_url(host: &str) -> String {
-    let host = host.trim_end_matches('/');
-    if host.starts_with("http://") || host.starts_with("https://") {
-        host.to_string()
-    } else {
-        format!("http://{host}")
-    }
 }
 
 #[cfg(test)]
