@@ -395,15 +395,6 @@ mod tests {
     }
 
     #[test]
-    fn the_emulator_host_may_omit_the_scheme() {
-        assert_eq!(emulator_url("127.0.0.1:4443"), "http://127.0.0.1:4443");
-        assert_eq!(
-            emulator_url("http://127.0.0.1:4443/"),
-            "http://127.0.0.1:4443"
-        );
-    }
-
-    #[test]
     fn error_bodies_give_their_message() {
         assert_eq!(
             error_message(r#"{"error":{"code":403,"message":"Access denied."}}"#),

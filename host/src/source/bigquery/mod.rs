@@ -99,22 +99,12 @@ impl BigQuerySource {
             .with_retry_policy(RetryableErrors.with_attempt_limit(REQUEST_ATTEMPTS))
             .with_backoff_policy(backoff)
             .with_attempt_timeout(ATTEMPT_TIMEOUT);
-        if let Some(host) = &config.emulator {
-            builder = builder.with_endpoint(emulator_url(host)).with_credentials(
-                google_cloud_auth::credentials::anonymous::Builder::new().build(),
-            );
-        } else {
-            let credentials = google_cloud_auth::credentials::Builder::default()
-                .build()
-                .context(
-                    "failed to find Google Cloud credentials for BigQuery\n\nConsider `gcloud auth \
-                     application-default login`, or setting GOOGLE_APPLICATION_CREDENTIALS to a \
-                     service account key file",
-                )?;
-            builder = builder.with_credentials(credentials);
-            if let Some(endpoint) = &config.endpoint {
-                builder = builder.with_endpoint(endpoint.clone());
-            }
+        builder = builder.with_credentials(crate::cloud::credentials(
+            config.emulator.is_some(),
+            "BigQuery",
+        )?);
+        if let Some(endpoint) = config.emulator.as_ref().or(config.endpoint.as_ref()) {
+            builder = builder.with_endpoint(endpoint.clone());
         }
         let jobs = builder
             .build()
