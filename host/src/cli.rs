@@ -70,7 +70,8 @@ pub(crate) enum SourceKind {
 /// Where `run` reads from, when it is BigQuery.
 #[derive(Debug, Args)]
 pub(crate) struct BigQueryArgs {
-    /// The warehouse to read
+    /// The warehouse to read. BigQuery uses Application Default Credentials
+    /// (GOOGLE_APPLICATION_CREDENTIALS, gcloud, or the Cloud Run service account)
     #[arg(long, value_enum, env = "PROPCAST_SOURCE", default_value = "sqlite")]
     pub(crate) source: SourceKind,
 
@@ -87,7 +88,8 @@ pub(crate) struct BigQueryArgs {
     #[arg(long, value_name = "LOCATION")]
     pub(crate) location: Option<String>,
 
-    /// The BigQuery REST endpoint, for an emulator or a private endpoint
+    /// Another BigQuery REST endpoint, e.g. a private one, used with the usual credentials (for
+    /// an emulator, set BIGQUERY_EMULATOR_HOST=HOST:PORT instead: no credentials)
     /// [default: https://bigquery.googleapis.com]
     #[arg(long, value_name = "URL", env = "PROPCAST_BIGQUERY_ENDPOINT")]
     pub(crate) bigquery_endpoint: Option<String>,
@@ -122,7 +124,9 @@ pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) bigquery: BigQueryArgs,
 
-    /// Where to publish: a folder, or a Cloud Storage bucket and prefix (`gs://BUCKET/PREFIX`)
+    /// Where to publish: a folder, or a Cloud Storage bucket and prefix (`gs://BUCKET/PREFIX`),
+    /// reached with Application Default Credentials (STORAGE_EMULATOR_HOST=HOST:PORT points it at
+    /// an emulator, with none)
     #[arg(
         long,
         value_name = "DIR|gs://BUCKET/PREFIX",

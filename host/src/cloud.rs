@@ -33,7 +33,7 @@ pub(crate) fn credentials(emulator: bool, service: &str) -> anyhow::Result<Crede
         .with_context(|| {
             format!(
                 "failed to find Google Cloud credentials for {service}\n\nConsider `gcloud auth \
-                 application-default login`, or setting GOOGLE_APPLICATION_CREDENTIALS to a \
+                 application-default login`, or setting `GOOGLE_APPLICATION_CREDENTIALS` to a \
                  service account key file"
             )
         })

@@ -15,6 +15,10 @@ use propcast_e2e::proxy::{Action, Proxy, Rule};
 use propcast_e2e::{Env, Output, documents_under, http, plugin_folder, plugins_dir, test_plugin};
 use serde_json::{Value, json};
 
+/// In a job insert's body: a dry run, or a query that runs.
+const DRY_RUN: &str = r#""dryRun":true"#;
+const REAL_RUN: &str = r#""dryRun":false"#;
+
 /// `propcast run --date date` reading the emulator's `dataset` (through `proxy` when given)
 /// with the exporters in `plugins`, publishing to `out/`, plus `extra`.
 fn run_bigquery(
@@ -269,15 +273,17 @@ fn a_query_error_fails_its_exporter_only() {
 /// A proxy whose dry runs report `bytes` scanned, as the real service would.
 fn proxy_reporting_bytes(bytes: u64) -> Proxy {
     let proxy = Proxy::start(bigquery().port);
-    proxy.add_rule(Rule {
-        method: "POST",
-        target: "/jobs".into(),
-        body: r#""dryRun":true"#.into(),
-        action: Action::Rewrite {
-            from: r#""totalBytesProcessed":"0""#.into(),
-            to: format!(r#""totalBytesProcessed":"{bytes}""#),
-        },
-    });
+    proxy.add_rule(
+        Rule::on(
+            "/jobs",
+            Action::Rewrite {
+                from: r#""totalBytesProcessed":"0""#.into(),
+                to: format!(r#""totalBytesProcessed":"{bytes}""#),
+            },
+        )
+        .method("POST")
+        .body(DRY_RUN),
+    );
     proxy
 }
 
@@ -287,9 +293,7 @@ fn real_jobs(proxy: &Proxy) -> usize {
         .exchanges()
         .iter()
         .filter(|e| {
-            e.method == "POST"
-                && e.target.contains("/jobs")
-                && !e.body_text().contains(r#""dryRun":true"#)
+            e.method == "POST" && e.target.contains("/jobs") && !e.body_text().contains(DRY_RUN)
         })
         .count()
 }
@@ -350,7 +354,7 @@ fn the_bytes_cap_stops_a_query_before_it_runs() {
         out.stderr.contains(
             "propcast: exporter `streaks` failed: failed to read BigQuery dataset `test.nba`"
         ) && out.stderr.contains(
-            ": query `games` would scan 1048576 bytes, more than the maximum bytes billed of 1000000 per query"
+            ": query `games` would scan `1048576` bytes, more than the maximum bytes billed of `1000000` per query"
         ),
         "{}",
         out.stderr
@@ -370,9 +374,7 @@ fn the_bytes_cap_stops_a_query_before_it_runs() {
         .exchanges()
         .into_iter()
         .find(|e| {
-            e.target.contains("/jobs")
-                && !e.body_text().contains(r#""dryRun":true"#)
-                && e.method == "POST"
+            e.target.contains("/jobs") && !e.body_text().contains(DRY_RUN) && e.method == "POST"
         })
         .expect("a query job");
     assert!(
@@ -387,15 +389,17 @@ fn the_bytes_cap_stops_a_query_before_it_runs() {
 fn a_statement_the_dry_run_calls_no_select_is_refused() {
     let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
-    proxy.add_rule(Rule {
-        method: "POST",
-        target: "/jobs".into(),
-        body: r#""dryRun":true"#.into(),
-        action: Action::Rewrite {
-            from: r#""statementType":"SELECT""#.into(),
-            to: r#""statementType":"DELETE""#.into(),
-        },
-    });
+    proxy.add_rule(
+        Rule::on(
+            "/jobs",
+            Action::Rewrite {
+                from: r#""statementType":"SELECT""#.into(),
+                to: r#""statementType":"DELETE""#.into(),
+            },
+        )
+        .method("POST")
+        .body(DRY_RUN),
+    );
     let plugins = plugins_dir();
     let out = run_bigquery(
         &env,
@@ -427,16 +431,7 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
         ("/jobs", 503, "backendError"),
         ("/queries/", 429, "rateLimitExceeded"),
     ] {
-        proxy.add_rule(Rule {
-            method: "",
-            target: target.into(),
-            body: String::new(),
-            action: Action::Fail {
-                status,
-                reason,
-                times: Some(1),
-            },
-        });
+        proxy.add_rule(Rule::on(target, Action::Fail { status, reason }).times(1));
     }
     run_bigquery(
         &env,
@@ -455,16 +450,16 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
     // A 400 is the request's fault: tried once, and the exporter fails.
     let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
-    proxy.add_rule(Rule {
-        method: "POST",
-        target: "/jobs".into(),
-        body: String::new(),
-        action: Action::Fail {
-            status: 400,
-            reason: "invalid",
-            times: None,
-        },
-    });
+    proxy.add_rule(
+        Rule::on(
+            "/jobs",
+            Action::Fail {
+                status: 400,
+                reason: "invalid",
+            },
+        )
+        .method("POST"),
+    );
     let out = run_bigquery(
         &env,
         Some(&proxy),
@@ -478,6 +473,122 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
     assert!(
         out.stderr
             .contains(": query `games` failed on BigQuery: injected by the test proxy"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_job_failing_for_a_transient_reason_is_reissued() {
+    let env = Env::new();
+    let proxy = Proxy::start(bigquery().port);
+    // The first query job comes back failed with `backendError`, as BigQuery's jobs sometimes do.
+    proxy.add_rule(
+        Rule::on(
+            "/jobs",
+            Action::Rewrite {
+                from: r#""status":{"state":"DONE"}"#.into(),
+                to: r#""status":{"state":"DONE","errorResult":{"reason":"backendError","message":"injected"}}"#.into(),
+            },
+        )
+        .method("POST")
+        .body(REAL_RUN)
+        .times(1),
+    );
+    let out = run_bigquery(
+        &env,
+        Some(&proxy),
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &["--only", "results"],
+    );
+    out.assert_success();
+    assert_eq!(
+        real_jobs(&proxy),
+        3,
+        "the first query's job twice, then the second's"
+    );
+    assert_eq!(
+        env.published(),
+        from_sqlite("2024-01-10", &["--only", "results"])
+    );
+}
+
+#[test]
+fn an_insert_whose_reply_was_lost_reads_its_job_back() {
+    let env = Env::new();
+    let proxy = Proxy::start(bigquery().port);
+    // The job is created, but the client hears 409 (as a retried insert would on BigQuery).
+    proxy.add_rule(
+        Rule::on(
+            "/jobs",
+            Action::LoseReply {
+                status: 409,
+                reason: "duplicate",
+            },
+        )
+        .method("POST")
+        .body(REAL_RUN)
+        .times(1),
+    );
+    let out = run_bigquery(
+        &env,
+        Some(&proxy),
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &["--only", "results"],
+    );
+    out.assert_success();
+    let read_back = proxy
+        .exchanges()
+        .iter()
+        .filter(|e| e.method == "GET" && e.target.contains("/jobs/propcast_"))
+        .count();
+    assert_eq!(read_back, 1);
+    assert_eq!(
+        env.published(),
+        from_sqlite("2024-01-10", &["--only", "results"])
+    );
+}
+
+#[test]
+fn the_query_limits_hold_on_bigquery() {
+    let env = Env::new();
+    let out = run_bigquery(
+        &env,
+        None,
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &["--only", "streaks", "--limit", "query-rows=100"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains(": query `games` returned more than its limit of 100 rows"),
+        "{}",
+        out.stderr
+    );
+    // Result pages that take longer than the query time limit.
+    let proxy = Proxy::start(bigquery().port);
+    proxy.add_rule(Rule::on(
+        "/queries/",
+        Action::Delay(std::time::Duration::from_secs(3)),
+    ));
+    let out = run_bigquery(
+        &env,
+        Some(&proxy),
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &["--only", "streaks", "--limit", "query-time=1s"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains(": query `games` ran longer than its time limit of 1s"),
         "{}",
         out.stderr
     );

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 
 use propcast_e2e::emulators::FakeGcs;
-use propcast_e2e::proxy::{Action, Proxy, Rule};
+use propcast_e2e::proxy::{Action, Exchange, Proxy, Rule};
 use propcast_e2e::{Env, Output, documents_under, plugins_dir, sample_db};
 use serde_json::Value;
 
@@ -114,12 +114,21 @@ impl Site {
         manifests.into_iter().map(|(_, m)| m).collect()
     }
 
-    /// The object names of the uploads the proxy saw, in order.
-    fn uploads(&self) -> Vec<String> {
+    /// The uploads the proxy saw, in order, but the check before the run that the bucket is
+    /// writable (a probe object it removes at once).
+    fn upload_exchanges(&self) -> Vec<Exchange> {
         self.proxy
             .exchanges()
-            .iter()
+            .into_iter()
             .filter(|e| e.method == "POST" && e.target.starts_with("/upload/"))
+            .filter(|e| !upload_name(&e.target).starts_with("api/runs/.write-check-"))
+            .collect()
+    }
+
+    /// The object names of those uploads.
+    fn uploads(&self) -> Vec<String> {
+        self.upload_exchanges()
+            .iter()
             .map(|e| upload_name(&e.target))
             .collect()
     }
@@ -187,13 +196,10 @@ fn documents_go_up_with_their_type_cache_headers_and_stamps() {
             .all(|o| o.get("contentEncoding").is_none_or(|e| e == ""))
     );
 
+    // The write check left nothing behind.
+    assert!(!objects.keys().any(|p| p.contains(".write-check")));
     // Every upload asked for `Content-Type: application/json` (the emulator does not keep it).
-    let uploads: Vec<_> = site
-        .proxy
-        .exchanges()
-        .into_iter()
-        .filter(|e| e.target.starts_with("/upload/"))
-        .collect();
+    let uploads = site.upload_exchanges();
     assert_eq!(
         uploads.len(),
         local.len() + 2,
@@ -214,7 +220,8 @@ fn documents_go_up_with_their_type_cache_headers_and_stamps() {
     assert_eq!(manifests.len(), 1);
     let manifest = &manifests[0];
     assert_eq!(manifest["date"], "2024-01-10");
-    assert_eq!(manifest["destination"], "`gs://site/api`");
+    assert_eq!(manifest["destination"], "gs://site/api");
+    assert!(manifest["source"].as_str().unwrap().starts_with("sqlite:"));
     let listed: usize = manifest["exporters"]
         .as_array()
         .unwrap()
@@ -310,25 +317,88 @@ fn a_second_run_uploads_nothing_but_its_run_manifest() {
 }
 
 #[test]
-fn aliases_go_up_only_after_every_file_of_their_exporter() {
+fn aliases_go_up_only_after_every_file_of_their_exporter_is_up() {
     let site = Site::new();
+    // Each dated upload is held back a while: an alias sent alongside it would overtake it.
+    site.proxy.add_rule(
+        Rule::on(
+            "%2F2024-01-10.json",
+            Action::Delay(std::time::Duration::from_millis(600)),
+        )
+        .method("POST"),
+    );
     site.publish("2024-01-10", "streaks,results,predictions,best-bets", &[])
         .assert_success();
-    let uploads = site.uploads();
+    let exchanges = site.proxy.exchanges();
     for (folder, alias) in [
         ("streaks", "today"),
         ("results", "latest"),
         ("predictions", "today"),
         ("best-bets", "today"),
     ] {
-        let position = |name: &str| {
-            uploads
+        let upload = |name: &str| {
+            let object = format!("api/v1/{folder}/{name}.json");
+            exchanges
                 .iter()
-                .position(|u| u == &format!("api/v1/{folder}/{name}.json"))
-                .unwrap_or_else(|| panic!("no upload of {folder}/{name}: {uploads:?}"))
+                .find(|e| e.target.starts_with("/upload/") && upload_name(&e.target) == object)
+                .unwrap_or_else(|| panic!("no upload of `{object}`"))
+                .clone()
         };
-        assert!(position("2024-01-10") < position(alias), "{uploads:?}");
+        let (dated, alias) = (upload("2024-01-10"), upload(alias));
+        assert!(
+            alias.arrived > dated.answered,
+            "{folder}: the alias was sent (at {}) before its dated file was up (at {})",
+            alias.arrived,
+            dated.answered
+        );
     }
+}
+
+#[test]
+fn a_listing_of_many_pages_is_read_whole() {
+    let site = Site::new();
+    // Listings come back seven objects a page.
+    site.proxy.add_rule(
+        Rule::on(
+            "/b/site/o?",
+            Action::RewriteTarget {
+                from: "/o?".into(),
+                to: "/o?maxResults=7&".into(),
+            },
+        )
+        .method("GET"),
+    );
+    site.publish("2024-01-17", "tonight-players", &[])
+        .assert_success();
+    let pages = site.publish_locally("2024-01-17", "tonight-players").len();
+    assert!(pages > 100, "{pages}");
+    site.proxy.clear_log();
+    let again = site.publish("2024-01-17", "tonight-players", &[]);
+    again.assert_success();
+    assert!(
+        again
+            .stdout
+            .contains(&format!(": 0 uploaded, {pages} unchanged")),
+        "every page was found in the listing:\n{}",
+        again.stdout
+    );
+    let listings = site
+        .proxy
+        .exchanges()
+        .iter()
+        .filter(|e| e.target.contains("/b/site/o?") && e.target.contains("pageToken="))
+        .count();
+    assert!(listings >= pages / 7, "{listings} listing pages");
+    // The next night's set is smaller; the listing finds every page to remove.
+    let next = site.publish("2024-01-18", "tonight-players", &[]);
+    next.assert_success();
+    let kept = site.publish_locally("2024-01-18", "tonight-players");
+    let remaining: Vec<String> = site
+        .objects()
+        .into_keys()
+        .filter(|p| p.starts_with("v1/tonight/player/"))
+        .collect();
+    assert_eq!(remaining, kept.into_keys().collect::<Vec<_>>());
 }
 
 #[test]
@@ -368,16 +438,16 @@ fn a_failed_upload_leaves_the_old_alias_and_exits_1_naming_the_object() {
         .assert_success();
     let old_today = site.body("v1/streaks/today.json");
     // Every attempt to upload the 11th's streaks fails, as an outage would, retries included.
-    site.proxy.add_rule(Rule {
-        method: "POST",
-        target: "streaks%2F2024-01-11.json".into(),
-        body: String::new(),
-        action: Action::Fail {
-            status: 503,
-            reason: "backendError",
-            times: None,
-        },
-    });
+    site.proxy.add_rule(
+        Rule::on(
+            "streaks%2F2024-01-11.json",
+            Action::Fail {
+                status: 503,
+                reason: "backendError",
+            },
+        )
+        .method("POST"),
+    );
     let out = site.publish("2024-01-11", "streaks,results", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
@@ -412,16 +482,17 @@ fn a_failed_upload_leaves_the_old_alias_and_exits_1_naming_the_object() {
 #[test]
 fn a_transient_failure_is_retried_and_the_run_succeeds() {
     let site = Site::new();
-    site.proxy.add_rule(Rule {
-        method: "POST",
-        target: "streaks%2Ftoday.json".into(),
-        body: String::new(),
-        action: Action::Fail {
-            status: 503,
-            reason: "backendError",
-            times: Some(1),
-        },
-    });
+    site.proxy.add_rule(
+        Rule::on(
+            "streaks%2Ftoday.json",
+            Action::Fail {
+                status: 503,
+                reason: "backendError",
+            },
+        )
+        .method("POST")
+        .times(1),
+    );
     site.publish("2024-01-10", "streaks", &[]).assert_success();
     let tries: Vec<u16> = site
         .proxy

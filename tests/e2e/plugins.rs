@@ -155,6 +155,16 @@ fn run_with_extra_file(file: &str, bytes: &[u8]) -> propcast_e2e::Output {
     assert_eq!(row(&out.stdout, "streaks")[1], "ok");
     assert_eq!(row(&out.stdout, file)[1], "load failed");
     assert!(env.out().join("v1/streaks/2024-01-10.json").is_file());
+    // The run manifest records the file that did not load beside the exporter that ran.
+    let manifests = env.run_manifests("2024-01-10");
+    assert_eq!(manifests.len(), 1);
+    let entries = manifests[0]["exporters"].as_array().unwrap();
+    let failed = entries.iter().find(|e| e["name"] == file).unwrap();
+    assert_eq!(failed["status"], "load failed");
+    assert!(failed["error"].as_str().unwrap().contains(file), "{failed}");
+    let streaks = entries.iter().find(|e| e["name"] == "streaks").unwrap();
+    assert_eq!(streaks["status"], "ok");
+    assert_eq!(streaks["file"], "streaks.wasm");
     out
 }
 

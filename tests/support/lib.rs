@@ -180,6 +180,14 @@ impl Env {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// The run manifests of `date` under `out/runs/`.
+    pub fn run_manifests(&self, date: &str) -> Vec<serde_json::Value> {
+        files_under(&self.out().join("runs").join(date))
+            .into_values()
+            .map(|body| serde_json::from_slice(&body).unwrap())
+            .collect()
+    }
+
     /// Every document under `out/`, by relative path: the host's own records (run manifests
     /// under `runs/`, stamps under `.propcast/`) left out.
     pub fn published(&self) -> BTreeMap<String, Vec<u8>> {

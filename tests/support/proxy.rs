@@ -1,8 +1,10 @@
 //! A small faulty proxy between `propcast` and an emulator on 127.0.0.1: it forwards every
-//! request, records it, and, by the rules a test sets, answers some with an error instead
-//! (a 503 the client should retry, a 403 it should not) or rewrites the emulator's reply (to
-//! report what the real service would, where the emulator cannot: bytes a dry run would scan,
-//! a statement type). Each request gets its own connection (`Connection: close`).
+//! request, records it in the order it arrived, and, by the rules a test sets, answers some
+//! with an error instead (a 503 the client should retry, a 400 it should not), delays them,
+//! loses the reply of one that went through, changes the request (smaller pages) or rewrites
+//! the emulator's reply (to report what the real service would where the emulator cannot: bytes
+//! a dry run would scan, a statement type, a failed job). Each request gets its own connection
+//! (`Connection: close`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -13,13 +15,15 @@ use crate::http::{dechunk, find};
 /// What the proxy does with a matching request.
 #[derive(Clone, Debug)]
 pub enum Action {
-    /// Answers with this status and a Google-style JSON error, the first `times` matches
-    /// (every match when `None`).
-    Fail {
-        status: u16,
-        reason: &'static str,
-        times: Option<usize>,
-    },
+    /// Answers with this status and a Google-style JSON error.
+    Fail { status: u16, reason: &'static str },
+    /// Forwards it (so it takes effect), then answers the client with this error instead of
+    /// the reply: a reply lost on the way back.
+    LoseReply { status: u16, reason: &'static str },
+    /// Waits this long, then forwards it.
+    Delay(std::time::Duration),
+    /// Forwards it with `from` replaced by `to` in its target (path and query).
+    RewriteTarget { from: String, to: String },
     /// Forwards it and replaces `from` with `to` in the reply's body.
     Rewrite { from: String, to: String },
 }
@@ -34,6 +38,41 @@ pub struct Rule {
     /// Text the request body must contain.
     pub body: String,
     pub action: Action,
+    /// How many matching requests it applies to (every one when `None`).
+    pub times: Option<usize>,
+}
+
+impl Rule {
+    /// A rule for every request to a target containing `target`.
+    pub fn on(target: &str, action: Action) -> Rule {
+        Rule {
+            method: "",
+            target: target.to_string(),
+            body: String::new(),
+            action,
+            times: None,
+        }
+    }
+
+    pub fn method(self, method: &'static str) -> Rule {
+        Rule { method, ..self }
+    }
+
+    /// Only requests whose body contains `body`.
+    pub fn body(self, body: &str) -> Rule {
+        Rule {
+            body: body.to_string(),
+            ..self
+        }
+    }
+
+    /// Only the first `n` matching requests.
+    pub fn times(self, n: usize) -> Rule {
+        Rule {
+            times: Some(n),
+            ..self
+        }
+    }
 }
 
 /// One request that passed through, and how it was answered.
@@ -45,6 +84,10 @@ pub struct Exchange {
     pub status: u16,
     /// Answered by a rule, not the emulator.
     pub injected: bool,
+    /// When it was answered, counted with the arrivals: an exchange that arrived after another
+    /// was answered has a greater `arrived` than that one's `answered`.
+    pub arrived: usize,
+    pub answered: usize,
 }
 
 impl Exchange {
@@ -57,6 +100,8 @@ impl Exchange {
 struct State {
     rules: Vec<(Rule, usize)>,
     log: Vec<Exchange>,
+    /// Counts arrivals and answers together.
+    clock: usize,
 }
 
 /// A proxy on a free port of 127.0.0.1 in front of `127.0.0.1:<upstream>`.
@@ -115,41 +160,67 @@ struct Request {
 }
 
 fn serve(mut client: TcpStream, upstream: u16, state: &Mutex<State>) -> std::io::Result<()> {
-    let request = read_request(&mut client)?;
-    let action = {
+    let mut request = read_request(&mut client)?;
+    let (action, index) = {
         let mut state = state.lock().unwrap();
         let body = String::from_utf8_lossy(&request.body).into_owned();
         let found = state.rules.iter_mut().find(|(rule, used)| {
             let applies = (rule.method.is_empty() || rule.method == request.method)
                 && request.target.contains(&rule.target)
                 && body.contains(&rule.body);
-            let spent = matches!(rule.action, Action::Fail { times: Some(n), .. } if *used >= n);
-            applies && !spent
+            applies && rule.times.is_none_or(|n| *used < n)
         });
-        found.map(|(rule, used)| {
+        let action = found.map(|(rule, used)| {
             *used += 1;
             rule.action.clone()
-        })
+        });
+        // Logged on arrival, so the log keeps the order requests were sent in.
+        state.clock += 1;
+        let arrived = state.clock;
+        state.log.push(Exchange {
+            method: request.method.clone(),
+            target: request.target.clone(),
+            body: request.body.clone(),
+            status: 0,
+            injected: false,
+            arrived,
+            answered: 0,
+        });
+        (action, state.log.len() - 1)
+    };
+    match &action {
+        Some(Action::Delay(pause)) => std::thread::sleep(*pause),
+        Some(Action::RewriteTarget { from, to }) => {
+            request.target = request.target.replace(from.as_str(), to);
+        }
+        _ => {}
+    }
+    let injected_error = |status: u16, reason: &str| {
+        // The shape Google's JSON APIs answer errors in, with the status name they give.
+        let name = match status {
+            400 => "INVALID_ARGUMENT",
+            403 => "PERMISSION_DENIED",
+            404 => "NOT_FOUND",
+            409 => "ALREADY_EXISTS",
+            412 => "FAILED_PRECONDITION",
+            429 => "RESOURCE_EXHAUSTED",
+            503 => "UNAVAILABLE",
+            _ => "INTERNAL",
+        };
+        let body = format!(
+            r#"{{"error":{{"code":{status},"message":"injected by the test proxy","errors":[{{"domain":"global","reason":"{reason}","message":"injected by the test proxy"}}],"status":"{name}"}}}}"#
+        );
+        let response = format!(
+            "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        (status, response.into_bytes(), true)
     };
     let (status, response, injected) = match &action {
-        Some(Action::Fail { status, reason, .. }) => {
-            // The shape Google's JSON APIs answer errors in, with the status name they give.
-            let name = match status {
-                400 => "INVALID_ARGUMENT",
-                403 => "PERMISSION_DENIED",
-                404 => "NOT_FOUND",
-                429 => "RESOURCE_EXHAUSTED",
-                503 => "UNAVAILABLE",
-                _ => "INTERNAL",
-            };
-            let body = format!(
-                r#"{{"error":{{"code":{status},"message":"injected by the test proxy","errors":[{{"domain":"global","reason":"{reason}","message":"injected by the test proxy"}}],"status":"{name}"}}}}"#
-            );
-            let response = format!(
-                "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            (*status, response.into_bytes(), true)
+        Some(Action::Fail { status, reason }) => injected_error(*status, reason),
+        Some(Action::LoseReply { status, reason }) => {
+            forward(&request, upstream)?;
+            injected_error(*status, reason)
         }
         _ => {
             let (status, mut head, mut body) = forward(&request, upstream)?;
@@ -167,14 +238,13 @@ fn serve(mut client: TcpStream, upstream: u16, state: &Mutex<State>) -> std::io:
             (status, response, false)
         }
     };
-    state.lock().unwrap().log.push(Exchange {
-        method: request.method.clone(),
-        target: request.target.clone(),
-        body: request.body.clone(),
-        status,
-        injected,
-    });
-    client.write_all(&response)
+    client.write_all(&response)?;
+    let mut state = state.lock().unwrap();
+    state.clock += 1;
+    state.log[index].answered = state.clock;
+    state.log[index].status = status;
+    state.log[index].injected = injected;
+    Ok(())
 }
 
 fn read_request(client: &mut TcpStream) -> std::io::Result<Request> {

@@ -11,6 +11,15 @@ use crate::data::sql::param_sql_name;
 use crate::data::{ParamValue, QueryParam};
 use crate::runtime::{Exporter, LoadError};
 
+/// The whole run: its date, timestamp and id, and each selected exporter's part.
+pub(crate) struct RunPlan<'a> {
+    pub(crate) date: Date,
+    pub(crate) generated_at: Timestamp,
+    /// `<date>@<generated-at>`: what exporters see, and what seeds their random numbers.
+    pub(crate) run_id: String,
+    pub(crate) exporters: Vec<ExporterPlan<'a>>,
+}
+
 /// One exporter's part of the run.
 pub(crate) struct ExporterPlan<'a> {
     pub(crate) exporter: &'a Exporter,
@@ -27,7 +36,7 @@ pub(crate) fn build<'a>(
     args: &RunRequest,
     exporters: &'a [Exporter],
     load_errors: &[LoadError],
-) -> anyhow::Result<Vec<ExporterPlan<'a>>> {
+) -> anyhow::Result<RunPlan<'a>> {
     let selected = select(&args.only, exporters, load_errors)?;
     for (name, _) in &args.params {
         if !selected
@@ -60,7 +69,7 @@ pub(crate) fn build<'a>(
         }
     };
     let run_id = format!("{}@{}", args.date, generated_at);
-    selected
+    let plans = selected
         .into_iter()
         .map(|exporter| {
             let BoundParams {
@@ -76,7 +85,13 @@ pub(crate) fn build<'a>(
                 context_params,
             })
         })
-        .collect()
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(RunPlan {
+        date: args.date,
+        generated_at,
+        run_id,
+        exporters: plans,
+    })
 }
 
 /// The parameters of one exporter's run, in the two forms they are used.

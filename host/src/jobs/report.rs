@@ -120,10 +120,13 @@ pub(crate) struct DryRunLine {
 /// The `--dry-run` table and its total, e.g.
 ///
 /// ```text
-/// exporter  query  would scan
-/// streaks   games     12.4 MB
-/// total (1 query)     12.4 MB
+/// exporter  query  would scan     bytes
+/// streaks   games     12.4 MB  12400000
+/// total: 12.4 MB (12400000 bytes) in 1 query on BigQuery dataset `p.nba`; nothing was run or published
 /// ```
+///
+/// A query that failed its check shows `FAILED` (the reason is on stderr) and adds nothing to
+/// the total.
 pub(crate) fn print_dry_run(lines: &[DryRunLine], source: &str) {
     let mut rows = vec![vec![
         "exporter".to_string(),

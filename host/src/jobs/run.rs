@@ -7,7 +7,6 @@
 //! exporter runs on the calling thread between them, outside any async context (wasmtime and
 //! its synchronous WASI stay synchronous; WASI would refuse to block inside a runtime).
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -36,10 +35,10 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let runtime = runtime_for(&settings)?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     check_named_exporters(&settings, &exporters)?;
-    let plans = plan::build(&request, &exporters, &load_errors)?;
+    let plan = plan::build(&request, &exporters, &load_errors)?;
     let source = edges.block_on(backends::open_source(&request.source, &settings))?;
     if request.dry_run {
-        return edges.block_on(dry_run(source.as_ref(), &plans));
+        return edges.block_on(dry_run(source.as_ref(), &plan.exporters));
     }
     let store = edges.block_on(backends::open_store(&request.out))?;
     edges
@@ -52,11 +51,12 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             &plugins_dir,
             &source.describe(),
             &publisher.store().describe(),
-            &plans,
+            &plan.exporters,
         );
     }
 
     let mut rows = Vec::new();
+    let mut entries = Vec::new();
     for error in &load_errors {
         let name = error
             .file
@@ -64,17 +64,19 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
+        let message = format!(
+            "failed to load `{}`: {:#}",
+            error.file.display(),
+            error.error
+        );
         if request.only.is_empty() {
-            report::print_failure(
-                &name,
-                &format!(
-                    "failed to load `{}`: {:#}",
-                    error.file.display(),
-                    error.error
-                ),
-                &[],
-            );
-            rows.push(Row::new(name).failed(Status::LoadFailed));
+            report::print_failure(&name, &message, &[]);
+            rows.push(Row::new(name.clone()).failed(Status::LoadFailed));
+            entries.push(ExporterEntry {
+                status: Status::LoadFailed.label().to_string(),
+                error: Some(message),
+                ..ExporterEntry::new(name.clone(), name)
+            });
         } else {
             eprintln!(
                 "propcast: warning: skipped `{}`, which failed to load: {:#}",
@@ -83,51 +85,50 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let first = plans
-        .first()
-        .map(|p| (p.date, p.generated_at, p.run_id.clone()));
-    let mut entries = Vec::new();
-    for plan in plans {
-        let limits = settings.limits_for(&plan.exporter.manifest.name);
-        let (row, entry) =
-            run_exporter(&edges, &runtime, source.as_ref(), &publisher, plan, &limits);
+    for exporter in plan.exporters {
+        let limits = settings.limits_for(&exporter.exporter.manifest.name);
+        let (row, entry) = run_exporter(
+            &edges,
+            &runtime,
+            source.as_ref(),
+            &publisher,
+            exporter,
+            &limits,
+        );
         rows.push(row);
         entries.push(entry);
     }
-    let mut manifest_failed = false;
-    if let Some((date, generated_at, run_id)) = first {
-        let manifest = RunManifest {
-            run_id: run_id.clone(),
-            date: date.to_string(),
-            generated_at: generated_at.to_string(),
-            propcast_version: env!("CARGO_PKG_VERSION"),
-            source: source.describe(),
-            destination: publisher.store().describe(),
-            exporters: entries,
-        };
-        let path = crate::publish::run_manifest::path(date, generated_at);
-        let object = publisher.object_for(
-            &Document {
-                path: path.clone(),
-                body: manifest.to_json(),
-                kind: RunManifest::KIND,
-            },
-            Stamp {
-                exporter: "propcast".into(),
-                kind: RunManifest::KIND,
-                date,
-            },
+    let manifest = RunManifest {
+        run_id: plan.run_id,
+        date: plan.date.to_string(),
+        generated_at: plan.generated_at.to_string(),
+        propcast_version: env!("CARGO_PKG_VERSION"),
+        source: source.locator(),
+        destination: publisher.store().locator(),
+        exporters: entries,
+    };
+    let path = crate::publish::run_manifest::path(plan.date, plan.generated_at);
+    let object = publisher.object_for(
+        &Document {
+            path: path.clone(),
+            body: manifest.to_json(),
+            kind: RunManifest::KIND,
+        },
+        Stamp {
+            exporter: "propcast".into(),
+            kind: RunManifest::KIND,
+            date: plan.date,
+        },
+    );
+    let written = edges.block_on(publisher.store().put(&object, Some(Precondition::Absent)));
+    if let Err(e) = &written {
+        eprintln!(
+            "propcast: failed to write the run manifest `{path}` to {}: {e:#}",
+            publisher.store().describe()
         );
-        if let Err(e) = edges.block_on(publisher.store().put(&object, Some(Precondition::Absent))) {
-            eprintln!(
-                "propcast: failed to write the run manifest `{path}` to {}: {e:#}",
-                publisher.store().describe()
-            );
-            manifest_failed = true;
-        }
     }
     report::print_table(&rows, &publisher.store().describe());
-    let failed = manifest_failed || rows.iter().any(|r| r.status != Status::Ok);
+    let failed = written.is_err() || rows.iter().any(|r| r.status != Status::Ok);
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -147,19 +148,16 @@ fn run_exporter(
 ) -> (Row, ExporterEntry) {
     let exporter = plan.exporter;
     let mut row = Row::new(exporter.manifest.name.clone());
+    let file = exporter
+        .file
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy();
     let mut entry = ExporterEntry {
-        name: exporter.manifest.name.clone(),
-        version: exporter.manifest.version.clone(),
-        component_sha256: exporter.sha256.clone(),
-        params: plan
-            .context_params
-            .iter()
-            .cloned()
-            .collect::<BTreeMap<_, _>>(),
-        status: Status::Ok.label().to_string(),
-        error: None,
-        documents: Vec::new(),
-        removed: Vec::new(),
+        version: Some(exporter.manifest.version.clone()),
+        component_sha256: Some(exporter.sha256.clone()),
+        params: plan.context_params.iter().cloned().collect(),
+        ..ExporterEntry::new(exporter.manifest.name.clone(), file.into_owned())
     };
     let started = Instant::now();
     let fetched = edges.block_on(fetch_tables(source, exporter, &plan.query_params));

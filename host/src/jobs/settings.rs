@@ -80,7 +80,7 @@ pub(crate) struct BigQueryFile {
     pub(crate) project: Option<String>,
     pub(crate) dataset: Option<String>,
     pub(crate) location: Option<String>,
-    /// The REST endpoint, for an emulator or a private endpoint.
+    /// Another REST endpoint (a private one), used with the usual credentials.
     pub(crate) endpoint: Option<String>,
     /// The most a query may bill, e.g. `10GB`.
     pub(crate) max_bytes_billed: Option<String>,

@@ -5,7 +5,8 @@
 //! Steps, for one batch:
 //! 1. Read what is stored for the batch (a listing per folder on a bucket, a lookup per
 //!    document in a local folder; replaced sets are always listed whole): checksums, headers
-//!    and stamps, never bodies. If that fails, nothing is written.
+//!    and stamps (a bucket gives them without the bodies; a folder reads its files). If that
+//!    fails, nothing is written.
 //! 2. Decide each document: kept (a newer `current`/`alias` is there, or the replaced set is
 //!    newer), unchanged (same MD5, headers and stamp), or to upload.
 //! 3. Upload the `dated` and `current` ones, at most `concurrency` at a time; then, only if
@@ -491,6 +492,9 @@ mod tests {
     impl Store for Faulty {
         fn describe(&self) -> String {
             self.inner.describe()
+        }
+        fn locator(&self) -> String {
+            self.inner.locator()
         }
         fn keeps_headers(&self) -> bool {
             false

@@ -26,13 +26,15 @@ use google_cloud_storage::retry_policy::RetryableErrors;
 use serde::Deserialize;
 
 use super::{Headers, NewObject, Precondition, Stamp, Store, StoredObject};
+use crate::data::RUNS_FOLDER;
 
 /// The service's endpoint; `STORAGE_EMULATOR_HOST` replaces it.
 const ENDPOINT: &str = "https://storage.googleapis.com";
 /// Attempts per request (the first and its retries) for transient failures: 408, 429, 5xx,
 /// timeouts and broken connections. Other failures are not retried.
 const ATTEMPTS: u32 = 5;
-/// The longest a request and its retries may take.
+/// The longest an upload and its retries may take, and the longest one JSON-API attempt may
+/// take (those are retried [`ATTEMPTS`] times).
 const RETRY_TIME: Duration = Duration::from_secs(60);
 /// The first pause between attempts; each later one doubles, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -239,11 +241,14 @@ struct ObjectResource {
 #[async_trait]
 impl Store for GcsStore {
     fn describe(&self) -> String {
-        format!(
-            "`gs://{}/{}`",
-            self.bucket,
-            self.prefix.trim_end_matches('/')
-        )
+        format!("`{}`", self.locator())
+    }
+
+    fn locator(&self) -> String {
+        match self.prefix.trim_end_matches('/') {
+            "" => format!("gs://{}", self.bucket),
+            prefix => format!("gs://{}/{prefix}", self.bucket),
+        }
     }
 
     fn keeps_headers(&self) -> bool {
@@ -254,14 +259,45 @@ impl Store for GcsStore {
         true
     }
 
+    /// Lists the prefix (the bucket exists and may be read), then writes and removes a probe
+    /// object under `runs/` (objects may be created and deleted): a viewer-only account is
+    /// found before any query is paid for. The JSON API's `testIamPermissions` would say the
+    /// same without writing, but no emulator serves it.
     async fn check_writable(&self) -> anyhow::Result<()> {
-        match self.list_page("", None, Some(1)).await? {
-            Some(_) => Ok(()),
-            None => bail!(
+        if self.list_page("", None, Some(1)).await?.is_none() {
+            bail!(
                 "the bucket `{}` does not exist, or these credentials cannot see it",
                 self.bucket
-            ),
+            );
         }
+        let probe = format!(
+            "{RUNS_FOLDER}.write-check-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        );
+        self.storage
+            .write_object(
+                format!("projects/_/buckets/{}", self.bucket),
+                self.object_name(&probe),
+                bytes::Bytes::new(),
+            )
+            .set_if_generation_match(0)
+            .send_buffered()
+            .await
+            .with_context(|| {
+                format!(
+                    "these credentials cannot create objects in `gs://{}/{}`\n\nConsider \
+                     granting the account Storage Object Admin on the bucket",
+                    self.bucket, self.prefix
+                )
+            })?;
+        self.delete(&probe, None).await.with_context(|| {
+            format!(
+                "these credentials cannot delete objects in `gs://{}/{}`\n\nConsider granting \
+                 the account Storage Object Admin on the bucket",
+                self.bucket, self.prefix
+            )
+        })
     }
 
     async fn list(&self, prefix: &str) -> anyhow::Result<Vec<StoredObject>> {
@@ -325,10 +361,20 @@ impl Store for GcsStore {
         };
         match write.send_buffered().await {
             Ok(_) => Ok(()),
-            Err(e) if e.http_status_code() == Some(412) => Err(anyhow::Error::new(e).context(
-                "another writer changed the object while this run published it; rerun to publish \
-                 over the newer object (or leave it, if that run was for a newer date)",
-            )),
+            Err(e) if e.http_status_code() == Some(412) => {
+                // A retry of an upload that did land (its reply was lost) finds the generation
+                // moved on: that is success if the object now is exactly this one.
+                let now = self.stat(&object.path).await?;
+                if now.is_some_and(|o| {
+                    o.md5 == Some(object.md5) && o.stamp.as_ref() == Some(&object.stamp)
+                }) {
+                    return Ok(());
+                }
+                Err(anyhow::Error::new(e).context(
+                    "the object changed while this run published it (another run?); rerun to \
+                     publish over it, or leave it if that run was for a newer date",
+                ))
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -3,7 +3,10 @@
 //! Each object is written to a temporary file beside its target and renamed over it, which
 //! replaces the old file in one step: a reader opens the old bytes or the new, never a missing
 //! or half-written file. A folder keeps no headers (and so no gzip); each file's stamp lives in
-//! a small JSON file under `.propcast/objects/` in the folder, written after the file itself.
+//! a small JSON file under `.propcast/objects/` in the folder, written just before the file
+//! itself: if the file then fails, the newer stamp on the old bytes only keeps older runs away,
+//! and the next run of that date rewrites the file (its MD5 differs). The other order could let
+//! a new alias stand under an old stamp, which an older run would then move back.
 //! Names starting with `.` (temporary files, `.propcast`) are never listed as objects.
 
 use std::fs;
@@ -133,6 +136,10 @@ impl Store for LocalStore {
         format!("folder `{}`", self.root.display())
     }
 
+    fn locator(&self) -> String {
+        self.root.display().to_string()
+    }
+
     fn keeps_headers(&self) -> bool {
         false
     }
@@ -179,7 +186,6 @@ impl Store for LocalStore {
         object: &NewObject,
         _precondition: Option<Precondition>,
     ) -> anyhow::Result<()> {
-        self.replace(&self.root.join(&object.path), &object.bytes)?;
         let stamp = StampFile {
             exporter: object.stamp.exporter.clone(),
             kind: object.stamp.kind.name().to_string(),
@@ -187,7 +193,8 @@ impl Store for LocalStore {
         };
         let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
         self.replace(&self.stamp_path(&object.path), &text)
-            .context("failed to record the file's stamp")
+            .context("failed to record the file's stamp")?;
+        self.replace(&self.root.join(&object.path), &object.bytes)
     }
 
     async fn delete(&self, path: &str, _precondition: Option<Precondition>) -> anyhow::Result<()> {

@@ -113,6 +113,10 @@ pub(crate) trait Store: Send + Sync {
     /// Where objects go, for messages: "folder `out`", "`gs://site/v1`".
     fn describe(&self) -> String;
 
+    /// Where objects go, as a plain address for records (the run manifest): `out`,
+    /// `gs://site/v1`.
+    fn locator(&self) -> String;
+
     /// Whether the store keeps headers (and so can serve gzip with `Content-Encoding`).
     fn keeps_headers(&self) -> bool;
 

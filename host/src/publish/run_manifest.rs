@@ -38,21 +38,29 @@ pub(crate) struct RunManifest {
     pub(crate) date: String,
     pub(crate) generated_at: String,
     pub(crate) propcast_version: &'static str,
+    /// Where the data came from: `sqlite:warehouse.sqlite`, `bigquery:project.dataset`.
     pub(crate) source: String,
+    /// Where the documents went: `gs://site/api`, or the folder.
     pub(crate) destination: String,
     pub(crate) exporters: Vec<ExporterEntry>,
 }
 
-/// One exporter's part of the run.
+/// One exporter's part of the run (or a plugin file that failed to load).
 #[derive(Debug, Serialize)]
 pub(crate) struct ExporterEntry {
+    /// The exporter's name; the file's name when it failed to load.
     pub(crate) name: String,
-    pub(crate) version: String,
+    /// The plugin file it came from.
+    pub(crate) file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) version: Option<String>,
     /// SHA-256 of the `.wasm` file that ran.
-    pub(crate) component_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) component_sha256: Option<String>,
     /// Its options and the built-in parameters, as the exporter received them.
     pub(crate) params: BTreeMap<String, String>,
-    /// `ok`, or the stage that failed: `query failed`, `run failed`, `publish failed`.
+    /// `ok`, or the stage that failed: `load failed`, `query failed`, `run failed`,
+    /// `publish failed`.
     pub(crate) status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
@@ -73,6 +81,21 @@ pub(crate) struct DocumentEntry {
 }
 
 impl ExporterEntry {
+    /// The entry of exporter `name` from plugin file `file` before anything happened: `ok`.
+    pub(crate) fn new(name: String, file: String) -> ExporterEntry {
+        ExporterEntry {
+            name,
+            file,
+            version: None,
+            component_sha256: None,
+            params: BTreeMap::new(),
+            status: "ok".to_string(),
+            error: None,
+            documents: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+
     /// The documents and removals of a publish report.
     pub(crate) fn record(&mut self, report: &BatchReport) {
         self.documents = report

@@ -35,6 +35,10 @@ impl Source for FixtureSource {
         format!("fixture tables in `{}`", self.dir.display())
     }
 
+    fn locator(&self) -> String {
+        format!("fixtures:{}", self.dir.display())
+    }
+
     async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
         self.run_query(request).await?;
         Ok(DryRun { bytes: None })

@@ -53,6 +53,10 @@ pub(crate) trait Source: Send + Sync {
     /// Where the data comes from, for messages: "SQLite database `warehouse.sqlite`".
     fn describe(&self) -> String;
 
+    /// Where the data comes from, as a plain address for records (the run manifest):
+    /// `sqlite:warehouse.sqlite`, `bigquery:project.dataset`.
+    fn locator(&self) -> String;
+
     /// Checks one query without running it: valid, read-only, within the source's limits.
     /// Errors name the query and what went wrong.
     async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun>;

@@ -77,6 +77,10 @@ impl Source for SqliteSource {
         format!("SQLite database `{}`", self.path.display())
     }
 
+    fn locator(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
     async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
         let connection = self.connection.lock().expect("connection lock");
         prepare(&connection, request)?;

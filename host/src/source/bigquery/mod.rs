@@ -103,6 +103,12 @@ impl BigQuerySource {
             config.emulator.is_some(),
             "BigQuery",
         )?);
+        if let (Some(emulator), Some(endpoint)) = (&config.emulator, &config.endpoint) {
+            bail!(
+                "both an endpoint (`{endpoint}`) and BIGQUERY_EMULATOR_HOST (`{emulator}`) are set; \
+                 unset one: the emulator takes no credentials, the endpoint the usual ones"
+            );
+        }
         if let Some(endpoint) = config.emulator.as_ref().or(config.endpoint.as_ref()) {
             builder = builder.with_endpoint(endpoint.clone());
         }
@@ -182,7 +188,7 @@ impl BigQuerySource {
                 }
                 get.send()
                     .await
-                    .with_context(|| format!("query `{name}`: failed to read back its job"))?
+                    .with_context(|| format!("failed to read back the job of query `{name}`"))?
             }
             Err(e) => return Err(query_error(name, e)),
         };
@@ -261,9 +267,8 @@ impl BigQuerySource {
                 let reason = job_reason(&e).unwrap_or_else(|| "error".into());
                 (reason, format!("{:#}", anyhow::Error::new(e)))
             })?;
-            if let Some(e) = page.errors.first() {
-                return Err((e.reason.clone(), e.message.clone()));
-            }
+            // `page.errors` may hold warnings of a job that succeeded; a failed job fails the
+            // call itself (or its insert already said so).
             if page.job_complete != Some(true) {
                 continue;
             }
@@ -340,6 +345,10 @@ impl Source for BigQuerySource {
         text
     }
 
+    fn locator(&self) -> String {
+        format!("bigquery:{}.{}", self.config.project, self.config.dataset)
+    }
+
     async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
         let name = request.name;
         let job = self.insert(request, true).await?;
@@ -365,9 +374,9 @@ impl Source for BigQuerySource {
         let bytes = stats.total_bytes_processed.unwrap_or(0).max(0) as u64;
         if bytes > self.config.max_bytes_billed {
             bail!(
-                "query `{name}` would scan {bytes} bytes, more than the maximum bytes billed of {} \
-                 per query\n\nConsider filtering it on the table's partition date, or raising the \
-                 cap with `--max-bytes-billed` or `max-bytes-billed` under [bigquery] in \
+                "query `{name}` would scan `{bytes}` bytes, more than the maximum bytes billed of \
+                 `{}` per query\n\nConsider filtering it on the table's partition date, or raising \
+                 the cap with `--max-bytes-billed` or `max-bytes-billed` under [bigquery] in \
                  propcast.toml",
                 self.config.max_bytes_billed
             );
@@ -377,9 +386,12 @@ impl Source for BigQuerySource {
 
     async fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
         let name = request.name;
-        self.dry_run(request).await?;
         let limit = self.config.limits.time;
-        match tokio::time::timeout(limit, self.execute(request)).await {
+        let checked_then_run = async {
+            self.dry_run(request).await?;
+            self.execute(request).await
+        };
+        match tokio::time::timeout(limit, checked_then_run).await {
             Ok(result) => result,
             Err(_) => bail!(
                 "query `{name}` ran longer than its time limit of {}s\n\nConsider raising it with \
