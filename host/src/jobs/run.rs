@@ -18,9 +18,8 @@ use super::report::{self, Row, Status};
 use super::request::RunRequest;
 use super::settings::Settings;
 use super::{check_named_exporters, fetch_tables, resolve_plugins_dir, runtime_for};
-use crate::data::Document;
 use crate::publish::run_manifest::{ExporterEntry, RunManifest};
-use crate::publish::{Batch, Precondition, Publisher, Stamp};
+use crate::publish::{Batch, Publisher};
 use crate::runtime::{Limits, RunInput, Runtime};
 use crate::source::{QueryRequest, Source};
 
@@ -107,25 +106,10 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         destination: publisher.store().locator(),
         exporters: entries,
     };
-    let path = crate::publish::run_manifest::path(plan.date, plan.generated_at);
-    let object = publisher.object_for(
-        &Document {
-            path: path.clone(),
-            body: manifest.to_json(),
-            kind: RunManifest::KIND,
-        },
-        Stamp {
-            exporter: "propcast".into(),
-            kind: RunManifest::KIND,
-            date: plan.date,
-        },
-    );
-    let written = edges.block_on(publisher.store().put(&object, Some(Precondition::Absent)));
+    let written =
+        edges.block_on(publisher.write_run_manifest(&manifest, plan.date, plan.generated_at));
     if let Err(e) = &written {
-        eprintln!(
-            "propcast: failed to write the run manifest `{path}` to {}: {e:#}",
-            publisher.store().describe()
-        );
+        eprintln!("propcast: {e:#}");
     }
     report::print_table(&rows, &publisher.store().describe());
     let failed = written.is_err() || rows.iter().any(|r| r.status != Status::Ok);

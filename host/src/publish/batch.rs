@@ -174,8 +174,8 @@ impl Publisher {
         self.store.as_ref()
     }
 
-    /// The encoding documents get, for the run manifest.
-    pub(crate) fn object_for(&self, doc: &Document, stamp: Stamp) -> NewObject {
+    /// The object `doc` becomes on this store (the run manifest is written this way too).
+    pub(super) fn object_for(&self, doc: &Document, stamp: Stamp) -> NewObject {
         self.encoding.object(doc, stamp)
     }
 

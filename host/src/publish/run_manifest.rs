@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::batch::BatchReport;
-use crate::data::DocumentKind;
+use super::{Precondition, Publisher, Stamp};
+use crate::data::{Document, DocumentKind};
 
 use crate::data::RUNS_FOLDER;
 
@@ -123,4 +124,39 @@ impl RunManifest {
 
     /// The kind the manifest is published as: immutable once written, like a dated document.
     pub(crate) const KIND: DocumentKind = DocumentKind::Dated;
+}
+
+impl Publisher {
+    /// Writes `manifest`, of the run for `date` at `generated_at`, under a new name (see
+    /// [`path`]); returns that path. Errors name the path and the store.
+    pub(crate) async fn write_run_manifest(
+        &self,
+        manifest: &RunManifest,
+        date: jiff::civil::Date,
+        generated_at: jiff::Timestamp,
+    ) -> anyhow::Result<String> {
+        let path = path(date, generated_at);
+        let object = self.object_for(
+            &Document {
+                path: path.clone(),
+                body: manifest.to_json(),
+                kind: RunManifest::KIND,
+            },
+            Stamp {
+                exporter: "propcast".into(),
+                kind: RunManifest::KIND,
+                date,
+            },
+        );
+        self.store()
+            .put(&object, Some(Precondition::Absent))
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "failed to write the run manifest `{path}` to {}",
+                    self.store().describe()
+                ))
+            })?;
+        Ok(path)
+    }
 }
