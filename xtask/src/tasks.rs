@@ -195,10 +195,16 @@ pub(crate) fn emulators() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Builds the plugins and the host and installs the emulators, then runs every test.
+/// Builds the plugins, the host and every test, installs the emulators, then runs every test.
+///
+/// The host is built with the tests (`--workspace --all-targets`), not on its own: a build of
+/// `propcast` alone resolves its dependencies' features differently from the workspace's test
+/// build, and would compile wasmtime and the Google clients a second time.
 pub(crate) fn test() -> Result {
     plugins()?;
-    build_host()?;
+    let mut build = cargo();
+    build.args(["build", "--release", "--workspace", "--all-targets"]);
+    run(build)?;
     emulators()?;
     let mut test = cargo();
     test.args(["test", "--workspace", "--release", "--no-fail-fast"]);
