@@ -8,7 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::data::parse_date;
-use crate::jobs::{BigQueryRequest, RunRequest, SourceRequest};
+use crate::jobs::{BigQueryRequest, CacheRequest, RunRequest, SourceRequest};
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
 ///
@@ -34,6 +34,9 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Measure what fuel metering and epoch deadlines cost on one exporter (a benchmark).
     Bench(BenchArgs),
+    /// Compile every exporter in the plugin folder into the compile cache, so later commands
+    /// start at once (e.g. when building a container image).
+    Precompile(PluginsArgs),
 }
 
 /// Where exporters are found.
@@ -43,6 +46,26 @@ pub(crate) struct PluginArgs {
     /// binary or its parent, which `cargo xtask plugins` fills]
     #[arg(long, value_name = "DIR", env = "PROPCAST_PLUGINS")]
     pub(crate) plugins: Option<PathBuf>,
+
+    /// Folder of compiled exporters, shared by every command and safe to delete
+    /// [default: $XDG_CACHE_HOME/propcast, else ~/.cache/propcast]
+    #[arg(long, value_name = "DIR", env = "PROPCAST_CACHE_DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+
+    /// Compile every exporter afresh and leave the compile cache alone
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+}
+
+impl PluginArgs {
+    /// The compile cache these arguments ask for.
+    pub(crate) fn cache(&self) -> CacheRequest {
+        if self.no_cache {
+            CacheRequest::Off
+        } else {
+            CacheRequest::Folder(self.cache_dir.clone())
+        }
+    }
 }
 
 /// Where the data comes from.
@@ -302,6 +325,7 @@ impl RunArgs {
             date: self.date,
             only: self.only,
             params: self.params,
+            cache: self.plugins.cache(),
             plugins: self.plugins.plugins,
             source: match b.source {
                 SourceKind::Sqlite => SourceRequest::Sqlite(self.warehouse.db),

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         cli::Command::SampleData(args) => jobs::sample_data(args),
         cli::Command::Test(args) => jobs::test(args),
         cli::Command::Bench(args) => jobs::bench(args),
+        cli::Command::Precompile(args) => jobs::precompile(args),
     };
     match result {
         Ok(code) => code,

@@ -16,16 +16,19 @@ use crate::source::sqlite::SqliteSource;
 
 pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let source = SqliteSource::open(&args.warehouse.db, QueryLimits::default())?;
-    let metered = Runtime::new(EngineSettings::default())?;
+    let cache = || super::compile_cache(&args.plugins.cache());
+    let metered = Runtime::new(EngineSettings::default())?.with_cache(cache());
     let epoch_only = Runtime::new(EngineSettings {
         fuel: false,
         ..EngineSettings::default()
-    })?;
+    })?
+    .with_cache(cache());
     let free = Runtime::new(EngineSettings {
         fuel: false,
         epoch: false,
         ..EngineSettings::default()
-    })?;
+    })?
+    .with_cache(cache());
     let load =
         |runtime: &Runtime| load_exporter(runtime, args.plugins.plugins.as_deref(), &args.exporter);
     let (with_limits, with_epoch, without_limits) =

@@ -24,13 +24,13 @@ use anyhow::{Context as _, bail};
 
 use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
 use crate::data::{QueryParam, Table};
-use crate::runtime::{EngineSettings, Exporter, Runtime};
+use crate::runtime::{CompileCache, EngineSettings, Exporter, Runtime};
 use crate::source::{QueryRequest, Source};
 
 use settings::Settings;
 
 pub(crate) use bench::bench;
-pub(crate) use request::{BigQueryRequest, RunRequest, SourceRequest};
+pub(crate) use request::{BigQueryRequest, CacheRequest, RunRequest, SourceRequest};
 
 pub(crate) use run::run;
 
@@ -45,12 +45,24 @@ fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("failed to start the async runtime")
 }
 
-/// The engine for these settings: fuel and deadlines on, the configured stack.
-fn runtime_for(settings: &Settings) -> anyhow::Result<Runtime> {
-    Runtime::new(EngineSettings {
+/// The engine for these settings: fuel and deadlines on, the configured stack, loading plugins
+/// through the compile cache `cache` asks for.
+fn runtime_for(settings: &Settings, cache: &CacheRequest) -> anyhow::Result<Runtime> {
+    let runtime = Runtime::new(EngineSettings {
         stack: settings.stack,
         ..EngineSettings::default()
-    })
+    })?;
+    Ok(runtime.with_cache(compile_cache(cache)))
+}
+
+/// The compile cache a command uses: the folder given, else the default one; none when it is
+/// off or there is no home for the default.
+fn compile_cache(cache: &CacheRequest) -> Option<CompileCache> {
+    match cache {
+        CacheRequest::Off => None,
+        CacheRequest::Folder(Some(dir)) => Some(CompileCache::new(dir.clone())),
+        CacheRequest::Folder(None) => CompileCache::default_dir().map(CompileCache::new),
+    }
 }
 
 /// Limits may only name exporters that exist, so a typo is not silently ignored.
@@ -92,7 +104,7 @@ async fn fetch_tables(
 /// `propcast plugins`: lists the exporters and the files that failed to load.
 pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
     let plugins_dir = resolve_plugins_dir(args.plugins.plugins.as_deref())?;
-    let runtime = Runtime::new(EngineSettings::default())?;
+    let runtime = runtime_for(&Settings::default(), &args.plugins.cache())?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_plugins(&plugins_dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {
@@ -105,7 +117,7 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
 /// `propcast test`: runs an exporter on its fixture cases and compares the output.
 pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
-    let runtime = runtime_for(&settings)?;
+    let runtime = runtime_for(&settings, &args.plugins.cache())?;
     let exporter = load_exporter(&runtime, args.plugins.plugins.as_deref(), &args.exporter)?;
     let fixtures = args.fixtures.clone().unwrap_or_else(|| {
         Path::new("plugins")
@@ -172,6 +184,26 @@ fn dates_for_case(
         None => jiff::tz::TimeZone::UTC.to_timestamp(date.at(12, 0, 0, 0))?,
     };
     Ok((date, generated_at))
+}
+
+/// `propcast precompile`: compiles every plugin into the compile cache and says what it did.
+pub(crate) fn precompile(args: PluginsArgs) -> anyhow::Result<ExitCode> {
+    let plugins_dir = resolve_plugins_dir(args.plugins.plugins.as_deref())?;
+    let Some(cache) = compile_cache(&args.plugins.cache()) else {
+        bail!(
+            "there is no compile cache to fill: give one with `--cache-dir DIR` (or \
+             PROPCAST_CACHE_DIR), or set HOME or XDG_CACHE_HOME for the default"
+        );
+    };
+    let dir = cache.dir().to_path_buf();
+    let runtime = runtime_for(&Settings::default(), &args.plugins.cache())?;
+    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    report::print_precompiled(&dir, &exporters, &load_errors);
+    Ok(if load_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `propcast sample-data`: writes the sample warehouse.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::plan::ExporterPlan;
 use super::settings::Settings;
 use crate::publish::{BatchReport, Outcome};
-use crate::runtime::{Exporter, LoadError, LogLine};
+use crate::runtime::{CacheOutcome, Exporter, LoadError, LogLine};
 
 /// How an exporter's part of a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,6 +271,15 @@ pub(crate) fn print_settings(
         settings.query.time.as_secs_f64(),
         settings.query.rows
     );
+    let publish = &settings.publish;
+    eprintln!(
+        "propcast: publishing {} uploads at a time, gzip {}, cache-control dated `{}`, current `{}`, alias `{}`",
+        publish.concurrency,
+        if publish.gzip { "on" } else { "off" },
+        publish.cache_control.dated,
+        publish.cache_control.current,
+        publish.cache_control.alias
+    );
     for plan in plans {
         let l = settings.limits_for(&plan.exporter.manifest.name);
         eprintln!(
@@ -410,11 +419,12 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
         let file = e.file.file_name().unwrap_or_default().to_string_lossy();
         println!();
         println!(
-            "{} {}  ({file}, contract {}, loaded in {})",
+            "{} {}  ({file}, contract {}, loaded in {}, {})",
             m.name,
             m.version,
             e.contract_version,
-            format_duration(e.load_time)
+            format_duration(e.load_time),
+            e.cache.describe()
         );
         println!("  {}", m.description);
         let outputs: Vec<String> = m
@@ -456,6 +466,37 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
             error.error
         );
     }
+}
+
+/// `propcast precompile` output: what happened to each plugin, and where the cache is.
+pub(crate) fn print_precompiled(cache: &Path, exporters: &[Exporter], load_errors: &[LoadError]) {
+    for e in exporters {
+        let file = e.file.file_name().unwrap_or_default().to_string_lossy();
+        println!(
+            "{file}: {} ({})",
+            e.cache.describe(),
+            format_duration(e.load_time)
+        );
+    }
+    for error in load_errors {
+        println!(
+            "{}: FAILED TO LOAD: {:#}",
+            error.file.display(),
+            error.error
+        );
+    }
+    println!(
+        "{} of {} plugins are in the compile cache `{}`",
+        exporters
+            .iter()
+            .filter(|e| matches!(
+                e.cache,
+                CacheOutcome::Hit | CacheOutcome::Compiled | CacheOutcome::Replaced(_)
+            ))
+            .count(),
+        exporters.len() + load_errors.len(),
+        cache.display()
+    );
 }
 
 fn format_bytes(bytes: usize) -> String {

@@ -16,6 +16,8 @@ pub(crate) struct RunRequest {
     pub(crate) params: Vec<(String, String)>,
     /// The plugin folder, when given.
     pub(crate) plugins: Option<PathBuf>,
+    /// Where compiled exporters are kept.
+    pub(crate) cache: CacheRequest,
     pub(crate) source: SourceRequest,
     /// `--out`: a folder or `gs://bucket/prefix`.
     pub(crate) out: String,
@@ -48,4 +50,13 @@ pub(crate) struct BigQueryRequest {
     pub(crate) location: Option<String>,
     pub(crate) endpoint: Option<String>,
     pub(crate) max_bytes_billed: Option<String>,
+}
+
+/// The compile cache a command uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CacheRequest {
+    /// This folder, or the default one (`$XDG_CACHE_HOME/propcast`, `~/.cache/propcast`).
+    Folder(Option<PathBuf>),
+    /// None: compile every exporter.
+    Off,
 }

@@ -31,7 +31,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         settings.publish.gzip = true;
     }
     let plugins_dir = resolve_plugins_dir(request.plugins.as_deref())?;
-    let runtime = runtime_for(&settings)?;
+    let runtime = runtime_for(&settings, &request.cache)?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     check_named_exporters(&settings, &exporters)?;
     let plan = plan::build(&request, &exporters, &load_errors)?;

@@ -10,6 +10,8 @@ use anyhow::{Context as _, anyhow, bail};
 use sha2::Digest as _;
 use wasmtime::component::{Component, types::ComponentItem};
 
+use super::cache::CacheOutcome;
+
 use super::Runtime;
 use super::bindings::{self, ExporterPre, wit};
 use super::limits::Limits;
@@ -31,8 +33,10 @@ pub(crate) struct Exporter {
     pub(crate) manifest: Manifest,
     /// The contract version it was built for, e.g. `0.2.0`.
     pub(crate) contract_version: String,
-    /// How long compiling and describing it took.
+    /// How long compiling (or loading from the cache) and describing it took.
     pub(crate) load_time: Duration,
+    /// Whether it came from the compile cache.
+    pub(crate) cache: CacheOutcome,
     /// SHA-256 of the file, in hex: which build ran, for the run manifest.
     pub(crate) sha256: String,
     pub(crate) pre: ExporterPre<HostState>,
@@ -83,9 +87,13 @@ impl Runtime {
                  `cargo build --target wasm32-wasip2`, which produces a component"
             );
         }
-        let component = Component::new(&self.engine, &bytes)
-            .map_err(anyhow::Error::from)
-            .context("failed to compile the component")?;
+        let (component, cache) = match &self.cache {
+            Some(cache) => cache.load(&self.engine, &bytes)?,
+            None => (
+                super::cache::compile(&self.engine, &bytes)?,
+                CacheOutcome::Uncached("no cache folder (set `--cache-dir`)".into()),
+            ),
+        };
         let contract_version = self.check_contract(&component)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
             anyhow!(
@@ -104,6 +112,7 @@ impl Runtime {
             manifest,
             contract_version,
             load_time: started.elapsed(),
+            cache,
             sha256: sha2::Sha256::digest(&bytes)
                 .iter()
                 .map(|b| format!("{b:02x}"))

@@ -10,6 +10,7 @@
 //! out; it never sees the ABI.
 
 mod bindings;
+mod cache;
 mod invoke;
 mod limits;
 mod loader;
@@ -23,6 +24,7 @@ use anyhow::Context as _;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
+pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::RunInput;
 pub(crate) use limits::{Limits, bytes as format_bytes_binary};
 pub(crate) use loader::{Exporter, LoadError};
@@ -62,6 +64,8 @@ pub(crate) struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     settings: EngineSettings,
+    /// Where compiled components are kept between commands; `None` compiles every time.
+    cache: Option<CompileCache>,
     /// Dropping this stops the ticker thread.
     _ticker: mpsc::Sender<()>,
 }
@@ -100,7 +104,14 @@ impl Runtime {
             engine,
             linker,
             settings,
+            cache: None,
             _ticker: stop,
         })
+    }
+
+    /// This runtime, loading plugins through `cache`.
+    pub(crate) fn with_cache(mut self, cache: Option<CompileCache>) -> Runtime {
+        self.cache = cache;
+        self
     }
 }
