@@ -195,10 +195,15 @@ fn precompile_fills_the_cache_and_no_cache_leaves_it_alone() {
     assert!(!untouched.exists());
 
     // With no folder given and no home for the default one, there is nothing to fill.
-    let nowhere = env.run(&["precompile", "--plugins", folder.path().to_str().unwrap()]);
-    assert_eq!(nowhere.code, 2);
+    let nowhere = env
+        .command()
+        .env_remove("PROPCAST_CACHE_DIR")
+        .args(["precompile", "--plugins", folder.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(nowhere.status.code(), Some(2));
     assert_eq!(
-        nowhere.stderr.trim(),
+        String::from_utf8_lossy(&nowhere.stderr).trim(),
         "propcast: there is no compile cache to fill: give one with `--cache-dir DIR` (or PROPCAST_CACHE_DIR), or set HOME or XDG_CACHE_HOME for the default"
     );
 }

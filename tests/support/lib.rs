@@ -123,10 +123,18 @@ impl Env {
         self.dir.path()
     }
 
-    /// `propcast` with no inherited environment, run in this folder.
+    /// `propcast` with no inherited environment, run in this folder. Every test shares one
+    /// compile cache (`target/test-compile-cache`), so each plugin is compiled once per test
+    /// run, not once per command; the cache's own tests give theirs with `--cache-dir`.
     pub fn command(&self) -> Command {
         let mut command = Command::new(propcast_bin());
-        command.env_clear().current_dir(self.path());
+        command
+            .env_clear()
+            .env(
+                "PROPCAST_CACHE_DIR",
+                target_dir().join("test-compile-cache"),
+            )
+            .current_dir(self.path());
         command
     }
 
