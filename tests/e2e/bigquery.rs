@@ -425,7 +425,6 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
     let plugins = plugins_dir();
     let args = ["--only", "results"];
     // A 503 on a job insert and a 429 on a result page: retried, and the run succeeds.
-    let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
     for (target, status, reason) in [
         ("/jobs", 503, "backendError"),
@@ -433,20 +432,8 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
     ] {
         proxy.add_rule(Rule::on(target, Action::Fail { status, reason }).times(1));
     }
-    run_bigquery(
-        &env,
-        Some(&proxy),
-        BigQuery::DATASET,
-        &plugins,
-        "2024-01-10",
-        &args,
-    )
-    .assert_success();
+    results_through(&proxy);
     assert_eq!(proxy.exchanges().iter().filter(|e| e.injected).count(), 2);
-    assert_eq!(
-        env.published(),
-        from_sqlite("2024-01-10", &["--only", "results"])
-    );
     // A 400 is the request's fault: tried once, and the exporter fails.
     let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
@@ -478,9 +465,25 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
     );
 }
 
+/// Runs `results` for 2024-01-10 through `proxy` and checks it publishes what the SQLite run
+/// does.
+fn results_through(proxy: &Proxy) {
+    let env = Env::new();
+    let only = ["--only", "results"];
+    run_bigquery(
+        &env,
+        Some(proxy),
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &only,
+    )
+    .assert_success();
+    assert_eq!(env.published(), from_sqlite("2024-01-10", &only));
+}
+
 #[test]
 fn a_job_failing_for_a_transient_reason_is_reissued() {
-    let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
     // The first query job comes back failed with `backendError`, as BigQuery's jobs sometimes do.
     proxy.add_rule(
@@ -495,29 +498,16 @@ fn a_job_failing_for_a_transient_reason_is_reissued() {
         .body(REAL_RUN)
         .times(1),
     );
-    let out = run_bigquery(
-        &env,
-        Some(&proxy),
-        BigQuery::DATASET,
-        &plugins_dir(),
-        "2024-01-10",
-        &["--only", "results"],
-    );
-    out.assert_success();
+    results_through(&proxy);
     assert_eq!(
         real_jobs(&proxy),
         3,
         "the first query's job twice, then the second's"
     );
-    assert_eq!(
-        env.published(),
-        from_sqlite("2024-01-10", &["--only", "results"])
-    );
 }
 
 #[test]
 fn an_insert_whose_reply_was_lost_reads_its_job_back() {
-    let env = Env::new();
     let proxy = Proxy::start(bigquery().port);
     // The job is created, but the client hears 409 (as a retried insert would on BigQuery).
     proxy.add_rule(
@@ -532,25 +522,13 @@ fn an_insert_whose_reply_was_lost_reads_its_job_back() {
         .body(REAL_RUN)
         .times(1),
     );
-    let out = run_bigquery(
-        &env,
-        Some(&proxy),
-        BigQuery::DATASET,
-        &plugins_dir(),
-        "2024-01-10",
-        &["--only", "results"],
-    );
-    out.assert_success();
+    results_through(&proxy);
     let read_back = proxy
         .exchanges()
         .iter()
         .filter(|e| e.method == "GET" && e.target.contains("/jobs/propcast_"))
         .count();
     assert_eq!(read_back, 1);
-    assert_eq!(
-        env.published(),
-        from_sqlite("2024-01-10", &["--only", "results"])
-    );
 }
 
 #[test]
