@@ -9,6 +9,7 @@
 mod cli;
 mod cloud;
 mod data;
+mod files;
 mod jobs;
 mod publish;
 mod runtime;

@@ -133,22 +133,7 @@ fn types_table(dataset: &str, fields: Value, rows: Value) {
         bigquery().url(),
         BigQuery::PROJECT
     );
-    let post = |path: &str, body: Value| {
-        let response = http::request(
-            "POST",
-            &format!("{api}{path}"),
-            &[("Content-Type", "application/json")],
-            body.to_string().as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(
-            response.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        response.json()
-    };
+    let post = |path: &str, body: Value| http::post_json(&format!("{api}{path}"), &body);
     post(
         "/datasets",
         json!({"datasetReference": {"projectId": BigQuery::PROJECT, "datasetId": dataset}}),
@@ -226,16 +211,7 @@ fn an_unsupported_type_names_the_exporter_query_and_column() {
         "2024-01-10",
         &["--only", "echo"],
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr.contains(
-            "propcast: exporter `echo` failed: failed to read BigQuery dataset `test.types_unsupported`"
-        ) && out.stderr.contains(
-            ": query `types` column `seen` has the BigQuery type DATETIME, which exporters cannot receive; cast it in the query (e.g. `CAST(x AS STRING)`)"
-        ),
-        "{}",
-        out.stderr
-    );
+    out.assert_fails(1, &["propcast: exporter `echo` failed: failed to read BigQuery dataset `test.types_unsupported`", ": query `types` column `seen` has the BigQuery type DATETIME, which exporters cannot receive; cast it in the query (e.g. `CAST(x AS STRING)`)"]);
 }
 
 #[test]
@@ -252,14 +228,13 @@ fn a_query_error_fails_its_exporter_only() {
         "2024-01-10",
         &[],
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr.contains(
-            "propcast: exporter `echo` failed: failed to read BigQuery dataset `test.nba`"
-        ) && out.stderr.contains(": query `types` failed on BigQuery")
-            && out.stderr.contains("types was not found"),
-        "{}",
-        out.stderr
+    out.assert_fails(
+        1,
+        &[
+            "propcast: exporter `echo` failed: failed to read BigQuery dataset `test.nba`",
+            ": query `types` failed on BigQuery",
+            "types was not found",
+        ],
     );
     assert!(
         out.stdout
@@ -349,16 +324,7 @@ fn the_bytes_cap_stops_a_query_before_it_runs() {
         "2024-01-10",
         &["--only", "streaks", "--max-bytes-billed", "1MB"],
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr.contains(
-            "propcast: exporter `streaks` failed: failed to read BigQuery dataset `test.nba`"
-        ) && out.stderr.contains(
-            ": query `games` would scan `1048576` bytes, more than the maximum bytes billed of `1000000` per query"
-        ),
-        "{}",
-        out.stderr
-    );
+    out.assert_fails(1, &["propcast: exporter `streaks` failed: failed to read BigQuery dataset `test.nba`", ": query `games` would scan `1048576` bytes, more than the maximum bytes billed of `1000000` per query"]);
     assert_eq!(real_jobs(&proxy), 0, "the query never ran");
     // Under the cap it runs, and the job carries the cap for BigQuery to enforce.
     let under = run_bigquery(
@@ -409,14 +375,7 @@ fn a_statement_the_dry_run_calls_no_select_is_refused() {
         "2024-01-10",
         &["--only", "streaks"],
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr.contains(
-            ": query `games` is a DELETE statement, BigQuery's dry run says; only SELECT queries are allowed"
-        ),
-        "{}",
-        out.stderr
-    );
+    out.assert_fails(1, &[": query `games` is a DELETE statement, BigQuery's dry run says; only SELECT queries are allowed"]);
     assert_eq!(real_jobs(&proxy), 0);
 }
 
@@ -455,14 +414,11 @@ fn transient_failures_are_retried_and_bad_requests_are_not() {
         "2024-01-10",
         &args,
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(proxy.exchanges().len(), 1, "not retried");
-    assert!(
-        out.stderr
-            .contains(": query `games` failed on BigQuery: injected by the test proxy"),
-        "{}",
-        out.stderr
+    out.assert_fails(
+        1,
+        &[": query `games` failed on BigQuery: injected by the test proxy"],
     );
+    assert_eq!(proxy.exchanges().len(), 1, "not retried");
 }
 
 /// Runs `results` for 2024-01-10 through `proxy` and checks it publishes what the SQLite run
@@ -542,12 +498,9 @@ fn the_query_limits_hold_on_bigquery() {
         "2024-01-10",
         &["--only", "streaks", "--limit", "query-rows=100"],
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr
-            .contains(": query `games` returned more than its limit of 100 rows"),
-        "{}",
-        out.stderr
+    out.assert_fails(
+        1,
+        &[": query `games` returned more than its limit of 100 rows"],
     );
     // Result pages that take longer than the query time limit.
     let proxy = Proxy::start(bigquery().port);
@@ -563,13 +516,7 @@ fn the_query_limits_hold_on_bigquery() {
         "2024-01-10",
         &["--only", "streaks", "--limit", "query-time=1s"],
     );
-    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr
-            .contains(": query `games` ran longer than its time limit of 1s"),
-        "{}",
-        out.stderr
-    );
+    out.assert_fails(1, &[": query `games` ran longer than its time limit of 1s"]);
 }
 
 #[test]

@@ -110,18 +110,9 @@ impl FakeGcs {
     }
 
     pub fn create_bucket(&self, name: &str) {
-        let response = http::request(
-            "POST",
+        http::post_json(
             &format!("{}/storage/v1/b?project=test", self.url()),
-            &[("Content-Type", "application/json")],
-            format!(r#"{{"name":"{name}"}}"#).as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(
-            response.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&response.body)
+            &serde_json::json!({ "name": name }),
         );
     }
 

@@ -72,6 +72,24 @@ pub fn get(url: &str) -> Response {
     response
 }
 
+/// `POST url` with the JSON `body`, panicking unless it answers 200; the reply's JSON.
+pub fn post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
+    let response = request(
+        "POST",
+        url,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        response.status,
+        200,
+        "POST {url}: {}",
+        String::from_utf8_lossy(&response.body)
+    );
+    response.json()
+}
+
 /// A whole HTTP/1.1 response read to the end of the connection.
 pub fn parse_response(raw: &[u8]) -> Response {
     let split = find(raw, b"\r\n\r\n").expect("a complete response head");

@@ -89,6 +89,18 @@ impl Output {
         self.code == 0
     }
 
+    /// Panics unless the command exited with `code` and its stderr holds each of `parts`.
+    pub fn assert_fails(&self, code: i32, parts: &[&str]) {
+        assert_eq!(self.code, code, "{}\n{}", self.stdout, self.stderr);
+        for part in parts {
+            assert!(
+                self.stderr.contains(part),
+                "no `{part}` in:\n{}",
+                self.stderr
+            );
+        }
+    }
+
     /// Panics, showing the exit code and both streams, unless the command succeeded.
     pub fn assert_success(&self) {
         assert!(

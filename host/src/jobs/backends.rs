@@ -30,10 +30,7 @@ pub(crate) async fn open_source(
 }
 
 /// The BigQuery settings: each flag, else `[bigquery]` in the config file, else the default.
-pub(crate) fn bigquery_config(
-    flags: &BigQueryRequest,
-    settings: &Settings,
-) -> anyhow::Result<BigQueryConfig> {
+fn bigquery_config(flags: &BigQueryRequest, settings: &Settings) -> anyhow::Result<BigQueryConfig> {
     let file = &settings.bigquery;
     let pick = |flag: &Option<String>, file: &Option<String>| flag.clone().or_else(|| file.clone());
     let project = pick(&flags.project, &file.project)

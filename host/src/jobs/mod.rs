@@ -196,7 +196,7 @@ pub(crate) fn precompile(args: PluginsArgs) -> anyhow::Result<ExitCode> {
         );
     };
     let dir = cache.dir().to_path_buf();
-    let runtime = runtime_for(&Settings::default(), &args.plugins.cache())?;
+    let runtime = Runtime::new(EngineSettings::default())?.with_cache(Some(cache));
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_precompiled(&dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {

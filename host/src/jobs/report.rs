@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::plan::ExporterPlan;
 use super::settings::Settings;
-use crate::publish::{BatchReport, Outcome};
+use crate::publish::Tally;
 use crate::runtime::{CacheOutcome, Exporter, LoadError, LogLine};
 
 /// How an exporter's part of a run ended.
@@ -36,15 +36,8 @@ impl Status {
 pub(crate) struct Row {
     pub(crate) name: String,
     pub(crate) status: Status,
-    /// Documents the exporter produced.
-    pub(crate) documents: usize,
-    /// Of those: uploaded, unchanged (already there), kept (a newer date was there), failed.
-    pub(crate) uploaded: usize,
-    pub(crate) unchanged: usize,
-    pub(crate) kept: usize,
-    pub(crate) failed: usize,
-    /// Bytes uploaded.
-    pub(crate) bytes: usize,
+    /// What its documents' publishing did; zero until they are published.
+    pub(crate) published: Tally,
     pub(crate) query_time: Duration,
     pub(crate) run_time: Duration,
     pub(crate) publish_time: Duration,
@@ -60,12 +53,7 @@ impl Row {
         Row {
             name,
             status: Status::Ok,
-            documents: 0,
-            uploaded: 0,
-            unchanged: 0,
-            kept: 0,
-            failed: 0,
-            bytes: 0,
+            published: Tally::default(),
             query_time: Duration::ZERO,
             run_time: Duration::ZERO,
             publish_time: Duration::ZERO,
@@ -74,36 +62,9 @@ impl Row {
         }
     }
 
-    /// The row of a run that ended with `status`: nothing published.
+    /// The row of a run that ended with `status` (what was published, if anything, stays).
     pub(crate) fn failed(mut self, status: Status) -> Row {
         self.status = status;
-        self.documents = 0;
-        self.uploaded = 0;
-        self.unchanged = 0;
-        self.kept = 0;
-        self.failed = 0;
-        self.bytes = 0;
-        self
-    }
-
-    /// Counts what a publish did.
-    pub(crate) fn record(&mut self, report: &BatchReport) {
-        self.documents = report.documents.len();
-        self.uploaded = report.count(Outcome::Uploaded.name());
-        self.unchanged = report.count(Outcome::Unchanged.name());
-        self.kept = report
-            .documents
-            .iter()
-            .filter(|d| matches!(d.outcome, Outcome::KeptNewer(_)))
-            .count();
-        self.failed = report.count(Outcome::Failed(String::new()).name())
-            + report.count(Outcome::Held.name());
-        self.bytes = report.uploaded_bytes();
-    }
-
-    /// A failed publish still shows what it did publish.
-    pub(crate) fn keep_counts(mut self, report: &BatchReport) -> Row {
-        self.record(report);
         self
     }
 }
@@ -199,12 +160,12 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
         lines.push(vec![
             row.name.clone(),
             row.status.label().to_string(),
-            row.documents.to_string(),
-            row.uploaded.to_string(),
-            row.unchanged.to_string(),
-            row.kept.to_string(),
-            row.failed.to_string(),
-            format_bytes(row.bytes),
+            row.published.documents.to_string(),
+            row.published.uploaded.to_string(),
+            row.published.unchanged.to_string(),
+            row.published.kept.to_string(),
+            row.published.failed.to_string(),
+            format_bytes(row.published.bytes),
             format_duration(row.query_time),
             format_duration(row.run_time),
             format_duration(row.publish_time),
@@ -218,7 +179,8 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
     }
     print_aligned(&lines);
     let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
-    let sum = |field: fn(&Row) -> usize| -> usize { rows.iter().map(field).sum() };
+    let sum =
+        |field: fn(&Tally) -> usize| -> usize { rows.iter().map(|r| field(&r.published)).sum() };
     println!(
         "{ok} of {} exporters published {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed",
         rows.len(),

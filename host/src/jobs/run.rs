@@ -186,14 +186,14 @@ fn run_exporter(
         documents: &documents,
     }));
     row.publish_time = publish_started.elapsed();
-    row.record(&published);
+    row.published = published.tally();
     entry.record(&published);
     if published.errors.is_empty() {
         return (row, entry);
     }
     let message = published.errors.join("\n");
     let row = fail(row, &mut entry, Status::PublishFailed, message, &[]);
-    (row.keep_counts(&published), entry)
+    (row, entry)
 }
 
 /// Reports an exporter's failure on stderr and in its run-manifest entry.

@@ -19,11 +19,15 @@ use std::collections::HashMap;
 
 use futures::StreamExt as _;
 use jiff::civil::Date;
-use sha2::Digest as _;
 
 use super::encoding::{CacheControl, Encoding};
 use super::{NewObject, Precondition, Stamp, Store, StoredObject};
 use crate::data::{Document, DocumentKind, RUNS_FOLDER};
+use crate::files::sha256_hex;
+
+/// Up to this many documents in one folder are looked up one by one rather than by listing
+/// the folder (whose history can hold thousands of dated files).
+const LOOKUPS_BEFORE_LISTING: usize = 8;
 
 /// How documents are published, from `[publish]` in `propcast.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,8 +75,9 @@ pub(crate) enum Outcome {
     Unchanged,
     /// A `current` document or alias for this newer date is published; this run left it.
     KeptNewer(Date),
-    /// The upload failed (after the client's retries); the old object is in place.
-    Failed(String),
+    /// The upload failed (after the client's retries); the old object is in place. The report's
+    /// `errors` say why.
+    Failed,
     /// Not attempted: a document it waits for failed (an alias waits for every file).
     Held,
 }
@@ -84,7 +89,7 @@ impl Outcome {
             Outcome::Uploaded => "uploaded",
             Outcome::Unchanged => "unchanged",
             Outcome::KeptNewer(_) => "kept-newer",
-            Outcome::Failed(_) => "failed",
+            Outcome::Failed => "failed",
             Outcome::Held => "held",
         }
     }
@@ -121,7 +126,7 @@ impl BatchReport {
                 .map(|doc| DocumentOutcome {
                     path: doc.path.clone(),
                     kind: doc.kind,
-                    sha256: hex(&sha2::Sha256::digest(&doc.body)),
+                    sha256: sha256_hex(&doc.body),
                     bytes: doc.body.len(),
                     outcome: Outcome::Held,
                 })
@@ -131,22 +136,39 @@ impl BatchReport {
         }
     }
 
-    /// How many documents ended with an outcome named `name`.
-    pub(crate) fn count(&self, name: &str) -> usize {
-        self.documents
-            .iter()
-            .filter(|d| d.outcome.name() == name)
-            .count()
+    /// How many documents ended each way, and the bytes uploaded.
+    pub(crate) fn tally(&self) -> Tally {
+        let mut tally = Tally {
+            documents: self.documents.len(),
+            ..Tally::default()
+        };
+        for d in &self.documents {
+            match d.outcome {
+                Outcome::Uploaded => {
+                    tally.uploaded += 1;
+                    tally.bytes += d.bytes;
+                }
+                Outcome::Unchanged => tally.unchanged += 1,
+                Outcome::KeptNewer(_) => tally.kept += 1,
+                Outcome::Failed | Outcome::Held => tally.failed += 1,
+            }
+        }
+        tally
     }
+}
 
-    /// Bytes of the documents uploaded.
-    pub(crate) fn uploaded_bytes(&self) -> usize {
-        self.documents
-            .iter()
-            .filter(|d| d.outcome == Outcome::Uploaded)
-            .map(|d| d.bytes)
-            .sum()
-    }
+/// A batch's outcomes, counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) documents: usize,
+    pub(crate) uploaded: usize,
+    pub(crate) unchanged: usize,
+    /// A newer date was already published there.
+    pub(crate) kept: usize,
+    /// Failed, or held back by a failure.
+    pub(crate) failed: usize,
+    /// Bytes uploaded.
+    pub(crate) bytes: usize,
 }
 
 /// A document to upload, and the condition it is uploaded on.
@@ -192,7 +214,7 @@ impl Publisher {
                 return report;
             }
         };
-        let newest_of_set = |prefix: &str| newest_stamp(&stored, batch.exporter, prefix);
+        let newer_sets = newer_sets(batch, &stored);
         let mut uploads = Vec::new();
         for (index, doc) in batch.documents.iter().enumerate() {
             let stamp = Stamp {
@@ -202,7 +224,7 @@ impl Publisher {
             };
             let object = self.encoding.object(doc, stamp);
             let existing = stored.get(&doc.path);
-            if let Some(newer) = newer_than(batch, doc, existing, &newest_of_set) {
+            if let Some(newer) = newer_than(batch, doc, existing, &newer_sets) {
                 report.documents[index].outcome = Outcome::KeptNewer(newer);
                 continue;
             }
@@ -210,14 +232,10 @@ impl Publisher {
                 report.documents[index].outcome = Outcome::Unchanged;
                 continue;
             }
-            let precondition = match existing {
-                None => Some(Precondition::Absent),
-                Some(e) => e.generation.map(Precondition::Generation),
-            };
             uploads.push(Upload {
                 index,
                 object,
-                precondition,
+                precondition: replacing(existing),
             });
         }
         let (aliases, files): (Vec<Upload>, Vec<Upload>) = uploads
@@ -231,16 +249,20 @@ impl Publisher {
         if !report.errors.is_empty() {
             return report;
         }
-        self.remove_leftovers(batch, &stored, &mut report).await;
+        self.remove_leftovers(batch, &stored, &newer_sets, &mut report)
+            .await;
         if report.errors.is_empty() {
-            self.record_sets(batch, &stored, &mut report).await;
+            self.record_sets(batch, &stored, &newer_sets, &mut report)
+                .await;
         }
         report
     }
 
-    /// What is stored for the batch, by path: each replaced set listed whole, other folders
-    /// listed when the store lists cheaply (a bucket: one request for many objects) and
-    /// otherwise looked up document by document (a folder: no reading of older files).
+    /// What is stored for the batch, by path: each replaced set listed whole; another folder
+    /// listed when the store lists cheaply and the batch writes many documents there (a bucket:
+    /// one request for a thousand objects), else looked up document by document (a few dated
+    /// files and an alias among a season's history; or a local folder, where listing would read
+    /// every older file).
     async fn stored(&self, batch: &Batch<'_>) -> anyhow::Result<HashMap<String, StoredObject>> {
         let mut stored = HashMap::new();
         for prefix in batch.replaced_sets {
@@ -251,16 +273,20 @@ impl Publisher {
             if batch.replaced_sets.contains(output) {
                 continue;
             }
-            if output.ends_with('/') && self.store.lists_cheaply() {
-                let found = self.store.list(output).await?;
-                stored.extend(found.into_iter().map(|o| (o.path.clone(), o)));
-                continue;
-            }
             let under = |path: &str| {
                 path == output.as_str()
                     || (output.ends_with('/') && path.starts_with(output.as_str()))
             };
-            for doc in batch.documents.iter().filter(|d| under(&d.path)) {
+            let written = batch.documents.iter().filter(|d| under(&d.path));
+            if output.ends_with('/')
+                && self.store.lists_cheaply()
+                && written.clone().count() > LOOKUPS_BEFORE_LISTING
+            {
+                let found = self.store.list(output).await?;
+                stored.extend(found.into_iter().map(|o| (o.path.clone(), o)));
+                continue;
+            }
+            for doc in written {
                 if !stored.contains_key(&doc.path)
                     && let Some(found) = self.store.stat(&doc.path).await?
                 {
@@ -283,10 +309,11 @@ impl Publisher {
         &self,
         batch: &Batch<'_>,
         stored: &HashMap<String, StoredObject>,
+        newer_sets: &[(&str, Date)],
         report: &mut BatchReport,
     ) {
         for prefix in batch.replaced_sets {
-            if newest_stamp(stored, batch.exporter, prefix).is_some_and(|d| d > batch.date) {
+            if newer_sets.iter().any(|(set, _)| set == prefix) {
                 continue;
             }
             let path = set_record_path(batch.exporter, prefix);
@@ -316,11 +343,7 @@ impl Publisher {
             if existing.is_some_and(|e| unchanged(e, &object)) {
                 continue;
             }
-            let precondition = match existing {
-                None => Some(Precondition::Absent),
-                Some(e) => e.generation.map(Precondition::Generation),
-            };
-            if let Err(e) = self.store.put(&object, precondition).await {
+            if let Err(e) = self.store.put(&object, replacing(existing)).await {
                 report.errors.push(format!(
                     "failed to record the date of the replaced set `{prefix}` in `{path}` on {}: {e:#}",
                     self.store.describe()
@@ -344,9 +367,8 @@ impl Publisher {
             report.documents[index].outcome = match result {
                 Ok(()) => Outcome::Uploaded,
                 Err(e) => {
-                    let message = format!("{e:#}");
-                    failures.push((index, message.clone()));
-                    Outcome::Failed(message)
+                    failures.push((index, format!("{e:#}")));
+                    Outcome::Failed
                 }
             };
         }
@@ -366,13 +388,14 @@ impl Publisher {
         &self,
         batch: &Batch<'_>,
         stored: &HashMap<String, StoredObject>,
+        newer_sets: &[(&str, Date)],
         report: &mut BatchReport,
     ) {
         let produced: std::collections::HashSet<&str> =
             batch.documents.iter().map(|d| d.path.as_str()).collect();
         let mut leftovers: Vec<&StoredObject> = Vec::new();
         for prefix in batch.replaced_sets {
-            if newest_stamp(stored, batch.exporter, prefix).is_some_and(|d| d > batch.date) {
+            if newer_sets.iter().any(|(set, _)| set == prefix) {
                 continue;
             }
             leftovers.extend(stored.values().filter(|o| {
@@ -413,7 +436,7 @@ fn newer_than(
     batch: &Batch<'_>,
     doc: &Document,
     existing: Option<&StoredObject>,
-    newest_of_set: &impl Fn(&str) -> Option<Date>,
+    newer_sets: &[(&str, Date)],
 ) -> Option<Date> {
     if doc.kind == DocumentKind::Dated {
         return None;
@@ -423,14 +446,28 @@ fn newer_than(
         .map(|s| s.date)
         .filter(|d| *d > batch.date);
     let set = || {
-        batch
-            .replaced_sets
+        newer_sets
             .iter()
-            .filter(|prefix| doc.kind == DocumentKind::Current && doc.path.starts_with(*prefix))
-            .filter_map(|prefix| newest_of_set(prefix))
-            .find(|d| *d > batch.date)
+            .find(|(prefix, _)| doc.kind == DocumentKind::Current && doc.path.starts_with(prefix))
+            .map(|(_, date)| *date)
     };
     own.or_else(set)
+}
+
+/// The replaced sets that already hold a newer date than the batch's, with that date: this
+/// batch leaves them as they are. Found once per batch, from what is stored.
+fn newer_sets<'a>(
+    batch: &Batch<'a>,
+    stored: &HashMap<String, StoredObject>,
+) -> Vec<(&'a str, Date)> {
+    batch
+        .replaced_sets
+        .iter()
+        .filter_map(|prefix| {
+            let newest = newest_stamp(stored, batch.exporter, prefix)?;
+            (newest > batch.date).then_some((prefix.as_str(), newest))
+        })
+        .collect()
 }
 
 /// Where the date of `exporter`'s replaced set `prefix` is recorded.
@@ -455,6 +492,15 @@ fn newest_stamp(
         .max()
 }
 
+/// The condition for writing over `existing`: that it is still what was read (absent, or at
+/// its generation), so a concurrent run's newer object is never overwritten unseen.
+fn replacing(existing: Option<&StoredObject>) -> Option<Precondition> {
+    match existing {
+        None => Some(Precondition::Absent),
+        Some(e) => e.generation.map(Precondition::Generation),
+    }
+}
+
 /// Whether writing `object` would leave `stored` as it is: the same bytes (by the store's MD5),
 /// cache and encoding headers, and stamp. The content type is not compared: every object
 /// propcast writes is `application/json` (and fake-gcs-server drops the one the client sends).
@@ -463,11 +509,6 @@ fn unchanged(stored: &StoredObject, object: &NewObject) -> bool {
         && stored.headers.cache_control == object.headers.cache_control
         && stored.headers.content_encoding == object.headers.content_encoding
         && stored.stamp.as_ref() == Some(&object.stamp)
-}
-
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -587,7 +628,7 @@ mod tests {
             &[],
         );
         assert_eq!(outcomes(&first), ["uploaded", "uploaded"]);
-        assert_eq!(first.uploaded_bytes(), 20);
+        assert_eq!(first.tally().bytes, 20);
         let again = publish(
             Box::new(LocalStore::new(dir.path())),
             "2024-01-10",

@@ -73,7 +73,7 @@ impl Encoding {
         NewObject {
             path: doc.path.clone(),
             md5: md5::compute(&bytes).0,
-            bytes,
+            bytes: bytes.into(),
             headers,
             stamp,
         }
@@ -151,7 +151,7 @@ mod tests {
             headers: false,
         };
         let object = encoding.object(&doc(DocumentKind::Current), stamp());
-        assert_eq!(object.bytes, br#"{"players":[1,2,3]}"#);
+        assert_eq!(&object.bytes[..], br#"{"players":[1,2,3]}"#);
         assert_eq!(object.headers, Headers::default());
         assert_eq!(object.md5, md5::compute(br#"{"players":[1,2,3]}"#).0);
     }

@@ -340,7 +340,7 @@ impl Store for GcsStore {
             .write_object(
                 format!("projects/_/buckets/{}", self.bucket),
                 self.object_name(&object.path),
-                bytes::Bytes::from(object.bytes.clone()),
+                object.bytes.clone(),
             )
             .set_metadata(object.stamp.to_metadata())
             .with_known_md5_hash(object.md5);

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Headers, NewObject, Precondition, Stamp, Store, StoredObject};
 use crate::data::DocumentKind;
+use crate::files::replace_file;
 
 /// Where the stamps live, inside the folder.
 const STAMPS: &str = ".propcast/objects";
@@ -26,8 +27,6 @@ const STAMPS: &str = ".propcast/objects";
 /// A folder that receives objects at their relative paths.
 pub(crate) struct LocalStore {
     root: PathBuf,
-    /// Distinguishes this process's temporary files.
-    tag: String,
 }
 
 /// A stamp as it is stored beside a file.
@@ -42,30 +41,11 @@ impl LocalStore {
     pub(crate) fn new(root: &Path) -> LocalStore {
         LocalStore {
             root: root.to_path_buf(),
-            tag: format!("propcast-{}", std::process::id()),
         }
     }
 
     fn stamp_path(&self, path: &str) -> PathBuf {
         self.root.join(STAMPS).join(format!("{path}.stamp.json"))
-    }
-
-    /// Writes `bytes` to `target` through a temporary file renamed over it.
-    fn replace(&self, target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-        let dir = target.parent().expect("object paths have a file name");
-        fs::create_dir_all(dir)
-            .with_context(|| format!("failed to create the folder `{}`", dir.display()))?;
-        let file_name = target
-            .file_name()
-            .expect("object paths have a file name")
-            .to_string_lossy();
-        let temp = dir.join(format!(".{file_name}.{}.tmp", self.tag));
-        fs::write(&temp, bytes).with_context(|| format!("failed to write `{}`", temp.display()))?;
-        fs::rename(&temp, target).map_err(|e| {
-            let _ = fs::remove_file(&temp);
-            anyhow::Error::new(e)
-                .context(format!("failed to move a file into `{}`", target.display()))
-        })
     }
 
     fn read_stamp(&self, path: &str) -> Option<Stamp> {
@@ -155,7 +135,9 @@ impl Store for LocalStore {
                 self.root.display()
             )
         })?;
-        let probe = self.root.join(format!(".write-check.{}.tmp", self.tag));
+        let probe = self
+            .root
+            .join(format!(".write-check.{}.tmp", std::process::id()));
         fs::write(&probe, b"")
             .and_then(|()| fs::remove_file(&probe))
             .with_context(|| {
@@ -191,10 +173,14 @@ impl Store for LocalStore {
             kind: object.stamp.kind.name().to_string(),
             date: object.stamp.date.to_string(),
         };
-        let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
-        self.replace(&self.stamp_path(&object.path), &text)
-            .context("failed to record the file's stamp")?;
-        self.replace(&self.root.join(&object.path), &object.bytes)
+        // A rewritten document usually keeps its stamp (same exporter, kind and date): then
+        // only the document is written.
+        if self.read_stamp(&object.path).as_ref() != Some(&object.stamp) {
+            let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
+            replace_file(&self.stamp_path(&object.path), &text)
+                .context("failed to record the file's stamp")?;
+        }
+        replace_file(&self.root.join(&object.path), &object.bytes)
     }
 
     async fn delete(&self, path: &str, _precondition: Option<Precondition>) -> anyhow::Result<()> {
@@ -219,7 +205,7 @@ mod tests {
     fn object(path: &str, body: &str) -> NewObject {
         NewObject {
             path: path.into(),
-            bytes: body.as_bytes().to_vec(),
+            bytes: body.as_bytes().to_vec().into(),
             md5: md5::compute(body).0,
             headers: Headers::default(),
             stamp: Stamp {

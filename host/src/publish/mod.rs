@@ -30,7 +30,7 @@ use jiff::civil::Date;
 
 use crate::data::DocumentKind;
 
-pub(crate) use batch::{Batch, BatchReport, Outcome, PublishSettings, Publisher};
+pub(crate) use batch::{Batch, PublishSettings, Publisher, Tally};
 pub(crate) use encoding::CacheControl;
 
 /// Who wrote an object, and for which date: kept with every object propcast publishes, so the
@@ -92,7 +92,8 @@ pub(crate) struct StoredObject {
 #[derive(Clone, Debug)]
 pub(crate) struct NewObject {
     pub(crate) path: String,
-    pub(crate) bytes: Vec<u8>,
+    /// Shared, so a retried upload does not copy them again.
+    pub(crate) bytes: bytes::Bytes,
     pub(crate) md5: [u8; 16],
     pub(crate) headers: Headers,
     pub(crate) stamp: Stamp,
@@ -120,8 +121,9 @@ pub(crate) trait Store: Send + Sync {
     /// Whether the store keeps headers (and so can serve gzip with `Content-Encoding`).
     fn keeps_headers(&self) -> bool;
 
-    /// Whether listing a folder is cheaper than looking up its objects one by one (true for a
-    /// bucket, where one request lists a thousand objects).
+    /// Whether listing a folder is cheaper than looking up many of its objects one by one
+    /// (true for a bucket, where one request lists a thousand objects; false for a folder,
+    /// where listing would read every file).
     fn lists_cheaply(&self) -> bool;
 
     /// Checks, before anything runs, that the destination exists or can be created and that

@@ -2,7 +2,8 @@
 //!
 //! An entry is the component as wasmtime serializes it (`Component::serialize`), stored under a
 //! key made of the plugin file's SHA-256, the engine's compatibility hash (wasmtime's version,
-//! the target and every setting that changes code: fuel, epochs, stack) and propcast's version,
+//! the target and every setting that changes code, such as fuel metering; a stack size is
+//! checked at run time and shares the entry) and propcast's version,
 //! so a changed plugin, another engine setting or another build of the host never sees a stale
 //! entry. Each entry carries the SHA-256 of its own bytes, checked before wasmtime is asked to
 //! trust them: a truncated or corrupted file is recompiled and replaced, never loaded. Entries
@@ -72,14 +73,15 @@ impl CompileCache {
         &self.dir
     }
 
-    /// The component of `bytes` for `engine`: from the cache when a sound entry is there, else
-    /// compiled (and stored).
+    /// The component of `bytes` (whose SHA-256 is `sha256`, in hex) for `engine`: from the
+    /// cache when a sound entry is there, else compiled (and stored).
     pub(crate) fn load(
         &self,
         engine: &Engine,
         bytes: &[u8],
+        sha256: &str,
     ) -> anyhow::Result<(Component, CacheOutcome)> {
-        let path = self.dir.join(format!("{}.cwasm", key(engine, bytes)));
+        let path = self.dir.join(format!("{}.cwasm", key(engine, sha256)));
         let problem = match std::fs::read(&path) {
             Ok(entry) => match open_entry(engine, &entry) {
                 Ok(component) => return Ok((component, CacheOutcome::Hit)),
@@ -98,7 +100,7 @@ impl CompileCache {
         Ok((component, outcome))
     }
 
-    /// Writes `component`'s entry at `path` through a temporary file.
+    /// Writes `component`'s entry at `path` in one step.
     fn store(&self, path: &Path, component: &Component) -> anyhow::Result<()> {
         let payload = component
             .serialize()
@@ -108,16 +110,7 @@ impl CompileCache {
         entry.extend_from_slice(MAGIC);
         entry.extend_from_slice(&sha2::Sha256::digest(&payload));
         entry.extend_from_slice(&payload);
-        std::fs::create_dir_all(&self.dir).with_context(|| {
-            format!("failed to create the cache folder `{}`", self.dir.display())
-        })?;
-        let temp = path.with_extension(format!("{}.tmp", std::process::id()));
-        std::fs::write(&temp, &entry)
-            .and_then(|()| std::fs::rename(&temp, path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&temp);
-                anyhow::Error::new(e).context(format!("failed to write `{}`", path.display()))
-            })
+        crate::files::replace_file(path, &entry)
     }
 }
 
@@ -149,11 +142,7 @@ fn open_entry(engine: &Engine, entry: &[u8]) -> Result<Component, String> {
 
 /// The entry's name: the plugin's SHA-256, then a hash of the engine's compatibility and
 /// propcast's version.
-fn key(engine: &Engine, bytes: &[u8]) -> String {
-    let plugin: String = sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+fn key(engine: &Engine, plugin: &str) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);

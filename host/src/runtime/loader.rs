@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use sha2::Digest as _;
 use wasmtime::component::{Component, types::ComponentItem};
 
 use super::cache::CacheOutcome;
@@ -87,8 +86,9 @@ impl Runtime {
                  `cargo build --target wasm32-wasip2`, which produces a component"
             );
         }
+        let sha256 = crate::files::sha256_hex(&bytes);
         let (component, cache) = match &self.cache {
-            Some(cache) => cache.load(&self.engine, &bytes)?,
+            Some(cache) => cache.load(&self.engine, &bytes, &sha256)?,
             None => (
                 super::cache::compile(&self.engine, &bytes)?,
                 CacheOutcome::Uncached("no cache folder (set `--cache-dir`)".into()),
@@ -113,10 +113,7 @@ impl Runtime {
             contract_version,
             load_time: started.elapsed(),
             cache,
-            sha256: sha2::Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256,
             pre,
         })
     }

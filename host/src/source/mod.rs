@@ -31,6 +31,26 @@ pub(crate) struct QueryLimits {
     pub(crate) rows: usize,
 }
 
+impl QueryLimits {
+    /// The error of query `name` running past the time limit, the same on every source.
+    pub(crate) fn too_slow(&self, name: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "query `{name}` ran longer than its time limit of {}s\n\nConsider raising it with \
+             `--limit query-time=<duration>` or `query-time` under [limits] in propcast.toml",
+            self.time.as_secs_f64()
+        )
+    }
+
+    /// The error of query `name` returning more rows than the limit, the same on every source.
+    pub(crate) fn too_many_rows(&self, name: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "query `{name}` returned more than its limit of {} rows\n\nConsider raising it with \
+             `--limit query-rows=<count>` or `query-rows` under [limits] in propcast.toml",
+            self.rows
+        )
+    }
+}
+
 impl Default for QueryLimits {
     fn default() -> QueryLimits {
         QueryLimits {

@@ -139,16 +139,8 @@ impl SqliteSource {
         *self.deadline.lock().expect("deadline lock") = None;
         let row_count = match read {
             Ok(rows) => rows,
-            Err(ReadError::Interrupted) => bail!(
-                "query `{name}` ran longer than its time limit of {}s\n\nConsider raising it with \
-                 `--limit query-time=<duration>` or `query-time` under [limits] in propcast.toml",
-                self.limits.time.as_secs_f64()
-            ),
-            Err(ReadError::TooManyRows) => bail!(
-                "query `{name}` returned more than its limit of {} rows\n\nConsider raising it with \
-                 `--limit query-rows=<count>` or `query-rows` under [limits] in propcast.toml",
-                self.limits.rows
-            ),
+            Err(ReadError::Interrupted) => return Err(self.limits.too_slow(name)),
+            Err(ReadError::TooManyRows) => return Err(self.limits.too_many_rows(name)),
             Err(ReadError::Column(column, problem)) => {
                 bail!("query `{name}` column `{column}`: {problem}")
             }

@@ -207,32 +207,37 @@ impl BigQuerySource {
                 .status
                 .as_ref()
                 .and_then(|s| s.error_result.as_ref())
-                .map(|e| (e.reason.clone(), e.message.clone()));
+                .map(|e| ResultError::Failed {
+                    reason: e.reason.clone(),
+                    message: e.message.clone(),
+                });
             let result = match failure {
-                Some((reason, message)) => Err((reason, message)),
+                Some(failure) => Err(failure),
                 None => self.read_results(request, &job).await,
             };
             match result {
                 Ok(table) => return Ok(table),
-                Err((reason, _))
+                Err(ResultError::Failed { reason, .. })
                     if TRANSIENT_REASONS.contains(&reason.as_str()) && attempt < JOB_ATTEMPTS =>
                 {
                     tokio::time::sleep(pause).await;
                     pause *= 2;
                     attempt += 1;
                 }
-                Err((reason, message)) => bail!("{}", job_failure(name, &reason, &message)),
+                Err(ResultError::Failed { reason, message }) => {
+                    bail!("{}", job_failure(name, &reason, &message))
+                }
+                Err(ResultError::Refused(error)) => return Err(error),
             }
         }
     }
 
-    /// Reads every page of `job`'s result into a table. `Err((reason, message))` when the job
-    /// failed; other errors become that too, with the reason `error`.
+    /// Reads every page of `job`'s result into a table.
     async fn read_results(
         &self,
         request: &QueryRequest<'_>,
         job: &Job,
-    ) -> Result<Table, (String, String)> {
+    ) -> Result<Table, ResultError> {
         let name = request.name;
         let job_id = job
             .job_reference
@@ -263,10 +268,11 @@ impl BigQuerySource {
             if !token.is_empty() {
                 call = call.set_page_token(&token);
             }
-            let page: GetQueryResultsResponse = call.send().await.map_err(|e| {
-                let reason = job_reason(&e).unwrap_or_else(|| "error".into());
-                (reason, format!("{:#}", anyhow::Error::new(e)))
-            })?;
+            let page: GetQueryResultsResponse =
+                call.send().await.map_err(|e| ResultError::Failed {
+                    reason: job_reason(&e).unwrap_or_default(),
+                    message: format!("{:#}", anyhow::Error::new(e)),
+                })?;
             // `page.errors` may hold warnings of a job that succeeded; a failed job fails the
             // call itself (or its insert already said so).
             if page.job_complete != Some(true) {
@@ -276,10 +282,7 @@ impl BigQuerySource {
                 if let Some(total) = page.total_rows
                     && total as usize > self.config.limits.rows
                 {
-                    return Err((
-                        "propcastRowLimit".into(),
-                        too_many_rows(name, self.config.limits.rows),
-                    ));
+                    return Err(ResultError::Refused(self.config.limits.too_many_rows(name)));
                 }
                 let fields = page
                     .schema
@@ -290,10 +293,10 @@ impl BigQuerySource {
                 for field in fields {
                     let builder = ColumnBuilder::new(&field.name, &field.r#type, &field.mode)
                         .map_err(|problem| {
-                            (
-                                "propcastColumn".to_string(),
-                                format!("query `{name}` column `{}` {problem}", field.name),
-                            )
+                            ResultError::Refused(anyhow!(
+                                "query `{name}` column `{}` {problem}",
+                                field.name
+                            ))
                         })?;
                     made.push(builder);
                 }
@@ -302,17 +305,10 @@ impl BigQuerySource {
             let columns = builders.as_mut().expect("built above");
             for row in &page.rows {
                 if rows == self.config.limits.rows {
-                    return Err((
-                        "propcastRowLimit".into(),
-                        too_many_rows(name, self.config.limits.rows),
-                    ));
+                    return Err(ResultError::Refused(self.config.limits.too_many_rows(name)));
                 }
-                add_row(columns, rows, row).map_err(|problem| {
-                    (
-                        "propcastColumn".to_string(),
-                        format!("query `{name}` {problem}"),
-                    )
-                })?;
+                add_row(columns, rows, row)
+                    .map_err(|problem| ResultError::Refused(anyhow!("query `{name}` {problem}")))?;
                 rows += 1;
             }
             if page.page_token.is_empty() {
@@ -393,11 +389,7 @@ impl Source for BigQuerySource {
         };
         match tokio::time::timeout(limit, checked_then_run).await {
             Ok(result) => result,
-            Err(_) => bail!(
-                "query `{name}` ran longer than its time limit of {}s\n\nConsider raising it with \
-                 `--limit query-time=<duration>` or `query-time` under [limits] in propcast.toml",
-                limit.as_secs_f64()
-            ),
+            Err(_) => Err(self.config.limits.too_slow(name)),
         }
     }
 }
@@ -479,24 +471,26 @@ fn query_error(name: &str, error: google_cloud_gax::error::Error) -> anyhow::Err
     }
 }
 
+/// Why a query job gave no table.
+enum ResultError {
+    /// BigQuery failed the job, or a call reading its results, with its error reason (empty
+    /// when it gave none): a transient reason is worth reissuing the job.
+    Failed { reason: String, message: String },
+    /// The result could not be taken (past the row limit, a column type exporters cannot
+    /// receive); the error says why.
+    Refused(anyhow::Error),
+}
+
 /// A failed job as the user reads it.
 fn job_failure(name: &str, reason: &str, message: &str) -> String {
     match reason {
-        "propcastRowLimit" | "propcastColumn" => message.to_string(),
         "bytesBilledLimitExceeded" => format!(
             "query `{name}` went past its maximum bytes billed: {message}\n\nConsider raising it \
              with `--max-bytes-billed` or `max-bytes-billed` under [bigquery] in propcast.toml"
         ),
-        "error" => format!("query `{name}` failed on BigQuery: {message}"),
+        "" => format!("query `{name}` failed on BigQuery: {message}"),
         _ => format!("query `{name}` failed on BigQuery ({reason}): {message}"),
     }
-}
-
-fn too_many_rows(name: &str, limit: usize) -> String {
-    format!(
-        "query `{name}` returned more than its limit of {limit} rows\n\nConsider raising it with \
-         `--limit query-rows=<count>` or `query-rows` under [limits] in propcast.toml"
-    )
 }
 
 #[cfg(test)]
