@@ -8,7 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::data::parse_date;
-use crate::jobs::{BigQueryRequest, CacheRequest, RunRequest, SourceRequest};
+use crate::jobs::{BigQueryRequest, CacheRequest, DateSelection, RunRequest, SourceRequest};
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
 ///
@@ -26,6 +26,9 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Run exporters for a date and publish their documents.
     Run(RunArgs),
+    /// Publish every date of a range (whole seasons) in one process: exporters loaded once,
+    /// several running at once, each exporter's dates published in order.
+    Backfill(BackfillArgs),
     /// List the exporters in the plugin folder with their manifests.
     Plugins(PluginsArgs),
     /// Write a sample warehouse (SQLite) with realistic, deterministic NBA data.
@@ -129,6 +132,38 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub(crate) date: Date,
 
+    /// Check every selected exporter's queries and print what each would scan (bytes, on
+    /// BigQuery); run no exporter and publish nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    #[command(flatten)]
+    pub(crate) publish: PublishArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BackfillArgs {
+    /// The first date to publish, YYYY-MM-DD
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub(crate) from: Date,
+
+    /// The last date to publish (included), YYYY-MM-DD
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub(crate) to: Date,
+
+    /// Publish only the dates with games in the warehouse's `schedule` table, not every day of
+    /// the range (the off-season, the All-Star break)
+    #[arg(long)]
+    pub(crate) game_days: bool,
+
+    #[command(flatten)]
+    pub(crate) publish: PublishArgs,
+}
+
+/// What `run` and `backfill` share: the exporters, their options, the warehouse, the
+/// destination and the settings.
+#[derive(Debug, Args)]
+pub(crate) struct PublishArgs {
     /// Run only these exporters (comma-separated names)
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub(crate) only: Vec<String>,
@@ -137,6 +172,11 @@ pub(crate) struct RunArgs {
     /// be given as its own flag: `--min-games 5`
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) params: Vec<(String, String)>,
+
+    /// How many exporters may run at once, on as many threads; each exporter still publishes
+    /// its dates in order [default: the number of cores]
+    #[arg(long, value_name = "N", env = "PROPCAST_JOBS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) jobs: Option<u16>,
 
     #[command(flatten)]
     pub(crate) plugins: PluginArgs,
@@ -161,11 +201,6 @@ pub(crate) struct RunArgs {
     /// Gzip what goes to Cloud Storage, served with `Content-Encoding: gzip`
     #[arg(long)]
     pub(crate) gzip: bool,
-
-    /// Check every selected exporter's queries and print what each would scan (bytes, on
-    /// BigQuery); run no exporter and publish nothing
-    #[arg(long)]
-    pub(crate) dry_run: bool,
 
     /// The run's timestamp (RFC 3339, e.g. 2024-01-10T12:00:00Z) [default: now]; fixing it
     /// makes a rerun byte-identical
@@ -236,8 +271,8 @@ pub(crate) struct TestArgs {
     pub(crate) plugins: PluginArgs,
 }
 
-/// Rewrites exporter options given as flags after `run` (`--min-games 5`, `--min-games=5`)
-/// into `--param min-games=5`, leaving `run`'s own flags as they are. Exporters declare their
+/// Rewrites exporter options given as flags after `run` or `backfill` (`--min-games 5`,
+/// `--min-games=5`) into `--param min-games=5`, leaving the command's own flags as they are. Exporters declare their
 /// options at run time, so clap cannot know them; `jobs` checks them against the manifests.
 pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
     let Some(run_at) = args
@@ -248,13 +283,13 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
         return args;
     };
     let run_at = run_at + 1;
-    if args[run_at] != "run" {
+    let Some(subcommand) = ["run", "backfill"].into_iter().find(|c| args[run_at] == *c) else {
         return args;
-    }
+    };
     let command = Cli::command();
     let run = command
-        .find_subcommand("run")
-        .expect("`run` is a subcommand");
+        .find_subcommand(subcommand)
+        .expect("`run` and `backfill` are subcommands");
     let known: Vec<&str> = run
         .get_arguments()
         .filter_map(|a| a.get_long())
@@ -320,9 +355,30 @@ pub(crate) struct BenchArgs {
 impl RunArgs {
     /// The run these arguments ask for, as the jobs layer takes it.
     pub(crate) fn into_request(self) -> RunRequest {
+        let mut request = self.publish.into_request(DateSelection::One(self.date));
+        request.dry_run = self.dry_run;
+        request
+    }
+}
+
+impl BackfillArgs {
+    /// The backfill these arguments ask for, as the jobs layer takes it.
+    pub(crate) fn into_request(self) -> RunRequest {
+        self.publish.into_request(DateSelection::Range {
+            from: self.from,
+            to: self.to,
+            game_days_only: self.game_days,
+        })
+    }
+}
+
+impl PublishArgs {
+    fn into_request(self, dates: DateSelection) -> RunRequest {
         let b = self.bigquery;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         RunRequest {
-            date: self.date,
+            dates,
+            jobs: self.jobs.map_or(cores, usize::from),
             only: self.only,
             params: self.params,
             cache: self.plugins.cache(),
@@ -342,7 +398,7 @@ impl RunArgs {
             generated_at: self.generated_at,
             config: self.settings.config,
             limits: self.settings.limits,
-            dry_run: self.dry_run,
+            dry_run: false,
             verbose: self.verbose,
         }
     }
@@ -379,10 +435,13 @@ mod tests {
             panic!("not run")
         };
         assert_eq!(args.date.to_string(), "2024-01-10");
-        assert_eq!(args.only, ["streaks", "results"]);
-        assert_eq!(args.params, [("min-length".to_string(), "5".to_string())]);
-        assert_eq!(args.out, "out");
-        assert_eq!(args.bigquery.source, SourceKind::Sqlite);
+        assert_eq!(args.publish.only, ["streaks", "results"]);
+        assert_eq!(
+            args.publish.params,
+            [("min-length".to_string(), "5".to_string())]
+        );
+        assert_eq!(args.publish.out, "out");
+        assert_eq!(args.publish.bigquery.source, SourceKind::Sqlite);
     }
 
     #[test]
@@ -469,7 +528,10 @@ mod tests {
         let Command::Run(args) = cli.command else {
             panic!("not run")
         };
-        assert_eq!(args.params, [("min-games".to_string(), "7".to_string())]);
+        assert_eq!(
+            args.publish.params,
+            [("min-games".to_string(), "7".to_string())]
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::bail;
 
 use super::plan::{BoundParams, exporter_params};
-use super::{fetch_tables, load_exporter};
+use super::exporter_run::fetch_tables;
+use super::load_exporter;
+use super::shared_queries::SharedQueries;
 use crate::cli::BenchArgs;
 use crate::runtime::{EngineSettings, Limits, RunInput, Runtime};
 use crate::source::QueryLimits;
@@ -34,7 +36,12 @@ pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let (with_limits, with_epoch, without_limits) =
         (load(&metered)?, load(&epoch_only)?, load(&free)?);
     let BoundParams { query, context } = exporter_params(&with_limits, args.date, &[])?;
-    let tables = futures::executor::block_on(fetch_tables(&source, &with_limits, &query))?;
+    let tables = futures::executor::block_on(fetch_tables(
+        &source,
+        &SharedQueries::default(),
+        &with_limits,
+        &query,
+    ))?;
     let rows: usize = tables.iter().map(|t| t.row_count).sum();
     let limits = Limits::default();
     let input = || RunInput {

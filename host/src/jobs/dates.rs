@@ -1,9 +1,82 @@
-//! Date rules: the NBA season a date belongs to.
+//! Date rules: the NBA season a date belongs to, and the dates a run publishes.
 //!
 //! The season rule is the one `propcast-sdk` documents in `season.rs`: a date from July onward
 //! belongs to the season starting that year. Both must agree; their tests use the same cases.
 
+use anyhow::bail;
+use jiff::ToSpan as _;
 use jiff::civil::Date;
+
+use super::request::DateSelection;
+use crate::data::{ColumnValues, ParamValue, QueryParam};
+use crate::source::{QueryRequest, Source};
+
+/// The dates with games in the warehouse's schedule (a table every warehouse has; see
+/// docs/data.md), between `@from` and `@to`.
+const GAME_DAYS_SQL: &str = "SELECT DISTINCT game_date FROM schedule \
+     WHERE game_date >= @from AND game_date <= @to ORDER BY game_date";
+
+/// The dates `selection` names, in order; never empty. Game days are read from `source`.
+pub(crate) async fn resolve(
+    selection: DateSelection,
+    source: &dyn Source,
+) -> anyhow::Result<Vec<Date>> {
+    let (from, to, game_days_only) = match selection {
+        DateSelection::One(date) => return Ok(vec![date]),
+        DateSelection::Range {
+            from,
+            to,
+            game_days_only,
+        } => (from, to, game_days_only),
+    };
+    if from > to {
+        bail!("the range is empty: `--from {from}` is after `--to {to}`");
+    }
+    if !game_days_only {
+        return Ok(from.series(1.day()).take_while(|d| *d <= to).collect());
+    }
+    let params = [
+        QueryParam {
+            name: "from".into(),
+            value: ParamValue::Date(from),
+        },
+        QueryParam {
+            name: "to".into(),
+            value: ParamValue::Date(to),
+        },
+    ];
+    let table = source
+        .run_query(&QueryRequest {
+            name: "game_days",
+            sql: GAME_DAYS_SQL,
+            params: &params,
+        })
+        .await
+        .map_err(|e| {
+            e.context(format!(
+                "failed to read the game days from the `schedule` table of {}",
+                source.describe()
+            ))
+        })?;
+    let days = match table.columns.first().map(|c| &c.values) {
+        Some(ColumnValues::Date(days) | ColumnValues::Text(days)) => days,
+        _ => bail!("the `schedule` table's `game_date` column does not hold dates"),
+    };
+    let days = days
+        .codes
+        .iter()
+        .map(|&code| crate::data::parse_date(&days.values[code as usize]))
+        .collect::<Result<Vec<Date>, String>>()
+        .map_err(|e| anyhow::anyhow!("the `schedule` table's `game_date` column: {e}"))?;
+    if days.is_empty() {
+        bail!(
+            "{} schedules no games from {from} to {to}, so there is nothing to publish\n\n\
+             Consider another range, or leave out `--game-days` to publish every day of it",
+            source.describe()
+        );
+    }
+    Ok(days)
+}
 
 /// The first year of the season `date` is in: 2023 for 2024-01-10.
 fn season_year(date: Date) -> i16 {

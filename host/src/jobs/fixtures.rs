@@ -20,7 +20,9 @@ use anyhow::{Context as _, bail};
 use serde::Deserialize;
 
 use super::plan::{BoundParams, exporter_params};
-use super::{dates_for_case, fetch_tables};
+use super::dates_for_case;
+use super::exporter_run::fetch_tables;
+use super::shared_queries::SharedQueries;
 use crate::data::Document;
 use crate::runtime::{Exporter, Limits, LogLine, RunInput, Runtime};
 use crate::source::fixtures::FixtureSource;
@@ -137,7 +139,12 @@ fn run_case_inner(
         context: context_params,
     } = exporter_params(exporter, date, &given)?;
     let source = FixtureSource::new(&case.join("tables"));
-    let tables = futures::executor::block_on(fetch_tables(&source, exporter, &query_params))?;
+    let tables = futures::executor::block_on(fetch_tables(
+        &source,
+        &SharedQueries::default(),
+        exporter,
+        &query_params,
+    ))?;
     report.rows_in = tables.iter().map(|t| t.row_count).sum();
     let outcome = runtime.run(
         exporter,

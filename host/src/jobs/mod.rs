@@ -9,12 +9,16 @@
 mod backends;
 mod bench;
 pub(crate) mod dates;
+mod exporter_run;
 mod fixtures;
 mod plan;
 mod report;
 mod request;
 mod run;
 mod settings;
+mod shared_queries;
+mod turns;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,14 +27,12 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 
 use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
-use crate::data::{QueryParam, Table};
 use crate::runtime::{CompileCache, EngineSettings, Exporter, Runtime};
-use crate::source::{QueryRequest, Source};
 
 use settings::Settings;
 
 pub(crate) use bench::bench;
-pub(crate) use request::{BigQueryRequest, CacheRequest, RunRequest, SourceRequest};
+pub(crate) use request::{BigQueryRequest, CacheRequest, DateSelection, RunRequest, SourceRequest};
 
 pub(crate) use run::run;
 
@@ -77,28 +79,6 @@ fn check_named_exporters(settings: &Settings, exporters: &[Exporter]) -> anyhow:
         }
     }
     Ok(())
-}
-
-/// Runs every query the exporter declares, one after another; the first failure names the
-/// query and the source.
-async fn fetch_tables(
-    source: &dyn Source,
-    exporter: &Exporter,
-    params: &[QueryParam],
-) -> anyhow::Result<Vec<Table>> {
-    let mut tables = Vec::with_capacity(exporter.manifest.queries.len());
-    for query in &exporter.manifest.queries {
-        let table = source
-            .run_query(&QueryRequest {
-                name: &query.name,
-                sql: &query.sql,
-                params,
-            })
-            .await
-            .with_context(|| format!("failed to read {}", source.describe()))?;
-        tables.push(table);
-    }
-    Ok(tables)
 }
 
 /// `propcast plugins`: lists the exporters and the files that failed to load.

@@ -1,5 +1,6 @@
-//! The checked plan of a `propcast run`: which exporters run, with which parameters. Everything
-//! the user could have got wrong on the command line is caught here, before anything runs.
+//! The checked plan of a `propcast run` or `backfill`: which exporters run, with which
+//! parameters, on each date. Everything the user could have got wrong on the command line is
+//! caught here, before anything runs.
 
 use anyhow::{Context as _, bail};
 use jiff::Timestamp;
@@ -11,7 +12,16 @@ use crate::data::sql::param_sql_name;
 use crate::data::{ParamValue, QueryParam};
 use crate::runtime::{Exporter, LoadError};
 
-/// The whole run: its date, timestamp and id, and each selected exporter's part.
+/// What every date of a run shares: the exporters selected, their options (checked against
+/// the manifests) and the run's timestamp.
+pub(crate) struct Selection<'a> {
+    pub(crate) exporters: Vec<&'a Exporter>,
+    /// Each selected exporter's option values, in the same order.
+    options: Vec<Vec<(String, ParamValue)>>,
+    pub(crate) generated_at: Timestamp,
+}
+
+/// One date of the run: its timestamp and id, and each selected exporter's part.
 pub(crate) struct RunPlan<'a> {
     pub(crate) date: Date,
     pub(crate) generated_at: Timestamp,
@@ -20,7 +30,7 @@ pub(crate) struct RunPlan<'a> {
     pub(crate) exporters: Vec<ExporterPlan<'a>>,
 }
 
-/// One exporter's part of the run.
+/// One exporter's part of a date.
 pub(crate) struct ExporterPlan<'a> {
     pub(crate) exporter: &'a Exporter,
     pub(crate) date: Date,
@@ -32,12 +42,14 @@ pub(crate) struct ExporterPlan<'a> {
     pub(crate) context_params: Vec<(String, String)>,
 }
 
-pub(crate) fn build<'a>(
+/// Checks what `args` selects and the options it sets against the loaded exporters, once for
+/// every date of the run.
+pub(crate) fn select<'a>(
     args: &RunRequest,
     exporters: &'a [Exporter],
     load_errors: &[LoadError],
-) -> anyhow::Result<RunPlan<'a>> {
-    let selected = select(&args.only, exporters, load_errors)?;
+) -> anyhow::Result<Selection<'a>> {
+    let selected = select_exporters(&args.only, exporters, load_errors)?;
     for (name, _) in &args.params {
         if !selected
             .iter()
@@ -62,36 +74,53 @@ pub(crate) fn build<'a>(
             );
         }
     }
+    let options = selected
+        .iter()
+        .map(|exporter| option_values(exporter, &args.params))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let generated_at = match args.generated_at {
         Some(ts) => ts,
         None => {
             Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp")
         }
     };
-    let run_id = format!("{}@{}", args.date, generated_at);
-    let plans = selected
-        .into_iter()
-        .map(|exporter| {
-            let BoundParams {
-                query: query_params,
-                context: context_params,
-            } = exporter_params(exporter, args.date, &args.params)?;
-            Ok(ExporterPlan {
-                exporter,
-                date: args.date,
-                generated_at,
-                run_id: run_id.clone(),
-                query_params,
-                context_params,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(RunPlan {
-        date: args.date,
+    Ok(Selection {
+        exporters: selected,
+        options,
         generated_at,
-        run_id,
-        exporters: plans,
     })
+}
+
+impl<'a> Selection<'a> {
+    /// The plan of one date.
+    pub(crate) fn for_date(&self, date: Date) -> RunPlan<'a> {
+        let run_id = format!("{date}@{}", self.generated_at);
+        let plans = self
+            .exporters
+            .iter()
+            .zip(&self.options)
+            .map(|(&exporter, options)| {
+                let BoundParams {
+                    query: query_params,
+                    context: context_params,
+                } = bind(date, options);
+                ExporterPlan {
+                    exporter,
+                    date,
+                    generated_at: self.generated_at,
+                    run_id: run_id.clone(),
+                    query_params,
+                    context_params,
+                }
+            })
+            .collect();
+        RunPlan {
+            date,
+            generated_at: self.generated_at,
+            run_id,
+            exporters: plans,
+        }
+    }
 }
 
 /// The parameters of one exporter's run, in the two forms they are used.
@@ -109,44 +138,60 @@ pub(crate) fn exporter_params(
     date: Date,
     given: &[(String, String)],
 ) -> anyhow::Result<BoundParams> {
-    let mut values: Vec<(String, ParamValue)> = vec![
-        ("date".into(), ParamValue::Date(date)),
+    Ok(bind(date, &option_values(exporter, given)?))
+}
+
+/// The value of every option of `exporter`: the last value `given` for it, else its default.
+fn option_values(
+    exporter: &Exporter,
+    given: &[(String, String)],
+) -> anyhow::Result<Vec<(String, ParamValue)>> {
+    exporter
+        .manifest
+        .params
+        .iter()
+        .map(|param| {
+            let given = given.iter().rev().find(|(name, _)| *name == param.name);
+            let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
+            let value = param.ty.parse_value(text).with_context(|| {
+                format!(
+                    "option `{}` of exporter `{}`",
+                    param.name, exporter.manifest.name
+                )
+            })?;
+            Ok((param.name.clone(), value))
+        })
+        .collect()
+}
+
+/// The built-in parameters of `date` followed by `options`, in both forms.
+fn bind(date: Date, options: &[(String, ParamValue)]) -> BoundParams {
+    let builtins = [
+        ("date".to_string(), ParamValue::Date(date)),
         ("season".into(), ParamValue::Text(dates::season_label(date))),
         (
             "season-start".into(),
             ParamValue::Date(dates::season_start(date)),
         ),
     ];
-    for param in &exporter.manifest.params {
-        let given = given.iter().rev().find(|(name, _)| *name == param.name);
-        let text = given.map_or(param.default.as_str(), |(_, value)| value.as_str());
-        let value = param.ty.parse_value(text).with_context(|| {
-            format!(
-                "option `{}` of exporter `{}`",
-                param.name, exporter.manifest.name
-            )
-        })?;
-        values.push((param.name.clone(), value));
+    let values: Vec<&(String, ParamValue)> = builtins.iter().chain(options).collect();
+    BoundParams {
+        query: values
+            .iter()
+            .map(|(name, value)| QueryParam {
+                name: param_sql_name(name),
+                value: value.clone(),
+            })
+            .collect(),
+        context: values
+            .iter()
+            .map(|(name, value)| (name.clone(), value.to_string()))
+            .collect(),
     }
-    let query_params = values
-        .iter()
-        .map(|(name, value)| QueryParam {
-            name: param_sql_name(name),
-            value: value.clone(),
-        })
-        .collect();
-    let context_params = values
-        .iter()
-        .map(|(name, value)| (name.clone(), value.to_string()))
-        .collect();
-    Ok(BoundParams {
-        query: query_params,
-        context: context_params,
-    })
 }
 
 /// The exporters `--only` names, in the order given, or all of them.
-fn select<'a>(
+fn select_exporters<'a>(
     only: &[String],
     exporters: &'a [Exporter],
     load_errors: &[LoadError],

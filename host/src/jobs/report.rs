@@ -4,7 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use jiff::civil::Date;
+
 use super::plan::ExporterPlan;
+use super::workers::DateOutcome;
 use super::settings::Settings;
 use crate::publish::Tally;
 use crate::runtime::{CacheOutcome, Exporter, LoadError, LogLine};
@@ -33,6 +36,7 @@ impl Status {
 }
 
 /// One line of the run table.
+#[derive(Clone, Debug)]
 pub(crate) struct Row {
     pub(crate) name: String,
     pub(crate) status: Status,
@@ -179,17 +183,86 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
     }
     print_aligned(&lines);
     let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
-    let sum =
-        |field: fn(&Tally) -> usize| -> usize { rows.iter().map(|r| field(&r.published)).sum() };
+    let t = total(rows);
     println!(
         "{ok} of {} exporters published {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed",
         rows.len(),
-        sum(|r| r.documents),
-        sum(|r| r.uploaded),
-        sum(|r| r.unchanged),
-        sum(|r| r.kept),
-        sum(|r| r.failed),
+        t.documents,
+        t.uploaded,
+        t.unchanged,
+        t.kept,
+        t.failed,
     );
+}
+
+/// One finished date of a run with several, on stdout, e.g.
+///
+/// ```text
+/// 2024-01-10  ok  7 of 7 exporters, 658 documents: 658 uploaded, 0 unchanged, 0 kept newer, 0 failed (0.41 s)
+/// ```
+pub(crate) fn print_date_line(outcome: &DateOutcome) {
+    let ok = outcome
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Ok)
+        .count();
+    let failed = ok < outcome.rows.len() || outcome.manifest.is_err();
+    let t = total(&outcome.rows);
+    println!(
+        "{}  {}  {ok} of {} exporters, {} documents: {} uploaded, {} unchanged, {} kept newer, {} failed ({:.2} s)",
+        outcome.date,
+        if failed { "FAILED" } else { "ok" },
+        outcome.rows.len(),
+        t.documents,
+        t.uploaded,
+        t.unchanged,
+        t.kept,
+        t.failed,
+        outcome.elapsed.as_secs_f64(),
+    );
+}
+
+/// The closing summary of a run with several dates, naming the dates that failed.
+pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, destination: &str) {
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.manifest.is_err() || o.rows.iter().any(|r| r.status != Status::Ok))
+        .map(|o| o.date.to_string())
+        .collect();
+    let rows: Vec<Row> = outcomes.iter().flat_map(|o| o.rows.clone()).collect();
+    let t = total(&rows);
+    let seconds = elapsed.as_secs_f64();
+    println!(
+        "{} of {} dates published in {seconds:.1} s ({:.1} dates/s): {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed",
+        outcomes.len() - failed.len(),
+        outcomes.len(),
+        outcomes.len() as f64 / seconds.max(1e-9),
+        t.documents,
+        t.uploaded,
+        t.unchanged,
+        t.kept,
+        t.failed,
+    );
+    if !failed.is_empty() {
+        println!(
+            "dates with failures (their errors are above and in their run manifests): {}",
+            failed.join(", ")
+        );
+    }
+}
+
+/// The rows' publishing outcomes added up.
+fn total(rows: &[Row]) -> Tally {
+    let mut sum = Tally::default();
+    for r in rows.iter().map(|r| &r.published) {
+        sum.documents += r.documents;
+        sum.uploaded += r.uploaded;
+        sum.unchanged += r.unchanged;
+        sum.kept += r.kept;
+        sum.failed += r.failed;
+        sum.bytes += r.bytes;
+    }
+    sum
 }
 
 /// Prints rows of cells in columns: the first two left-aligned, the rest right-aligned.
@@ -259,9 +332,13 @@ pub(crate) fn print_settings(
     }
 }
 
-/// An exporter's failure on stderr, with what it logged and printed.
-pub(crate) fn print_failure(name: &str, message: &str, captured: &[String]) {
-    eprintln!("propcast: exporter `{name}` failed: {message}");
+/// An exporter's failure on stderr (on `date`, when a run has several), with what it logged
+/// and printed.
+pub(crate) fn print_failure(name: &str, date: Option<Date>, message: &str, captured: &[String]) {
+    match date {
+        Some(date) => eprintln!("propcast: exporter `{name}` failed on {date}: {message}"),
+        None => eprintln!("propcast: exporter `{name}` failed: {message}"),
+    }
     for block in captured {
         eprintln!("{block}");
     }

@@ -1,15 +1,17 @@
-//! What a `propcast run` asks for, as plain data. The command line builds it (`cli`), and a
-//! scheduled job or a backfill can build it the same way; nothing here knows clap.
+//! What a `propcast run` or `propcast backfill` asks for, as plain data. The command line builds
+//! it (`cli`), and a scheduled job can build it the same way; nothing here knows clap.
 
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-/// One run: a date, the exporters, where data comes from and where documents go.
+/// One run: its dates, the exporters, where data comes from and where documents go.
 #[derive(Clone, Debug)]
 pub(crate) struct RunRequest {
-    pub(crate) date: Date,
+    pub(crate) dates: DateSelection,
+    /// How many exporter runs may go on at once (threads); at least 1.
+    pub(crate) jobs: usize,
     /// Exporters to run, by name; empty for all.
     pub(crate) only: Vec<String>,
     /// Exporter options, `(name, value)`; the last value of a name wins.
@@ -32,6 +34,20 @@ pub(crate) struct RunRequest {
     /// Check queries and estimate their cost only.
     pub(crate) dry_run: bool,
     pub(crate) verbose: bool,
+}
+
+/// The dates a run publishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DateSelection {
+    /// `propcast run --date D`: one date, reported exporter by exporter.
+    One(Date),
+    /// `propcast backfill --from D1 --to D2`: every date from `from` to `to`, both included, or
+    /// only those with games in the warehouse's schedule; reported date by date.
+    Range {
+        from: Date,
+        to: Date,
+        game_days_only: bool,
+    },
 }
 
 /// Which warehouse to read, and the flags that shape it. Unset BigQuery fields come from

@@ -47,7 +47,7 @@ pub(crate) struct RunManifest {
 }
 
 /// One exporter's part of the run (or a plugin file that failed to load).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct ExporterEntry {
     /// The exporter's name; the file's name when it failed to load.
     pub(crate) name: String,
@@ -71,7 +71,7 @@ pub(crate) struct ExporterEntry {
 }
 
 /// One document's line.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct DocumentEntry {
     pub(crate) path: String,
     pub(crate) sha256: String,

@@ -18,15 +18,26 @@ use async_trait::async_trait;
 use super::{DryRun, QueryLimits, QueryRequest, Source};
 use crate::data::{Column, ColumnValues, Dictionary, ParamValue, Table};
 
-/// A read-only connection to a SQLite warehouse file.
+/// Read-only connections to a SQLite warehouse file: one per query running at once, opened as
+/// needed and kept for the next query.
 pub(crate) struct SqliteSource {
     path: PathBuf,
-    /// One query at a time; the lock makes the source shareable across tasks.
-    connection: Mutex<Connection>,
+    idle: Mutex<Vec<Handle>>,
     limits: QueryLimits,
-    /// When the running query must stop; read by the connection's progress handler.
+}
+
+/// One connection and the deadline its progress handler watches.
+struct Handle {
+    connection: Connection,
+    /// When the running query must stop.
     deadline: Arc<Mutex<Option<Instant>>>,
 }
+
+/// Page cache per connection, in KiB (SQLite's negative `cache_size`): season-long queries
+/// read the same pages for every date of a backfill.
+const CACHE_KIB: i64 = 64 * 1024;
+/// How much of the file each connection may map instead of reading it through the page cache.
+const MMAP_BYTES: i64 = 256 << 20;
 
 impl SqliteSource {
     /// Opens `path` read-only and checks it is a SQLite database.
@@ -39,11 +50,39 @@ impl SqliteSource {
                 path.display()
             );
         }
+        let first = Handle::open(path)?;
+        Ok(SqliteSource {
+            path: path.to_path_buf(),
+            idle: Mutex::new(vec![first]),
+            limits,
+        })
+    }
+
+    /// An idle connection, or a new one when every connection is busy.
+    fn take(&self) -> anyhow::Result<Handle> {
+        let idle = self.idle.lock().expect("connection pool lock").pop();
+        match idle {
+            Some(handle) => Ok(handle),
+            None => Handle::open(&self.path),
+        }
+    }
+
+    /// Keeps `handle` for the next query.
+    fn give_back(&self, handle: Handle) {
+        self.idle.lock().expect("connection pool lock").push(handle);
+    }
+}
+
+impl Handle {
+    /// Opens `path` read-only, checks it is a SQLite database and installs the time limit.
+    fn open(path: &Path) -> anyhow::Result<Handle> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut connection = Connection::open_with_flags(path, flags)
             .with_context(|| format!("failed to open the database `{}`", path.display()))?;
         connection
             .pragma_update(None, "query_only", true)
+            .and_then(|()| connection.pragma_update(None, "cache_size", -CACHE_KIB))
+            .and_then(|()| connection.pragma_update(None, "mmap_size", MMAP_BYTES))
             .and_then(|()| {
                 connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             })
@@ -62,10 +101,8 @@ impl SqliteSource {
                 }),
             )
             .context("failed to install the query time limit")?;
-        Ok(SqliteSource {
-            path: path.to_path_buf(),
-            connection: Mutex::new(connection),
-            limits,
+        Ok(Handle {
+            connection,
             deadline,
         })
     }
@@ -82,8 +119,10 @@ impl Source for SqliteSource {
     }
 
     async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
-        let connection = self.connection.lock().expect("connection lock");
-        prepare(&connection, request)?;
+        let handle = self.take()?;
+        let prepared = prepare(&handle.connection, request).map(drop);
+        self.give_back(handle);
+        prepared?;
         Ok(DryRun { bytes: None })
     }
 
@@ -127,16 +166,22 @@ fn prepare<'c>(
 
 impl SqliteSource {
     fn query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
+        let handle = self.take()?;
+        let result = self.query_on(&handle, request);
+        self.give_back(handle);
+        result
+    }
+
+    fn query_on(&self, handle: &Handle, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
         let name = request.name;
-        let connection = self.connection.lock().expect("connection lock");
-        let mut statement = prepare(&connection, request)?;
+        let mut statement = prepare(&handle.connection, request)?;
         let mut builders: Vec<ColumnBuilder> = statement
             .columns()
             .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
             .collect();
-        *self.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.limits.time);
+        *handle.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.limits.time);
         let read = read_rows(&mut statement, &mut builders, self.limits.rows);
-        *self.deadline.lock().expect("deadline lock") = None;
+        *handle.deadline.lock().expect("deadline lock") = None;
         let row_count = match read {
             Ok(rows) => rows,
             Err(ReadError::Interrupted) => return Err(self.limits.too_slow(name)),

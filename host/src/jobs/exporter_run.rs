@@ -1,0 +1,176 @@
+//! One exporter's part of one date, in two steps so that publishing can wait for its turn
+//! ([`super::turns`]): [`compute`] runs its queries (shared with the date's other exporters)
+//! and the exporter; [`publish`] publishes what it returned. Every failure becomes the report
+//! row and run-manifest entry the user reads, never an error that stops the other exporters.
+//!
+//! Each call to the source or the store is one `block_on` on the command's tokio runtime; the
+//! exporter itself runs on the calling thread between them, outside any async context
+//! (wasmtime and its synchronous WASI stay synchronous; WASI would refuse to block inside a
+//! runtime).
+
+use std::time::Instant;
+
+use jiff::civil::Date;
+
+use super::plan::ExporterPlan;
+use super::report::{self, Row, Status};
+use super::shared_queries::SharedQueries;
+use crate::data::{Document, QueryParam, Table};
+use crate::publish::run_manifest::ExporterEntry;
+use crate::publish::{Batch, Publisher};
+use crate::runtime::{Exporter, Limits, RunInput, Runtime};
+use crate::source::{QueryRequest, Source};
+
+/// What every exporter run of a command uses.
+pub(super) struct Context<'a> {
+    pub(super) edges: &'a tokio::runtime::Runtime,
+    pub(super) runtime: &'a Runtime,
+    pub(super) source: &'a dyn Source,
+    pub(super) publisher: &'a Publisher,
+    /// Whether the run has several dates, so failures say which one.
+    pub(super) several_dates: bool,
+}
+
+/// An exporter's run so far: its row and entry, and its documents unless it failed.
+pub(super) struct Computed {
+    row: Row,
+    entry: ExporterEntry,
+    documents: Option<Vec<Document>>,
+}
+
+/// Runs the exporter's queries and the exporter.
+pub(super) fn compute(
+    context: &Context<'_>,
+    queries: &SharedQueries,
+    plan: &ExporterPlan<'_>,
+    limits: &Limits,
+) -> Computed {
+    let exporter = plan.exporter;
+    let file = exporter
+        .file
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy();
+    let mut computed = Computed {
+        row: Row::new(exporter.manifest.name.clone()),
+        entry: ExporterEntry {
+            version: Some(exporter.manifest.version.clone()),
+            component_sha256: Some(exporter.sha256.clone()),
+            params: plan.context_params.iter().cloned().collect(),
+            ..ExporterEntry::new(exporter.manifest.name.clone(), file.into_owned())
+        },
+        documents: None,
+    };
+    let started = Instant::now();
+    let fetched = context
+        .edges
+        .block_on(fetch_tables(
+            context.source,
+            queries,
+            plan.exporter,
+            &plan.query_params,
+        ));
+    computed.row.query_time = started.elapsed();
+    let tables = match fetched {
+        Ok(tables) => tables,
+        Err(e) => {
+            computed.fail(context, plan.date, Status::QueryFailed, format!("{e:#}"), &[]);
+            return computed;
+        }
+    };
+    let input = RunInput {
+        date: plan.date.to_string(),
+        run_id: plan.run_id.clone(),
+        generated_at: plan.generated_at.to_string(),
+        generated_at_seconds: plan.generated_at.as_second().max(0) as u64,
+        params: plan.context_params.clone(),
+        tables,
+    };
+    let outcome = context.runtime.run(exporter, input, limits);
+    computed.row.run_time = outcome.duration;
+    computed.row.fuel = outcome.fuel_used;
+    computed.row.memory = outcome.peak_memory;
+    match outcome.result {
+        Ok(documents) => computed.documents = Some(documents),
+        Err(error) => {
+            let mut message = error.to_string();
+            if let Some(hint) = error.hint() {
+                message.push_str(&format!("\n\n{hint}"));
+            }
+            let captured = report::captured_output(&outcome.logs, &outcome.stdout, &outcome.stderr);
+            computed.fail(context, plan.date, Status::RunFailed, message, &captured);
+        }
+    }
+    computed
+}
+
+/// Publishes what [`compute`] produced (nothing, if it failed) and returns the exporter's
+/// row and run-manifest entry.
+pub(super) fn publish(
+    context: &Context<'_>,
+    plan: &ExporterPlan<'_>,
+    mut computed: Computed,
+) -> (Row, ExporterEntry) {
+    let Some(documents) = computed.documents.take() else {
+        return (computed.row, computed.entry);
+    };
+    let manifest = &plan.exporter.manifest;
+    let started = Instant::now();
+    let published = context.edges.block_on(context.publisher.publish(&Batch {
+        exporter: &manifest.name,
+        date: plan.date,
+        outputs: &manifest.outputs,
+        replaced_sets: &manifest.replaced_sets,
+        documents: &documents,
+    }));
+    computed.row.publish_time = started.elapsed();
+    computed.row.published = published.tally();
+    computed.entry.record(&published);
+    if !published.errors.is_empty() {
+        let message = published.errors.join("\n");
+        computed.fail(context, plan.date, Status::PublishFailed, message, &[]);
+    }
+    (computed.row, computed.entry)
+}
+
+impl Computed {
+    /// Records a failure in the row and the entry, and reports it on stderr.
+    fn fail(
+        &mut self,
+        context: &Context<'_>,
+        date: Date,
+        status: Status,
+        message: String,
+        captured: &[String],
+    ) {
+        let date = context.several_dates.then_some(date);
+        report::print_failure(&self.row.name, date, &message, captured);
+        self.row.status = status;
+        self.entry.status = status.label().to_string();
+        self.entry.error = Some(message);
+    }
+}
+
+/// Runs every query `exporter` declares, one after another; the first failure names the
+/// query and the source.
+pub(super) async fn fetch_tables(
+    source: &dyn Source,
+    queries: &SharedQueries,
+    exporter: &Exporter,
+    params: &[QueryParam],
+) -> anyhow::Result<Vec<Table>> {
+    let mut tables = Vec::with_capacity(exporter.manifest.queries.len());
+    for query in &exporter.manifest.queries {
+        let request = QueryRequest {
+            name: &query.name,
+            sql: &query.sql,
+            params,
+        };
+        let table = queries
+            .run(source, &request)
+            .await
+            .map_err(|e| e.context(format!("failed to read {}", source.describe())))?;
+        tables.push(table);
+    }
+    Ok(tables)
+}
