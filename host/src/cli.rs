@@ -535,6 +535,43 @@ mod tests {
     }
 
     #[test]
+    fn backfill_takes_a_range_and_the_options_of_run() {
+        let cli = Cli::try_parse_from(options_as_params(
+            [
+                "propcast",
+                "backfill",
+                "--from",
+                "2023-10-24",
+                "--to",
+                "2024-04-14",
+                "--game-days",
+                "--jobs",
+                "3",
+                "--min-games",
+                "7",
+            ]
+            .map(OsString::from)
+            .to_vec(),
+        ))
+        .unwrap();
+        let Command::Backfill(args) = cli.command else {
+            panic!("not backfill")
+        };
+        let request = args.into_request();
+        assert_eq!(
+            request.dates,
+            DateSelection::Range {
+                from: "2023-10-24".parse().unwrap(),
+                to: "2024-04-14".parse().unwrap(),
+                game_days_only: true
+            }
+        );
+        assert_eq!(request.jobs, 3);
+        assert_eq!(request.params, [("min-games".to_string(), "7".to_string())]);
+        assert!(!request.dry_run);
+    }
+
+    #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
     }

@@ -6,12 +6,14 @@
 //! reader never loads half of one.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
 use sha2::Digest as _;
 
 /// Replaces `path` with `bytes` in one step: the bytes are written beside it under a hidden
-/// temporary name (`.<name>.<pid>.tmp`), which is then renamed over it. The folder is created
+/// temporary name (`.<name>.<pid>-<n>.tmp`, unique among the process's threads too), which is
+/// then renamed over it. The folder is created
 /// when missing; on failure the temporary file is removed and `path` is as it was.
 pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().expect("a file path has a parent");
@@ -21,7 +23,9 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .file_name()
         .expect("a file path has a name")
         .to_string_lossy();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let temp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
     std::fs::write(&temp, bytes)
         .with_context(|| format!("failed to write `{}`", temp.display()))
         .and_then(|()| {

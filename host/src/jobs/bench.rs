@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use super::plan::{BoundParams, exporter_params};
 use super::exporter_run::fetch_tables;
 use super::load_exporter;
+use super::plan::{BoundParams, exporter_params};
 use super::shared_queries::SharedQueries;
 use crate::cli::BenchArgs;
 use crate::runtime::{EngineSettings, Limits, RunInput, Runtime};

@@ -62,19 +62,23 @@ pub(super) fn compute(
         documents: None,
     };
     let started = Instant::now();
-    let fetched = context
-        .edges
-        .block_on(fetch_tables(
-            context.source,
-            queries,
-            plan.exporter,
-            &plan.query_params,
-        ));
+    let fetched = context.edges.block_on(fetch_tables(
+        context.source,
+        queries,
+        plan.exporter,
+        &plan.query_params,
+    ));
     computed.row.query_time = started.elapsed();
     let tables = match fetched {
         Ok(tables) => tables,
         Err(e) => {
-            computed.fail(context, plan.date, Status::QueryFailed, format!("{e:#}"), &[]);
+            computed.fail(
+                context,
+                plan.date,
+                Status::QueryFailed,
+                format!("{e:#}"),
+                &[],
+            );
             return computed;
         }
     };

@@ -19,9 +19,9 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
 
-use super::plan::{BoundParams, exporter_params};
 use super::dates_for_case;
 use super::exporter_run::fetch_tables;
+use super::plan::{BoundParams, exporter_params};
 use super::shared_queries::SharedQueries;
 use crate::data::Document;
 use crate::runtime::{Exporter, Limits, LogLine, RunInput, Runtime};

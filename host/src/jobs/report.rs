@@ -7,8 +7,8 @@ use std::time::Duration;
 use jiff::civil::Date;
 
 use super::plan::ExporterPlan;
-use super::workers::DateOutcome;
 use super::settings::Settings;
+use super::workers::DateOutcome;
 use crate::publish::Tally;
 use crate::runtime::{CacheOutcome, Exporter, LoadError, LogLine};
 
@@ -242,6 +242,15 @@ pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, d
         t.unchanged,
         t.kept,
         t.failed,
+    );
+    let spent = |time: fn(&Row) -> Duration| -> f64 {
+        rows.iter().map(time).sum::<Duration>().as_secs_f64()
+    };
+    println!(
+        "time spent, summed over the threads: queries {:.1} s, exporters {:.1} s, publishing {:.1} s",
+        spent(|r| r.query_time),
+        spent(|r| r.run_time),
+        spent(|r| r.publish_time),
     );
     if !failed.is_empty() {
         println!(

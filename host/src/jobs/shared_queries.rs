@@ -76,3 +76,104 @@ impl SharedQueries {
             .clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::data::ParamValue;
+    use crate::source::DryRun;
+
+    /// A source that counts the queries it runs and fails the ones that say `fail`.
+    #[derive(Default)]
+    struct Counting {
+        runs: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl Source for Counting {
+        fn describe(&self) -> String {
+            "a counting source".into()
+        }
+        fn locator(&self) -> String {
+            "counting:".into()
+        }
+        async fn dry_run(&self, _: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
+            Ok(DryRun { bytes: None })
+        }
+        async fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
+            self.runs.fetch_add(1, Ordering::SeqCst);
+            if request.sql.contains("fail") {
+                anyhow::bail!("query `{}` failed", request.name);
+            }
+            Ok(Table {
+                name: request.name.to_string(),
+                row_count: 0,
+                columns: Vec::new(),
+            })
+        }
+    }
+
+    fn params(date: &str, min_games: i64) -> Vec<QueryParam> {
+        vec![
+            QueryParam {
+                name: "date".into(),
+                value: ParamValue::Date(date.parse().unwrap()),
+            },
+            QueryParam {
+                name: "min_games".into(),
+                value: ParamValue::Int64(min_games),
+            },
+        ]
+    }
+
+    fn ask(shared: &SharedQueries, source: &Counting, name: &str, sql: &str, p: &[QueryParam]) {
+        let request = QueryRequest {
+            name,
+            sql,
+            params: p,
+        };
+        let result = futures::executor::block_on(shared.run(source, &request));
+        match result {
+            Ok(table) => assert_eq!(table.name, name, "a shared result takes the asker's name"),
+            Err(e) => assert!(e.to_string().contains(name), "{e}"),
+        }
+    }
+
+    #[test]
+    fn identical_queries_run_once_and_others_run_apart() {
+        let (shared, source) = (SharedQueries::default(), Counting::default());
+        let games = "SELECT * FROM schedule WHERE game_date = @date";
+        ask(&shared, &source, "games", games, &params("2024-01-10", 5));
+        // Another exporter's options differ, but this query does not use them.
+        ask(
+            &shared,
+            &source,
+            "todays_games",
+            games,
+            &params("2024-01-10", 9),
+        );
+        assert_eq!(source.runs.load(Ordering::SeqCst), 1);
+        // Another value of a parameter it uses, or other SQL, is another query.
+        ask(&shared, &source, "games", games, &params("2024-01-11", 5));
+        ask(
+            &shared,
+            &source,
+            "games",
+            &format!("{games} "),
+            &params("2024-01-10", 5),
+        );
+        assert_eq!(source.runs.load(Ordering::SeqCst), 3);
+        // Failures are not kept: each asker gets its own error.
+        let failing = "SELECT fail FROM schedule";
+        ask(&shared, &source, "a", failing, &[]);
+        ask(&shared, &source, "b", failing, &[]);
+        assert_eq!(source.runs.load(Ordering::SeqCst), 5);
+        shared.clear();
+        ask(&shared, &source, "games", games, &params("2024-01-10", 5));
+        assert_eq!(source.runs.load(Ordering::SeqCst), 6);
+    }
+}

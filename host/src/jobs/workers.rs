@@ -89,12 +89,8 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
             let state = &states[index];
             state.started.get_or_init(Instant::now);
             let plan = &state.plan.exporters[exporter];
-            let computed = exporter_run::compute(
-                &work.context,
-                &state.queries,
-                plan,
-                &work.limits[exporter],
-            );
+            let computed =
+                exporter_run::compute(&work.context, &state.queries, plan, &work.limits[exporter]);
             let finished = {
                 let _turn = turns.wait(exporter, index);
                 exporter_run::publish(&work.context, plan, computed)
@@ -105,7 +101,12 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
                 let results: Vec<(Row, ExporterEntry)> = done.drain(..).flatten().collect();
                 drop(done);
                 state.queries.clear();
-                on_date(finish_date(&work.context, state, &work.load_failures, results));
+                on_date(finish_date(
+                    &work.context,
+                    state,
+                    &work.load_failures,
+                    results,
+                ));
             }
         }
     };

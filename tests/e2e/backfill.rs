@@ -1,0 +1,227 @@
+//! `propcast backfill`: many dates in one process publish exactly what one `propcast run` per
+//! date publishes, whatever `--jobs` is; each exporter's dates go out in order; a failure on one
+//! date is that date's alone; and what a user can get wrong is refused before anything runs.
+
+use propcast_e2e::{Env, Output, documents_under, plugin_folder, plugins_dir, sample_db};
+
+/// The sample season starts on 2023-10-24; these dates cross its first game day.
+const FIRST_GAME_DAY: &str = "2023-10-24";
+
+fn backfill(env: &Env, from: &str, to: &str, extra: &[&str]) -> Output {
+    let plugins = plugins_dir();
+    let mut args = vec![
+        "backfill",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--db",
+        sample_db().to_str().unwrap(),
+        "--plugins",
+        plugins.to_str().unwrap(),
+        "--out",
+        "out",
+        "--generated-at",
+        "2024-01-10T12:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// The dates with a run manifest under `out/runs/` (beside `runs/sets/`).
+fn dates_with_manifests(env: &Env) -> Vec<String> {
+    let mut dates: Vec<String> = std::fs::read_dir(env.out().join("runs"))
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(|c: char| c.is_ascii_digit()))
+                .collect()
+        })
+        .unwrap_or_default();
+    dates.sort();
+    dates
+}
+
+#[test]
+fn a_backfill_publishes_what_one_run_per_date_publishes_whatever_the_jobs() {
+    let dates = [
+        "2024-01-08",
+        "2024-01-09",
+        "2024-01-10",
+        "2024-01-11",
+        "2024-01-12",
+    ];
+    let one_by_one = Env::new();
+    for date in dates {
+        one_by_one
+            .publish(date, &plugins_dir(), &["--jobs", "1"])
+            .assert_success();
+    }
+    let expected = one_by_one.published();
+    assert!(expected.len() > 500, "{} documents", expected.len());
+
+    for jobs in ["1", "2", "3"] {
+        let env = Env::new();
+        let out = backfill(&env, dates[0], dates[4], &["--jobs", jobs]);
+        out.assert_success();
+        assert_eq!(
+            out.stdout
+                .lines()
+                .filter(|l| l.contains("  ok  7 of 7 exporters"))
+                .count(),
+            5,
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("5 of 5 dates published in"),
+            "{}",
+            out.stdout
+        );
+        let published = env.published();
+        let differing: Vec<&String> = expected
+            .keys()
+            .chain(published.keys())
+            .filter(|path| expected.get(*path) != published.get(*path))
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "--jobs {jobs}: {} documents differ from one run per date, e.g. {:?}",
+            differing.len(),
+            &differing[..differing.len().min(5)]
+        );
+        assert_eq!(dates_with_manifests(&env), dates);
+        for date in dates {
+            let manifests = env.run_manifests(date);
+            assert_eq!(manifests.len(), 1, "{date}");
+            let statuses: Vec<&str> = manifests[0]["exporters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["status"].as_str().unwrap())
+                .collect();
+            assert_eq!(statuses, ["ok"; 7], "{date}");
+        }
+    }
+}
+
+#[test]
+fn each_exporter_ends_at_the_last_date_and_its_aliases_point_there() {
+    let env = Env::new();
+    backfill(&env, "2024-01-08", "2024-01-11", &["--jobs", "2"]).assert_success();
+    let today = env.json("v1/streaks/today.json");
+    assert_eq!(today["date"], "2024-01-11", "{today}");
+    let index = env.json("v1/players/index.json");
+    assert_eq!(index["as_of"], "2024-01-11", "{index}");
+}
+
+#[test]
+fn game_days_leave_out_the_days_without_games() {
+    let env = Env::new();
+    let out = backfill(&env, "2023-10-21", "2023-10-26", &["--game-days"]);
+    out.assert_success();
+    assert_eq!(
+        dates_with_manifests(&env),
+        [FIRST_GAME_DAY, "2023-10-25", "2023-10-26"]
+    );
+    assert!(
+        out.stdout.contains("3 of 3 dates published"),
+        "{}",
+        out.stdout
+    );
+
+    let every_day = Env::new();
+    backfill(&every_day, "2023-10-21", "2023-10-26", &[]).assert_success();
+    assert_eq!(dates_with_manifests(&every_day).len(), 6);
+}
+
+#[test]
+fn a_failure_on_one_date_leaves_the_other_dates_and_exporters_published() {
+    let env = Env::new();
+    // A folder where the results page of one date must go: that upload, and only it, fails.
+    std::fs::create_dir_all(env.out().join("v1/results/2024-01-09.json")).unwrap();
+    let out = backfill(&env, "2024-01-08", "2024-01-10", &["--jobs", "2"]);
+    out.assert_fails(1, &["exporter `results` failed on 2024-01-09"]);
+    assert!(
+        out.stdout.contains(
+            "dates with failures (their errors are above and in their run manifests): 2024-01-09"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("2 of 3 dates published"),
+        "{}",
+        out.stdout
+    );
+    let published = documents_under(&env.out());
+    for path in [
+        "v1/results/2024-01-08.json",
+        "v1/results/2024-01-10.json",
+        "v1/streaks/2024-01-09.json",
+    ] {
+        assert!(published.contains_key(path), "{path} is missing");
+    }
+    // The failed date held its exporter's aliases back; the next date moved them on.
+    assert_eq!(env.json("v1/results/latest.json")["date"], "2024-01-10");
+    let manifest = &env.run_manifests("2024-01-09")[0];
+    let results = manifest["exporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "results")
+        .unwrap();
+    assert_eq!(results["status"], "publish failed");
+}
+
+#[test]
+fn what_a_user_can_get_wrong_is_refused_before_anything_runs() {
+    let env = Env::new();
+    backfill(&env, "2024-01-10", "2024-01-08", &[]).assert_fails(
+        2,
+        &["the range is empty: `--from 2024-01-10` is after `--to 2024-01-08`"],
+    );
+    backfill(&env, "2023-08-01", "2023-08-31", &["--game-days"]).assert_fails(
+        2,
+        &["schedules no games from 2023-08-01 to 2023-08-31, so there is nothing to publish"],
+    );
+    backfill(&env, "2024-01-08", "2024-01-09", &["--jobs", "0"])
+        .assert_fails(2, &["invalid value '0' for '--jobs <N>'"]);
+    assert!(!env.out().exists(), "nothing may be published");
+
+    let empty = plugin_folder(&[], &[]);
+    let out = env.run(&[
+        "backfill",
+        "--from",
+        "2024-01-08",
+        "--to",
+        "2024-01-09",
+        "--db",
+        sample_db().to_str().unwrap(),
+        "--plugins",
+        empty.path().to_str().unwrap(),
+        "--out",
+        "out",
+    ]);
+    out.assert_fails(
+        2,
+        &["there is no exporter to run", "holds no plugin that loads"],
+    );
+    assert!(!env.out().exists(), "nothing may be published");
+}
+
+#[test]
+fn exporter_options_work_as_flags_for_a_backfill_too() {
+    let env = Env::new();
+    let out = backfill(
+        &env,
+        "2024-01-08",
+        "2024-01-09",
+        &["--only", "streaks", "--min-length", "6"],
+    );
+    out.assert_success();
+    for date in ["2024-01-08", "2024-01-09"] {
+        let manifest = &env.run_manifests(date)[0];
+        assert_eq!(manifest["exporters"][0]["params"]["min-length"], "6");
+    }
+}
