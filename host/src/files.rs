@@ -5,6 +5,7 @@
 //! sees a missing or half-written file; the compile cache writes its entries the same way so a
 //! reader never loads half of one.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,6 +17,16 @@ use sha2::Digest as _;
 /// then renamed over it. The folder is created
 /// when missing; on failure the temporary file is removed and `path` is as it was.
 pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    replace_file_with(path, bytes, |_| Ok(()))
+}
+
+/// [`replace_file`], calling `prepare` on the written temporary file before it is renamed into
+/// place (to give it extended attributes, which then arrive with the bytes in the same step).
+pub(crate) fn replace_file_with(
+    path: &Path,
+    bytes: &[u8],
+    prepare: impl FnOnce(&std::fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = path.parent().expect("a file path has a parent");
     std::fs::create_dir_all(dir)
         .with_context(|| format!("failed to create the folder `{}`", dir.display()))?;
@@ -26,7 +37,11 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let temp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    std::fs::write(&temp, bytes)
+    let written = std::fs::File::create(&temp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        prepare(&file)
+    });
+    written
         .with_context(|| format!("failed to write `{}`", temp.display()))
         .and_then(|()| {
             std::fs::rename(&temp, path)

@@ -2,16 +2,27 @@
 //!
 //! Each object is written to a temporary file beside its target and renamed over it, which
 //! replaces the old file in one step: a reader opens the old bytes or the new, never a missing
-//! or half-written file. A folder keeps no headers (and so no gzip); each file's stamp lives in
-//! a small JSON file under `.propcast/objects/` in the folder, written just before the file
+//! or half-written file. A folder keeps no headers (and so no gzip).
+//!
+//! Each file's stamp is an extended attribute of the file (`user.propcast.stamp`, JSON), set on
+//! the temporary file, so bytes and stamp arrive together in the one rename. On a file system
+//! that refuses user attributes (found once, by the write check), the stamp lives in a small
+//! JSON file under `.propcast/objects/` in the folder instead, written just before the file
 //! itself: if the file then fails, the newer stamp on the old bytes only keeps older runs away,
 //! and the next run of that date rewrites the file (its MD5 differs). The other order could let
-//! a new alias stand under an old stamp, which an older run would then move back.
+//! a new alias stand under an old stamp, which an older run would then move back. Stamps are
+//! read from the attribute first, then from the stamp file (folders published before attributes
+//! were used); a put with attributes removes the file's old stamp file.
+//!
+//! Why attributes: a backfill replaces hundreds of thousands of files, and on ext4 each new
+//! file (the temporary one) costs an inode allocation that slows as files churn; a stamp file
+//! doubled that (docs/performance.md).
 //! Names starting with `.` (temporary files, `.propcast`) are never listed as objects.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
@@ -19,14 +30,27 @@ use serde::{Deserialize, Serialize};
 
 use super::{Headers, NewObject, Precondition, Stamp, Store, StoredObject};
 use crate::data::DocumentKind;
-use crate::files::replace_file;
+use crate::files::{replace_file, replace_file_with};
 
-/// Where the stamps live, inside the folder.
+/// Where the stamps live, inside the folder, when the file system takes no user attributes.
 const STAMPS: &str = ".propcast/objects";
+/// The extended attribute holding a file's stamp.
+const STAMP_ATTRIBUTE: &str = "user.propcast.stamp";
 
 /// A folder that receives objects at their relative paths.
 pub(crate) struct LocalStore {
     root: PathBuf,
+    /// How stamps are written, decided once per folder.
+    stamps: OnceLock<StampKeeping>,
+}
+
+/// Where this folder's stamps are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StampKeeping {
+    /// In each file's attribute; `old_files` when stamp files of earlier versions may remain.
+    Attribute { old_files: bool },
+    /// In stamp files under `.propcast/objects/`.
+    Files,
 }
 
 /// A stamp as it is stored beside a file.
@@ -41,21 +65,58 @@ impl LocalStore {
     pub(crate) fn new(root: &Path) -> LocalStore {
         LocalStore {
             root: root.to_path_buf(),
+            stamps: OnceLock::new(),
         }
+    }
+
+    /// How this folder keeps stamps: in attributes if a probe file in the (existing) folder
+    /// takes one, else in stamp files.
+    fn stamp_keeping(&self) -> StampKeeping {
+        *self.stamps.get_or_init(|| {
+            let probe = self
+                .root
+                .join(format!(".attribute-check.{}.tmp", std::process::id()));
+            let takes_attributes = fs::write(&probe, b"")
+                .and_then(|()| xattr::set(&probe, STAMP_ATTRIBUTE, b"{}"))
+                .is_ok();
+            let _ = fs::remove_file(&probe);
+            if takes_attributes {
+                StampKeeping::Attribute {
+                    old_files: self.root.join(STAMPS).is_dir(),
+                }
+            } else {
+                StampKeeping::Files
+            }
+        })
     }
 
     fn stamp_path(&self, path: &str) -> PathBuf {
         self.root.join(STAMPS).join(format!("{path}.stamp.json"))
     }
 
+    /// The stamp of the file at `path`: its attribute's, else its stamp file's.
     fn read_stamp(&self, path: &str) -> Option<Stamp> {
-        let text = fs::read(self.stamp_path(path)).ok()?;
+        let text = match xattr::get(self.root.join(path), STAMP_ATTRIBUTE) {
+            Ok(Some(text)) => text,
+            _ => fs::read(self.stamp_path(path)).ok()?,
+        };
         let file: StampFile = serde_json::from_slice(&text).ok()?;
         Some(Stamp {
             exporter: file.exporter,
             kind: DocumentKind::from_name(&file.kind)?,
             date: file.date.parse().ok()?,
         })
+    }
+
+    /// Removes the stamp file of `path`, if there is one.
+    fn remove_stamp_file(&self, path: &str) -> anyhow::Result<()> {
+        let file = self.stamp_path(path);
+        match fs::remove_file(&file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("failed to remove `{}`", file.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn stat_sync(&self, path: &str) -> anyhow::Result<Option<StoredObject>> {
@@ -145,7 +206,9 @@ impl Store for LocalStore {
                     "the output folder `{}` is not writable",
                     self.root.display()
                 )
-            })
+            })?;
+        self.stamp_keeping();
+        Ok(())
     }
 
     async fn list(&self, prefix: &str) -> anyhow::Result<Vec<StoredObject>> {
@@ -173,28 +236,39 @@ impl Store for LocalStore {
             kind: object.stamp.kind.name().to_string(),
             date: object.stamp.date.to_string(),
         };
-        // A rewritten document usually keeps its stamp (same exporter, kind and date): then
-        // only the document is written.
-        if self.read_stamp(&object.path).as_ref() != Some(&object.stamp) {
-            let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
-            replace_file(&self.stamp_path(&object.path), &text)
-                .context("failed to record the file's stamp")?;
+        let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
+        let target = self.root.join(&object.path);
+        match self.stamp_keeping() {
+            StampKeeping::Attribute { old_files } => {
+                replace_file_with(&target, &object.bytes, |file| {
+                    xattr::FileExt::set_xattr(file, STAMP_ATTRIBUTE, &text)
+                })?;
+                if old_files {
+                    self.remove_stamp_file(&object.path)?;
+                }
+                Ok(())
+            }
+            StampKeeping::Files => {
+                // A rewritten document usually keeps its stamp (same exporter, kind and
+                // date): then only the document is written.
+                if self.read_stamp(&object.path).as_ref() != Some(&object.stamp) {
+                    replace_file(&self.stamp_path(&object.path), &text)
+                        .context("failed to record the file's stamp")?;
+                }
+                replace_file(&target, &object.bytes)
+            }
         }
-        replace_file(&self.root.join(&object.path), &object.bytes)
     }
 
     async fn delete(&self, path: &str, _precondition: Option<Precondition>) -> anyhow::Result<()> {
-        for file in [self.root.join(path), self.stamp_path(path)] {
-            match fs::remove_file(&file) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("failed to remove `{}`", file.display()));
-                }
+        let file = self.root.join(path);
+        match fs::remove_file(&file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("failed to remove `{}`", file.display()));
             }
+            _ => {}
         }
-        Ok(())
+        self.remove_stamp_file(path)
     }
 }
 
@@ -241,6 +315,44 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["x.json"], "no temporary files are left");
+    }
+
+    #[test]
+    fn stamps_travel_in_an_attribute_or_a_stamp_file_and_old_stamp_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = object("v1/a/x.json", "[1]");
+        // A folder published before attributes: a stamp file only.
+        let old = LocalStore::new(dir.path());
+        old.stamps.set(StampKeeping::Files).unwrap();
+        block_on(old.put(&x, None)).unwrap();
+        assert!(old.stamp_path("v1/a/x.json").is_file());
+        let stored = block_on(LocalStore::new(dir.path()).stat("v1/a/x.json")).unwrap();
+        assert_eq!(stored.unwrap().stamp, Some(x.stamp.clone()));
+
+        let store = LocalStore::new(dir.path());
+        block_on(store.check_writable()).unwrap();
+        if store.stamp_keeping() == StampKeeping::Files {
+            eprintln!("this file system takes no user attributes; only stamp files were tested");
+            return;
+        }
+        assert_eq!(
+            store.stamp_keeping(),
+            StampKeeping::Attribute { old_files: true }
+        );
+        let mut newer = object("v1/a/x.json", "[2]");
+        newer.stamp.date = "2024-01-11".parse().unwrap();
+        block_on(store.put(&newer, None)).unwrap();
+        assert!(
+            !store.stamp_path("v1/a/x.json").exists(),
+            "the old stamp file is gone"
+        );
+        let attribute = xattr::get(dir.path().join("v1/a/x.json"), STAMP_ATTRIBUTE).unwrap();
+        assert_eq!(
+            attribute.as_deref(),
+            Some(&br#"{"exporter":"a","kind":"current","date":"2024-01-11"}"#[..])
+        );
+        let stored = block_on(store.stat("v1/a/x.json")).unwrap().unwrap();
+        assert_eq!(stored.stamp, Some(newer.stamp));
     }
 
     #[test]
