@@ -8,16 +8,18 @@
 //! (wasmtime and its synchronous WASI stay synchronous; WASI would refuse to block inside a
 //! runtime).
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use jiff::civil::Date;
 
+use super::deferred::Deferred;
 use super::plan::ExporterPlan;
 use super::report::{self, Row, Status};
 use super::shared_queries::SharedQueries;
 use crate::data::{Document, QueryParam, Table};
 use crate::publish::run_manifest::ExporterEntry;
-use crate::publish::{Batch, Publisher};
+use crate::publish::{Batch, BatchReport, Outcome, Publisher};
 use crate::runtime::{Exporter, Limits, RunInput, Runtime};
 use crate::source::{QueryRequest, Source};
 
@@ -108,33 +110,91 @@ pub(super) fn compute(
     computed
 }
 
+/// How a date's documents are published.
+pub(super) enum Publishing<'a> {
+    /// All at once: a run of one date.
+    Now,
+    /// `dated` documents at once, the others through the exporter's [`Deferred`]; at a flush
+    /// date, everything deferred as well.
+    Deferring {
+        deferred: &'a mut Deferred,
+        flush: bool,
+    },
+}
+
 /// Publishes what [`compute`] produced (nothing, if it failed) and returns the exporter's
 /// row and run-manifest entry.
 pub(super) fn publish(
     context: &Context<'_>,
     plan: &ExporterPlan<'_>,
     mut computed: Computed,
+    publishing: Publishing<'_>,
 ) -> (Row, ExporterEntry) {
     let Some(documents) = computed.documents.take() else {
         return (computed.row, computed.entry);
     };
-    let manifest = &plan.exporter.manifest;
+    let replaced_sets = &plan.exporter.manifest.replaced_sets;
     let started = Instant::now();
-    let published = context.edges.block_on(context.publisher.publish(&Batch {
-        exporter: &manifest.name,
-        date: plan.date,
-        outputs: &manifest.outputs,
-        replaced_sets: &manifest.replaced_sets,
-        documents: &documents,
-    }));
+    let report = match publishing {
+        Publishing::Now => publish_batch(context, plan, plan.date, &documents, replaced_sets),
+        Publishing::Deferring { deferred, flush } => {
+            let (later, now): (Vec<Document>, Vec<Document>) =
+                documents.into_iter().partition(Deferred::waits);
+            let mut report = publish_batch(context, plan, plan.date, &now, &[]);
+            let mut held = BatchReport::deferred(&later);
+            deferred.hold(plan.date, later, replaced_sets, report.errors.is_empty());
+            if flush {
+                let mut published_now = HashSet::new();
+                for group in deferred.take() {
+                    if group.date == plan.date {
+                        published_now.extend(group.documents.iter().map(|d| d.path.clone()));
+                    }
+                    let flushed = publish_batch(
+                        context,
+                        plan,
+                        group.date,
+                        &group.documents,
+                        &group.replaced_sets,
+                    );
+                    report.append(flushed, (group.date != plan.date).then_some(group.date));
+                }
+                // What is left of this date's own was dropped for its failure, as a run of
+                // this date alone would have held it back.
+                held.documents.retain(|d| !published_now.contains(&d.path));
+                for document in &mut held.documents {
+                    document.outcome = Outcome::Held;
+                }
+            }
+            report.append(held, None);
+            report
+        }
+    };
     computed.row.publish_time = started.elapsed();
-    computed.row.published = published.tally();
-    computed.entry.record(&published);
-    if !published.errors.is_empty() {
-        let message = published.errors.join("\n");
+    computed.row.published = report.tally();
+    computed.entry.record(&report);
+    if !report.errors.is_empty() {
+        let message = report.errors.join("\n");
         computed.fail(context, plan.date, Status::PublishFailed, message, &[]);
     }
     (computed.row, computed.entry)
+}
+
+/// Publishes `documents` of the exporter as its documents of `date`.
+fn publish_batch(
+    context: &Context<'_>,
+    plan: &ExporterPlan<'_>,
+    date: Date,
+    documents: &[Document],
+    replaced_sets: &[String],
+) -> BatchReport {
+    let manifest = &plan.exporter.manifest;
+    context.edges.block_on(context.publisher.publish(&Batch {
+        exporter: &manifest.name,
+        date,
+        outputs: &manifest.outputs,
+        replaced_sets,
+        documents,
+    }))
 }
 
 impl Computed {

@@ -9,6 +9,7 @@
 mod backends;
 mod bench;
 pub(crate) mod dates;
+mod deferred;
 mod exporter_run;
 mod fixtures;
 mod plan;

@@ -198,8 +198,11 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
 /// One finished date of a run with several, on stdout, e.g.
 ///
 /// ```text
-/// 2024-01-10  ok  7 of 7 exporters, 658 documents: 658 uploaded, 0 unchanged, 0 kept newer, 0 failed (0.41 s)
+/// 2024-01-10  ok  7 of 7 exporters, 658 documents: 9 uploaded, 0 unchanged, 0 kept newer, 0 failed, 649 deferred (0.41 s)
 /// ```
+///
+/// Deferred documents (`current` ones and aliases) are published at the season's last date of
+/// the run, with the date of their newest version; that date counts them as uploaded too.
 pub(crate) fn print_date_line(outcome: &DateOutcome) {
     let ok = outcome
         .rows
@@ -209,7 +212,7 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
     let failed = ok < outcome.rows.len() || outcome.manifest.is_err();
     let t = total(&outcome.rows);
     println!(
-        "{}  {}  {ok} of {} exporters, {} documents: {} uploaded, {} unchanged, {} kept newer, {} failed ({:.2} s)",
+        "{}  {}  {ok} of {} exporters, {} documents: {} uploaded, {} unchanged, {} kept newer, {} failed, {} deferred ({:.2} s)",
         outcome.date,
         if failed { "FAILED" } else { "ok" },
         outcome.rows.len(),
@@ -218,6 +221,7 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
         t.unchanged,
         t.kept,
         t.failed,
+        t.deferred,
         outcome.elapsed.as_secs_f64(),
     );
 }
@@ -233,7 +237,7 @@ pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, d
     let t = total(&rows);
     let seconds = elapsed.as_secs_f64();
     println!(
-        "{} of {} dates published in {seconds:.1} s ({:.1} dates/s): {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed",
+        "{} of {} dates published in {seconds:.1} s ({:.1} dates/s): {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed; {} were current documents or aliases that a later date replaced or published",
         outcomes.len() - failed.len(),
         outcomes.len(),
         outcomes.len() as f64 / seconds.max(1e-9),
@@ -242,6 +246,7 @@ pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, d
         t.unchanged,
         t.kept,
         t.failed,
+        t.deferred,
     );
     let spent = |time: fn(&Row) -> Duration| -> f64 {
         rows.iter().map(time).sum::<Duration>().as_secs_f64()
@@ -269,6 +274,7 @@ fn total(rows: &[Row]) -> Tally {
         sum.unchanged += r.unchanged;
         sum.kept += r.kept;
         sum.failed += r.failed;
+        sum.deferred += r.deferred;
         sum.bytes += r.bytes;
     }
     sum

@@ -8,6 +8,9 @@
 //! ([`super::shared_queries`]). When a date's last piece is done, the thread that finished it
 //! writes the date's run manifest and reports the date.
 //!
+//! With several dates, each exporter's `current` documents and aliases wait for a flush date
+//! ([`super::deferred`]): the run's last date, and the last of each season in it.
+//!
 //! Results do not depend on `jobs`: a piece's documents depend only on its date's tables and
 //! plan, and each exporter's publishing order is the dates' order.
 
@@ -17,7 +20,9 @@ use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 
-use super::exporter_run::{self, Context};
+use super::dates::season_label;
+use super::deferred::Deferred;
+use super::exporter_run::{self, Context, Publishing};
 use super::plan::RunPlan;
 use super::report::Row;
 use super::shared_queries::SharedQueries;
@@ -78,6 +83,15 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
     let pieces = states.len() * exporters;
     let next = AtomicUsize::new(0);
     let turns = Turns::new(exporters);
+    let deferring = states.len() > 1;
+    let deferred: Vec<Mutex<Deferred>> = (0..exporters).map(|_| Mutex::default()).collect();
+    let flush_after: Vec<bool> = states
+        .iter()
+        .zip(states.iter().skip(1).map(Some).chain([None]))
+        .map(|(this, next)| {
+            next.is_none_or(|n| season_label(n.plan.date) != season_label(this.plan.date))
+        })
+        .collect();
     let threads = work.jobs.clamp(1, pieces);
     let worker = || {
         loop {
@@ -93,7 +107,16 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
                 exporter_run::compute(&work.context, &state.queries, plan, &work.limits[exporter]);
             let finished = {
                 let _turn = turns.wait(exporter, index);
-                exporter_run::publish(&work.context, plan, computed)
+                let mut held = deferred[exporter].lock().unwrap_or_else(|e| e.into_inner());
+                let publishing = if deferring {
+                    Publishing::Deferring {
+                        deferred: &mut held,
+                        flush: flush_after[index],
+                    }
+                } else {
+                    Publishing::Now
+                };
+                exporter_run::publish(&work.context, plan, computed, publishing)
             };
             let mut done = state.done.lock().unwrap_or_else(|e| e.into_inner());
             done[exporter] = Some(finished);

@@ -80,6 +80,9 @@ pub(crate) enum Outcome {
     Failed,
     /// Not attempted: a document it waits for failed (an alias waits for every file).
     Held,
+    /// Left for a later date of the same run, which publishes the path's newest version (a
+    /// backfill's `current` documents and aliases; see `jobs/deferred.rs`).
+    Deferred,
 }
 
 impl Outcome {
@@ -91,6 +94,7 @@ impl Outcome {
             Outcome::KeptNewer(_) => "kept-newer",
             Outcome::Failed => "failed",
             Outcome::Held => "held",
+            Outcome::Deferred => "deferred",
         }
     }
 }
@@ -105,6 +109,8 @@ pub(crate) struct DocumentOutcome {
     /// The body's size.
     pub(crate) bytes: usize,
     pub(crate) outcome: Outcome,
+    /// The date it was published for, when a later date of the run published it.
+    pub(crate) date: Option<Date>,
 }
 
 /// What a batch did, document by document.
@@ -120,6 +126,15 @@ pub(crate) struct BatchReport {
 
 impl BatchReport {
     fn new(documents: &[Document]) -> BatchReport {
+        BatchReport::with_outcome(documents, Outcome::Held)
+    }
+
+    /// The report of `documents` left for a later date of the run.
+    pub(crate) fn deferred(documents: &[Document]) -> BatchReport {
+        BatchReport::with_outcome(documents, Outcome::Deferred)
+    }
+
+    fn with_outcome(documents: &[Document], outcome: Outcome) -> BatchReport {
         BatchReport {
             documents: documents
                 .iter()
@@ -128,7 +143,8 @@ impl BatchReport {
                     kind: doc.kind,
                     sha256: sha256_hex(&doc.body),
                     bytes: doc.body.len(),
-                    outcome: Outcome::Held,
+                    outcome: outcome.clone(),
+                    date: None,
                 })
                 .collect(),
             removed: Vec::new(),
@@ -136,10 +152,24 @@ impl BatchReport {
         }
     }
 
-    /// How many documents ended each way, and the bytes uploaded.
+    /// Adds `other`'s documents, removals and errors; its documents were published for `date`
+    /// when that is given.
+    pub(crate) fn append(&mut self, other: BatchReport, date: Option<Date>) {
+        self.documents.extend(
+            other
+                .documents
+                .into_iter()
+                .map(|d| DocumentOutcome { date, ..d }),
+        );
+        self.removed.extend(other.removed);
+        self.errors.extend(other.errors);
+    }
+
+    /// How many documents ended each way, and the bytes uploaded; `documents` counts the
+    /// batch's own, not those of earlier dates it published (appended with their date).
     pub(crate) fn tally(&self) -> Tally {
         let mut tally = Tally {
-            documents: self.documents.len(),
+            documents: self.documents.iter().filter(|d| d.date.is_none()).count(),
             ..Tally::default()
         };
         for d in &self.documents {
@@ -151,6 +181,7 @@ impl BatchReport {
                 Outcome::Unchanged => tally.unchanged += 1,
                 Outcome::KeptNewer(_) => tally.kept += 1,
                 Outcome::Failed | Outcome::Held => tally.failed += 1,
+                Outcome::Deferred => tally.deferred += 1,
             }
         }
         tally
@@ -167,6 +198,8 @@ pub(crate) struct Tally {
     pub(crate) kept: usize,
     /// Failed, or held back by a failure.
     pub(crate) failed: usize,
+    /// Left for a later date of the run.
+    pub(crate) deferred: usize,
     /// Bytes uploaded.
     pub(crate) bytes: usize,
 }

@@ -77,8 +77,13 @@ pub(crate) struct DocumentEntry {
     pub(crate) sha256: String,
     pub(crate) bytes: usize,
     pub(crate) kind: &'static str,
-    /// `uploaded`, `unchanged`, `kept-newer`, `failed` or `held`.
+    /// `uploaded`, `unchanged`, `kept-newer`, `failed`, `held` or `deferred` (a later date of
+    /// the run published this path's newest version).
     pub(crate) outcome: &'static str,
+    /// The date it was published for, when that is not the manifest's: a backfill publishes
+    /// `current` documents and aliases once, with the date that produced their newest version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) date: Option<String>,
 }
 
 impl ExporterEntry {
@@ -108,6 +113,7 @@ impl ExporterEntry {
                 bytes: d.bytes,
                 kind: d.kind.name(),
                 outcome: d.outcome.name(),
+                date: d.date.map(|date| date.to_string()),
             })
             .collect();
         self.removed = report.removed.clone();
