@@ -91,6 +91,21 @@ fn a_backfill_publishes_what_one_run_per_date_publishes_whatever_the_jobs() {
             &differing[..differing.len().min(5)]
         );
         assert_eq!(dates_with_manifests(&env), dates);
+        // Player profiles went out once, with the last date; earlier dates deferred them.
+        let outcome = |date: &str, path: &str| -> String {
+            let manifest = &env.run_manifests(date)[0];
+            let documents = manifest["exporters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|e| e["documents"].as_array().unwrap());
+            let found: Vec<&serde_json::Value> = documents.filter(|d| d["path"] == path).collect();
+            assert_eq!(found.len(), 1, "{path} on {date}");
+            found[0]["outcome"].as_str().unwrap().to_string()
+        };
+        assert_eq!(outcome(dates[0], "v1/players/index.json"), "deferred");
+        assert_eq!(outcome(dates[0], "v1/results/2024-01-08.json"), "uploaded");
+        assert_eq!(outcome(dates[4], "v1/players/index.json"), "uploaded");
         for date in dates {
             let manifests = env.run_manifests(date);
             assert_eq!(manifests.len(), 1, "{date}");
@@ -103,6 +118,71 @@ fn a_backfill_publishes_what_one_run_per_date_publishes_whatever_the_jobs() {
             assert_eq!(statuses, ["ok"; 7], "{date}");
         }
     }
+}
+
+#[test]
+fn a_backfill_across_two_seasons_leaves_what_runs_of_each_date_leave() {
+    let db = tempfile::TempDir::new().unwrap();
+    let warehouse = db.path().join("two-seasons.sqlite");
+    let env = Env::new();
+    env.run(&[
+        "sample-data",
+        "--seasons",
+        "2",
+        "--out",
+        warehouse.to_str().unwrap(),
+    ])
+    .assert_success();
+    let plugins = plugins_dir();
+    let args = |command: &str| -> Vec<String> {
+        [
+            command,
+            "--db",
+            warehouse.to_str().unwrap(),
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--out",
+            "out",
+            "--generated-at",
+            "2024-01-10T12:00:00Z",
+            "--only",
+            "player-profiles,tonight-players,streaks",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    // The last two game days of 2022-23 and the first two of 2023-24.
+    let dates = ["2023-04-08", "2023-04-09", "2023-10-24", "2023-10-25"];
+    let one_by_one = Env::new();
+    for date in dates {
+        let mut run = args("run");
+        run.extend(["--date".into(), date.into()]);
+        let run: Vec<&str> = run.iter().map(String::as_str).collect();
+        one_by_one.run(&run).assert_success();
+    }
+    let mut backfill = args("backfill");
+    backfill
+        .extend(["--from", "2023-04-08", "--to", "2023-10-25", "--game-days"].map(String::from));
+    let backfill: Vec<&str> = backfill.iter().map(String::as_str).collect();
+    env.run(&backfill).assert_success();
+    assert_eq!(dates_with_manifests(&env), dates);
+    assert!(env.published() == one_by_one.published());
+    // The first season's profiles were published at its last date, before the next season's.
+    let manifest = &env.run_manifests("2023-04-09")[0];
+    let profiles = manifest["exporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "player-profiles")
+        .unwrap();
+    assert!(
+        profiles["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["path"] == "v1/players/index.json" && d["outcome"] == "uploaded"),
+        "{profiles}"
+    );
 }
 
 #[test]
