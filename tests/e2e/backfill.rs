@@ -2,7 +2,9 @@
 //! date publishes, whatever `--jobs` is; each exporter's dates go out in order; a failure on one
 //! date is that date's alone; and what a user can get wrong is refused before anything runs.
 
-use propcast_e2e::{Env, Output, documents_under, plugin_folder, plugins_dir, sample_db};
+use propcast_e2e::{
+    Env, Output, documents_under, plugin_folder, plugins_dir, sample_db, test_plugin,
+};
 
 /// The sample season starts on 2023-10-24; these dates cross its first game day.
 const FIRST_GAME_DAY: &str = "2023-10-24";
@@ -40,6 +42,32 @@ fn dates_with_manifests(env: &Env) -> Vec<String> {
         .unwrap_or_default();
     dates.sort();
     dates
+}
+
+/// Exporter `name`'s entry in the run manifest of `date`.
+fn manifest_entry(env: &Env, date: &str, name: &str) -> serde_json::Value {
+    let manifests = env.run_manifests(date);
+    assert_eq!(manifests.len(), 1, "{date}");
+    manifests[0]["exporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` in the manifest of {date}"))
+        .clone()
+}
+
+/// The outcome of `path` in exporter `name`'s entry of the run manifest of `date`.
+fn outcome(env: &Env, date: &str, name: &str, path: &str) -> String {
+    let entry = manifest_entry(env, date, name);
+    let found: Vec<&serde_json::Value> = entry["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"] == path)
+        .collect();
+    assert_eq!(found.len(), 1, "{path} on {date}");
+    found[0]["outcome"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -92,20 +120,17 @@ fn a_backfill_publishes_what_one_run_per_date_publishes_whatever_the_jobs() {
         );
         assert_eq!(dates_with_manifests(&env), dates);
         // Player profiles went out once, with the last date; earlier dates deferred them.
-        let outcome = |date: &str, path: &str| -> String {
-            let manifest = &env.run_manifests(date)[0];
-            let documents = manifest["exporters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|e| e["documents"].as_array().unwrap());
-            let found: Vec<&serde_json::Value> = documents.filter(|d| d["path"] == path).collect();
-            assert_eq!(found.len(), 1, "{path} on {date}");
-            found[0]["outcome"].as_str().unwrap().to_string()
-        };
-        assert_eq!(outcome(dates[0], "v1/players/index.json"), "deferred");
-        assert_eq!(outcome(dates[0], "v1/results/2024-01-08.json"), "uploaded");
-        assert_eq!(outcome(dates[4], "v1/players/index.json"), "uploaded");
+        let index = "v1/players/index.json";
+        assert_eq!(
+            outcome(&env, dates[0], "player-profiles", index),
+            "deferred"
+        );
+        assert_eq!(
+            outcome(&env, dates[4], "player-profiles", index),
+            "uploaded"
+        );
+        let results = "v1/results/2024-01-08.json";
+        assert_eq!(outcome(&env, dates[0], "results", results), "uploaded");
         for date in dates {
             let manifests = env.run_manifests(date);
             assert_eq!(manifests.len(), 1, "{date}");
@@ -168,20 +193,14 @@ fn a_backfill_across_two_seasons_leaves_what_runs_of_each_date_leave() {
     assert_eq!(dates_with_manifests(&env), dates);
     assert!(env.published() == one_by_one.published());
     // The first season's profiles were published at its last date, before the next season's.
-    let manifest = &env.run_manifests("2023-04-09")[0];
-    let profiles = manifest["exporters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "player-profiles")
-        .unwrap();
-    assert!(
-        profiles["documents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["path"] == "v1/players/index.json" && d["outcome"] == "uploaded"),
-        "{profiles}"
+    let index = "v1/players/index.json";
+    assert_eq!(
+        outcome(&env, "2023-04-08", "player-profiles", index),
+        "deferred"
+    );
+    assert_eq!(
+        outcome(&env, "2023-04-09", "player-profiles", index),
+        "uploaded"
     );
 }
 
@@ -244,14 +263,50 @@ fn a_failure_on_one_date_leaves_the_other_dates_and_exporters_published() {
     }
     // The failed date held its exporter's aliases back; the next date moved them on.
     assert_eq!(env.json("v1/results/latest.json")["date"], "2024-01-10");
-    let manifest = &env.run_manifests("2024-01-09")[0];
-    let results = manifest["exporters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "results")
-        .unwrap();
-    assert_eq!(results["status"], "publish failed");
+    assert_eq!(
+        manifest_entry(&env, "2024-01-09", "results")["status"],
+        "publish failed"
+    );
+}
+
+#[test]
+fn a_query_that_breaks_its_season_to_date_promise_fails_its_exporter_only() {
+    let plugins = plugin_folder(&["streaks"], &[]);
+    std::fs::copy(
+        test_plugin("hostile-query-season-promise"),
+        plugins.path().join("hostile-season.wasm"),
+    )
+    .unwrap();
+    let env = Env::new();
+    let out = env.run(&[
+        "backfill",
+        "--from",
+        "2024-01-08",
+        "--to",
+        "2024-01-09",
+        "--db",
+        sample_db().to_str().unwrap(),
+        "--plugins",
+        plugins.path().to_str().unwrap(),
+        "--out",
+        "out",
+    ]);
+    out.assert_fails(
+        1,
+        &[
+            "exporter `hostile-season` failed on 2024-01-08",
+            "exporter `hostile-season` failed on 2024-01-09",
+            "query `games` declares `season-to-date = \"game_date\"`, but its rows for 2024-01-09",
+            "Consider fixing the query, or removing `season-to-date`",
+        ],
+    );
+    assert_eq!(
+        manifest_entry(&env, "2024-01-08", "hostile-season")["status"],
+        "query failed"
+    );
+    let published = env.published();
+    assert!(published.contains_key("v1/streaks/2024-01-08.json"));
+    assert!(published.contains_key("v1/streaks/2024-01-09.json"));
 }
 
 #[test]

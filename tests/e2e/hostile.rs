@@ -313,7 +313,7 @@ fn a_component_of_an_incompatible_contract_is_refused() {
         "old-contract",
         "old-contract.wasm",
         &[
-            "old-contract.wasm`: it was built for contract propcast:exporter@0.1.0, but this host accepts propcast:exporter@0.2.x",
+            "old-contract.wasm`: it was built for contract propcast:exporter@0.1.0, but this host accepts propcast:exporter@0.3.x",
             "Consider rebuilding it against this host's wit/exporter.wit: `cargo xtask plugins`",
         ],
     );

@@ -54,7 +54,7 @@ fn a_new_plugin_runs_without_rebuilding_the_host() {
     assert!(
         listed
             .stdout
-            .contains("probe 0.1.0  (probe.wasm, contract 0.2.0"),
+            .contains("probe 0.1.0  (probe.wasm, contract 0.3.0"),
         "{}",
         listed.stdout
     );

@@ -309,6 +309,7 @@ pub fn test_plugin(name: &str) -> PathBuf {
             "query-two-statements",
             "query-slow",
             "query-many-rows",
+            "query-season-promise",
             "outputs-overlap",
         ] {
             build(&["--package", "hostile", "--features", feature]);

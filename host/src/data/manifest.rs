@@ -34,6 +34,9 @@ pub(crate) struct Param {
 pub(crate) struct Query {
     pub(crate) name: String,
     pub(crate) sql: String,
+    /// The column every row's value of is before `@date`, when the query reads the season so
+    /// far and nothing else depends on `@date` (the contract's `season-to-date`).
+    pub(crate) season_to_date: Option<String>,
 }
 
 /// What an exporter is and needs.

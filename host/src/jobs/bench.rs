@@ -39,6 +39,7 @@ pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let tables = futures::executor::block_on(fetch_tables(
         &source,
         &SharedQueries::default(),
+        None,
         &with_limits,
         &query,
     ))?;

@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use super::deferred::Deferred;
 use super::plan::ExporterPlan;
 use super::report::{self, Row, Status};
+use super::season_rows::SeasonRows;
 use super::shared_queries::SharedQueries;
 use crate::data::{Document, QueryParam, Table};
 use crate::publish::run_manifest::ExporterEntry;
@@ -31,6 +32,8 @@ pub(super) struct Context<'a> {
     pub(super) publisher: &'a Publisher,
     /// Whether the run has several dates, so failures say which one.
     pub(super) several_dates: bool,
+    /// With several dates, the season-long results of queries of the season so far.
+    pub(super) season: Option<&'a SeasonRows>,
 }
 
 /// An exporter's run so far: its row and entry, and its documents unless it failed.
@@ -67,6 +70,7 @@ pub(super) fn compute(
     let fetched = context.edges.block_on(fetch_tables(
         context.source,
         queries,
+        context.season.map(|season| (season, plan.date)),
         plan.exporter,
         &plan.query_params,
     ));
@@ -216,10 +220,12 @@ impl Computed {
 }
 
 /// Runs every query `exporter` declares, one after another; the first failure names the
-/// query and the source.
+/// query and the source. With `season` (a run of several dates, and the date), queries of the
+/// season so far come from the season's rows.
 pub(super) async fn fetch_tables(
     source: &dyn Source,
     queries: &SharedQueries,
+    season: Option<(&SeasonRows, Date)>,
     exporter: &Exporter,
     params: &[QueryParam],
 ) -> anyhow::Result<Vec<Table>> {
@@ -230,10 +236,13 @@ pub(super) async fn fetch_tables(
             sql: &query.sql,
             params,
         };
-        let table = queries
-            .run(source, &request)
-            .await
-            .map_err(|e| e.context(format!("failed to read {}", source.describe())))?;
+        let table = match (season, &query.season_to_date) {
+            (Some((season, date)), Some(column)) => {
+                season.rows(source, &request, column, date).await
+            }
+            _ => queries.run(source, &request).await,
+        }
+        .map_err(|e| e.context(format!("failed to read {}", source.describe())))?;
         tables.push(table);
     }
     Ok(tables)

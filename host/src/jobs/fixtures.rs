@@ -142,6 +142,7 @@ fn run_case_inner(
     let tables = futures::executor::block_on(fetch_tables(
         &source,
         &SharedQueries::default(),
+        None,
         exporter,
         &query_params,
     ))?;

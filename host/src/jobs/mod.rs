@@ -16,6 +16,7 @@ mod plan;
 mod report;
 mod request;
 mod run;
+mod season_rows;
 mod settings;
 mod shared_queries;
 mod turns;

@@ -209,7 +209,7 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
         .iter()
         .filter(|r| r.status == Status::Ok)
         .count();
-    let failed = ok < outcome.rows.len() || outcome.manifest.is_err();
+    let failed = outcome.failed();
     let t = total(&outcome.rows);
     println!(
         "{}  {}  {ok} of {} exporters, {} documents: {} uploaded, {} unchanged, {} kept newer, {} failed, {} deferred ({:.2} s)",
@@ -230,7 +230,7 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
 pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, destination: &str) {
     let failed: Vec<String> = outcomes
         .iter()
-        .filter(|o| o.manifest.is_err() || o.rows.iter().any(|r| r.status != Status::Ok))
+        .filter(|o| o.failed())
         .map(|o| o.date.to_string())
         .collect();
     let rows: Vec<Row> = outcomes.iter().flat_map(|o| o.rows.clone()).collect();

@@ -15,6 +15,7 @@ use super::exporter_run::Context;
 use super::plan::{self, ExporterPlan};
 use super::report::{self, Row, Status};
 use super::request::{DateSelection, RunRequest};
+use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
 use super::{check_named_exporters, dates, resolve_plugins_dir, runtime_for};
@@ -78,6 +79,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
     let several_dates = !matches!(request.dates, DateSelection::One(_));
+    let season = SeasonRows::new(&date_list);
     let work = Work {
         context: Context {
             edges: &edges,
@@ -85,6 +87,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             source: source.as_ref(),
             publisher: &publisher,
             several_dates,
+            season: (date_list.len() > 1).then_some(&season),
         },
         limits: selection
             .exporters
@@ -119,10 +122,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     } else {
         report::print_table(&outcomes[0].rows, &destination);
     }
-    let failed = outcomes
-        .iter()
-        .any(|o| o.manifest.is_err() || o.rows.iter().any(|r| r.status != Status::Ok));
-    Ok(if failed {
+    Ok(if outcomes.iter().any(DateOutcome::failed) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

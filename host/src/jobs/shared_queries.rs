@@ -16,12 +16,21 @@ use crate::source::{QueryRequest, Source};
 
 /// A query's identity: its SQL and the values of the parameters it uses.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
-struct QueryKey {
+pub(super) struct QueryKey {
     sql: String,
     values: Vec<String>,
 }
 
 impl QueryKey {
+    /// The identity of `request`, leaving out the parameter `except` (`@date`, for a query of
+    /// the season so far).
+    pub(super) fn of_except(request: &QueryRequest<'_>, except: &str) -> QueryKey {
+        let mut key = QueryKey::of(request);
+        let prefix = format!("{except}=");
+        key.values.retain(|v| !v.starts_with(&prefix));
+        key
+    }
+
     fn of(request: &QueryRequest<'_>) -> QueryKey {
         let value = |name: &str| {
             request

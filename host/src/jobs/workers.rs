@@ -24,7 +24,7 @@ use super::dates::season_label;
 use super::deferred::Deferred;
 use super::exporter_run::{self, Context, Publishing};
 use super::plan::RunPlan;
-use super::report::Row;
+use super::report::{Row, Status};
 use super::shared_queries::SharedQueries;
 use super::turns::Turns;
 use crate::publish::run_manifest::{ExporterEntry, RunManifest};
@@ -52,6 +52,13 @@ pub(super) struct DateOutcome {
     pub(super) manifest: anyhow::Result<String>,
     /// From its first piece starting to its run manifest written.
     pub(super) elapsed: Duration,
+}
+
+impl DateOutcome {
+    /// Whether anything of the date failed: an exporter, or writing its run manifest.
+    pub(super) fn failed(&self) -> bool {
+        self.manifest.is_err() || self.rows.iter().any(|r| r.status != Status::Ok)
+    }
 }
 
 /// A date in progress.

@@ -10,7 +10,7 @@ wasmtime::component::bindgen!({
 pub(crate) use propcast::exporter::log;
 pub(crate) use propcast::exporter::types as wit;
 
-/// The contract's package name; its version is in the export name (`…/plugin@0.2.0`).
+/// The contract's package name; its version is in the export name (`…/plugin@0.3.0`).
 pub(crate) const PACKAGE: &str = "propcast:exporter";
 /// The interface every exporter exports.
 pub(crate) const PLUGIN_INTERFACE: &str = "plugin";

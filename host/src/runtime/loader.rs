@@ -17,10 +17,10 @@ use super::limits::Limits;
 use super::state::HostState;
 use crate::data::{self, Manifest, Param, ParamType, Query};
 
-/// The contract versions this host accepts: `0.2.x`.
-const ACCEPTED_MAJOR_MINOR: (u64, u64) = (0, 2);
+/// The contract versions this host accepts: `0.3.x`.
+const ACCEPTED_MAJOR_MINOR: (u64, u64) = (0, 3);
 /// The version this host was built with.
-const HOST_VERSION: &str = "0.2.0";
+const HOST_VERSION: &str = "0.3.0";
 /// Where the host writes its run manifests; no exporter may write there.
 const RESERVED_OUTPUT: &str = data::RUNS_FOLDER;
 /// Parameters the host binds for every query; exporters may not declare options with these names.
@@ -30,7 +30,7 @@ pub(crate) const BUILTIN_PARAMS: [&str; 3] = ["date", "season", "season-start"];
 pub(crate) struct Exporter {
     pub(crate) file: PathBuf,
     pub(crate) manifest: Manifest,
-    /// The contract version it was built for, e.g. `0.2.0`.
+    /// The contract version it was built for, e.g. `0.3.0`.
     pub(crate) contract_version: String,
     /// How long compiling (or loading from the cache) and describing it took.
     pub(crate) load_time: Duration,
@@ -329,9 +329,29 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
                 );
             }
         }
+        if let Some(column) = &q.season_to_date {
+            let simple = !column.is_empty()
+                && column
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !simple {
+                bail!(
+                    "query `{}` declares `season-to-date = \"{column}\"`, which is not a column name (letters, digits and `_`)",
+                    q.name
+                );
+            }
+            if !data::sql::named_params(&q.sql).iter().any(|p| p == "date") {
+                bail!(
+                    "query `{}` declares `season-to-date` but does not use `@date`; a query of \
+                     the season so far keeps the rows whose `{column}` is before `@date`",
+                    q.name
+                );
+            }
+        }
         queries.push(Query {
             name: q.name,
             sql: q.sql,
+            season_to_date: q.season_to_date,
         });
     }
     Ok(Manifest {
@@ -352,4 +372,48 @@ fn is_kebab(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_query(sql: &str, season_to_date: Option<&str>) -> anyhow::Result<Manifest> {
+        check_manifest(wit::Manifest {
+            name: "x".into(),
+            version: "0.1.0".into(),
+            description: "d".into(),
+            queries: vec![wit::Query {
+                name: "games".into(),
+                sql: sql.into(),
+                season_to_date: season_to_date.map(String::from),
+            }],
+            params: Vec::new(),
+            outputs: vec![wit::Output {
+                path: "v1/x/".into(),
+                replace_set: false,
+            }],
+        })
+    }
+
+    #[test]
+    fn a_season_to_date_query_names_a_column_and_uses_the_date() {
+        let sql = "SELECT game_date FROM g WHERE game_date < @date ORDER BY game_date";
+        let manifest = with_query(sql, Some("game_date")).unwrap();
+        assert_eq!(
+            manifest.queries[0].season_to_date.as_deref(),
+            Some("game_date")
+        );
+        let err = with_query(sql, Some("g.game_date")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "query `games` declares `season-to-date = \"g.game_date\"`, which is not a column name (letters, digits and `_`)"
+        );
+        let err = with_query("SELECT game_date FROM g", Some("game_date")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("query `games` declares `season-to-date` but does not use `@date`"),
+            "{err}"
+        );
+    }
 }

@@ -42,6 +42,7 @@ pub fn describe(toml_text: &str, crate_version: &str) -> wit::Manifest {
             .map(|q| wit::Query {
                 name: q.name,
                 sql: q.sql,
+                season_to_date: q.season_to_date,
             })
             .collect(),
         params: manifest

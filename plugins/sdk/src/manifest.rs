@@ -17,6 +17,17 @@
 //!
 //! The version defaults to the crate's. Queries reach `run` as tables of the same name.
 //!
+//! A query of the season so far, whose only use of `@date` is `<column> < @date` (and whose
+//! ORDER BY is total), can say so; a backfill then runs it once per season (the contract's
+//! `season-to-date` says exactly what is promised):
+//!
+//! ```toml
+//! [queries.games]
+//! sql = """SELECT player_lookup, game_date, points FROM player_game_summary
+//!          WHERE season = @season AND game_date < @date ORDER BY player_lookup, game_date"""
+//! season-to-date = "game_date"
+//! ```
+//!
 //! An output folder whose `current` documents are one set that each run replaces whole (a
 //! player not playing tonight loses the page) is written as a table:
 //!
@@ -64,6 +75,9 @@ pub struct Query {
     pub name: String,
     /// Portable SQL with `@named` parameters.
     pub sql: String,
+    /// The column whose value is before `@date` in every row, when the query reads the season
+    /// so far and nothing else depends on `@date`.
+    pub season_to_date: Option<String>,
 }
 
 /// A place the exporter may write.
@@ -155,9 +169,10 @@ enum Scalar {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct QueryFile {
     sql: String,
+    season_to_date: Option<String>,
 }
 
 impl Manifest {
@@ -187,7 +202,11 @@ impl Manifest {
             queries: file
                 .queries
                 .into_iter()
-                .map(|(name, q)| Query { name, sql: q.sql })
+                .map(|(name, q)| Query {
+                    name,
+                    sql: q.sql,
+                    season_to_date: q.season_to_date,
+                })
                 .collect(),
         };
         manifest.check()?;
@@ -282,6 +301,38 @@ mod tests {
                 path: "v1/streaks/".into(),
                 replace_set: false
             }]
+        );
+    }
+
+    #[test]
+    fn a_query_can_read_the_season_so_far() {
+        let m = Manifest::parse(
+            r#"name = "x"
+description = "d"
+outputs = ["v1/x/"]
+[queries.games]
+sql = "SELECT game_date FROM g WHERE game_date < @date ORDER BY game_date"
+season-to-date = "game_date"
+[queries.today]
+sql = "SELECT 1""#,
+            "0.1.0",
+        )
+        .unwrap();
+        assert_eq!(m.queries[0].season_to_date.as_deref(), Some("game_date"));
+        assert_eq!(m.queries[1].season_to_date, None);
+        let err = Manifest::parse(
+            r#"name = "x"
+description = "d"
+outputs = ["v1/x/"]
+[queries.games]
+sql = "SELECT 1"
+season_to_date = "game_date""#,
+            "0.1.0",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `season_to_date`"),
+            "{err}"
         );
     }
 

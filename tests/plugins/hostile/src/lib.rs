@@ -112,6 +112,7 @@ impl Exporter for Hostile {
     feature = "query-two-statements",
     feature = "query-slow",
     feature = "query-many-rows",
+    feature = "query-season-promise",
     feature = "outputs-overlap"
 )))]
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/modes.toml"));
@@ -123,5 +124,7 @@ propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-two
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-slow.toml"));
 #[cfg(feature = "query-many-rows")]
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-many-rows.toml"));
+#[cfg(feature = "query-season-promise")]
+propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-season-promise.toml"));
 #[cfg(feature = "outputs-overlap")]
 propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/outputs-overlap.toml"));
