@@ -5,7 +5,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::forward_to_deserialize_any;
 
 use crate::table::{Table, Value};
@@ -28,19 +30,31 @@ impl de::Error for DeError {
     }
 }
 
-/// Deserializes one row as a map from column name to value.
-pub(crate) struct RowDeserializer<'de> {
+/// Where each field of the row type is among a table's columns, found with the first row and
+/// kept for the rest (`None` until then; `Some(None)` when a field has no column).
+pub(crate) type FieldColumns = std::cell::OnceCell<Option<Vec<usize>>>;
+
+/// Deserializes one row: a struct whose fields all have columns gets its values in field order,
+/// the columns found once per table (`columns`); anything else reads the row as a map from
+/// column name to value (a missing column then leaves an `Option` field `None` or a
+/// `#[serde(default)]` field its default). Columns no field names are ignored.
+pub(crate) struct RowDeserializer<'de, 'c> {
     table: &'de Table,
     row: usize,
+    columns: &'c FieldColumns,
 }
 
-impl<'de> RowDeserializer<'de> {
-    pub(crate) fn new(table: &'de Table, row: usize) -> Self {
-        RowDeserializer { table, row }
+impl<'de, 'c> RowDeserializer<'de, 'c> {
+    pub(crate) fn new(table: &'de Table, row: usize, columns: &'c FieldColumns) -> Self {
+        RowDeserializer {
+            table,
+            row,
+            columns,
+        }
     }
 }
 
-impl<'de> Deserializer<'de> for RowDeserializer<'de> {
+impl<'de> Deserializer<'de> for RowDeserializer<'de, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -51,10 +65,62 @@ impl<'de> Deserializer<'de> for RowDeserializer<'de> {
         })
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let columns = self.columns.get_or_init(|| {
+            fields
+                .iter()
+                .map(|field| self.table.columns().iter().position(|c| c.name() == *field))
+                .collect()
+        });
+        match columns {
+            Some(columns) => visitor.visit_seq(FieldAccess {
+                table: self.table,
+                row: self.row,
+                columns: columns.iter(),
+            }),
+            None => self.deserialize_any(visitor),
+        }
+    }
+
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// A row's values in the order of a struct's fields.
+struct FieldAccess<'de, 'c> {
+    table: &'de Table,
+    row: usize,
+    columns: std::slice::Iter<'c, usize>,
+}
+
+impl<'de> SeqAccess<'de> for FieldAccess<'de, '_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let Some(&index) = self.columns.next() else {
+            return Ok(None);
+        };
+        let column = &self.table.columns()[index];
+        seed.deserialize(CellDeserializer {
+            value: column.get(self.row),
+        })
+        .map(Some)
+        .map_err(|e| DeError(format!("column `{}`: {e}", column.name())))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.columns.len())
     }
 }
 
@@ -242,6 +308,29 @@ mod tests {
         );
         assert_eq!(rows[1].line, None);
         assert!(!rows[1].home);
+    }
+
+    #[test]
+    fn fields_find_their_columns_in_any_order_and_other_columns_are_ignored() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Points<'a> {
+            points: f64,
+            player: &'a str,
+        }
+        let table = games();
+        assert_eq!(
+            table.rows::<Points>().unwrap(),
+            [
+                Points {
+                    points: 21.0,
+                    player: "ann"
+                },
+                Points {
+                    points: 7.0,
+                    player: "bo"
+                }
+            ]
+        );
     }
 
     #[test]

@@ -243,12 +243,23 @@ impl Table {
     /// boolean, because SQLite has no boolean type; a date reads as text or as [`crate::Date`].
     /// Strings can borrow from the table (`&'a str`).
     pub fn rows<'a, T: Deserialize<'a>>(&'a self) -> Result<Vec<T>> {
-        (0..self.row_count).map(|row| self.row(row)).collect()
+        let columns = crate::de::FieldColumns::new();
+        (0..self.row_count)
+            .map(|row| self.read_row(row, &columns))
+            .collect()
     }
 
     /// Row `row` as a `T`; see [`Table::rows`].
     pub fn row<'a, T: Deserialize<'a>>(&'a self, row: usize) -> Result<T> {
-        T::deserialize(crate::de::RowDeserializer::new(self, row))
+        self.read_row(row, &crate::de::FieldColumns::new())
+    }
+
+    fn read_row<'a, T: Deserialize<'a>>(
+        &'a self,
+        row: usize,
+        columns: &crate::de::FieldColumns,
+    ) -> Result<T> {
+        T::deserialize(crate::de::RowDeserializer::new(self, row, columns))
             .map_err(|e| Error::bad_input(format!("table `{}` row {row}: {e}", self.name)))
     }
 }
