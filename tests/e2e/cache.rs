@@ -207,3 +207,47 @@ fn precompile_fills_the_cache_and_no_cache_leaves_it_alone() {
         "propcast: there is no compile cache to fill: give one with `--cache-dir DIR` (or PROPCAST_CACHE_DIR), or set HOME or XDG_CACHE_HOME for the default"
     );
 }
+
+#[test]
+fn a_run_of_some_exporters_loads_only_those() {
+    let env = Env::new();
+    let folder = plugin_folder(
+        &["streaks", "results", "best-bets"],
+        &[("broken.wasm", b"not wasm at all")],
+    );
+    let cache = env.path().join("cache");
+    let cache_arg = ["--cache-dir", cache.to_str().unwrap()];
+    let only = [&cache_arg[..], &["--only", "streaks,results"]].concat();
+    let out = env.publish("2024-01-10", folder.path(), &only);
+    out.assert_success();
+    assert_eq!(
+        entries(&cache).len(),
+        2,
+        "only the two selected were compiled"
+    );
+    assert!(
+        !out.stderr.contains("broken.wasm"),
+        "a plugin that is not selected is not even read:\n{}",
+        out.stderr
+    );
+    // Limits may still name an exporter that is in the folder but not selected; a typo is
+    // still refused.
+    std::fs::write(
+        env.path().join("propcast.toml"),
+        "[limits.exporters.best-bets]\nfuel = \"1G\"\n",
+    )
+    .unwrap();
+    env.publish("2024-01-10", folder.path(), &only)
+        .assert_success();
+    std::fs::write(
+        env.path().join("propcast.toml"),
+        "[limits.exporters.best-betz]\nfuel = \"1G\"\n",
+    )
+    .unwrap();
+    env.publish("2024-01-10", folder.path(), &only)
+        .assert_fails(
+            2,
+            &["limits are set for exporter `best-betz`, which is not loaded"],
+        );
+    assert_eq!(entries(&cache).len(), 2);
+}

@@ -29,7 +29,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 
 use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
-use crate::runtime::{CompileCache, EngineSettings, Exporter, Runtime};
+use crate::runtime::{CompileCache, EngineSettings, Exporter, LoadError, Runtime};
 
 use settings::Settings;
 
@@ -69,10 +69,52 @@ fn compile_cache(cache: &CacheRequest) -> Option<CompileCache> {
     }
 }
 
-/// Limits may only name exporters that exist, so a typo is not silently ignored.
-fn check_named_exporters(settings: &Settings, exporters: &[Exporter]) -> anyhow::Result<()> {
+/// The exporters a run needs from `dir`. With `only`, each named one is loaded from its own
+/// `<name>.wasm` when that file holds it, so no other plugin is compiled or described; if a
+/// name is not found that way (a file named otherwise), or without `only`, every plugin in the
+/// folder is loaded. The bool says whether the whole folder was.
+fn load_for_run(
+    runtime: &Runtime,
+    dir: &Path,
+    only: &[String],
+) -> anyhow::Result<(Vec<Exporter>, Vec<LoadError>, bool)> {
+    if !only.is_empty() {
+        let mut names: Vec<&String> = Vec::new();
+        for name in only {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let files: Vec<PathBuf> = names
+            .iter()
+            .map(|n| dir.join(format!("{n}.wasm")))
+            .collect();
+        if files.iter().all(|f| f.is_file()) {
+            let (exporters, errors) = runtime.load_files(files);
+            let each_found = exporters.len() == names.len()
+                && exporters
+                    .iter()
+                    .zip(&names)
+                    .all(|(e, n)| e.manifest.name == **n);
+            if errors.is_empty() && each_found {
+                return Ok((exporters, errors, false));
+            }
+        }
+    }
+    let (exporters, errors) = runtime.load_dir(dir)?;
+    Ok((exporters, errors, true))
+}
+
+/// Limits may only name exporters that exist, so a typo is not silently ignored: each named
+/// one is loaded, or (when only some were loaded) has its `<name>.wasm` in `dir`.
+fn check_named_exporters(
+    settings: &Settings,
+    exporters: &[Exporter],
+    dir: Option<&Path>,
+) -> anyhow::Result<()> {
     for name in settings.exporters_named() {
-        if !exporters.iter().any(|e| e.manifest.name == name) {
+        let beside = dir.is_some_and(|d| d.join(format!("{name}.wasm")).is_file());
+        if !beside && !exporters.iter().any(|e| e.manifest.name == name) {
             let available: Vec<&str> = exporters.iter().map(|e| e.manifest.name.as_str()).collect();
             bail!(
                 "limits are set for exporter `{name}`, which is not loaded (available: {})",

@@ -58,6 +58,12 @@ impl Runtime {
             .filter(|path| path.extension().is_some_and(|ext| ext == "wasm") && path.is_file())
             .collect();
         files.sort();
+        Ok(self.load_files(files))
+    }
+
+    /// Loads `files` in order. A duplicate exporter name or an overlapping output is an error
+    /// for the later file; the earlier one stays loaded.
+    pub(crate) fn load_files(&self, files: Vec<PathBuf>) -> (Vec<Exporter>, Vec<LoadError>) {
         let mut loaded: Vec<Exporter> = Vec::new();
         let mut failed = Vec::new();
         for file in files {
@@ -69,7 +75,7 @@ impl Runtime {
                 Err(error) => failed.push(LoadError { file, error }),
             }
         }
-        Ok((loaded, failed))
+        (loaded, failed)
     }
 
     /// Loads one plugin file.
