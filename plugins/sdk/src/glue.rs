@@ -7,8 +7,8 @@ use crate::Exporter;
 use crate::context::Context;
 use crate::document::{Document, DocumentKind};
 use crate::error::{Error, ErrorKind};
-use crate::manifest::{Manifest, ParamType};
 use crate::table::{Column, ColumnData, Dictionary, Table, Tables};
+use propcast_manifest::{Manifest, ParamType};
 
 #[doc(hidden)]
 pub mod bindings {
@@ -25,46 +25,88 @@ pub use bindings::exports::propcast::exporter::plugin::Guest;
 use bindings::propcast::exporter::types as wit;
 pub use wit_bindgen;
 
-/// The manifest in the contract's form. Panics (reported to the host as the exporter's load
-/// error) when `exporter.toml` is invalid; the generated test catches that before any build.
-pub fn describe(toml_text: &str, crate_version: &str) -> wit::Manifest {
-    let manifest = match Manifest::parse(toml_text, crate_version) {
-        Ok(m) => m,
-        Err(e) => panic!("{e}"),
-    };
+/// An exporter's manifest as `propcast_sdk_macros::manifest!` reads it at build time: checked,
+/// with every string in the component's data, ready for `describe` without a parser.
+pub struct StaticManifest {
+    /// As in [`Manifest`]'s `name`.
+    pub name: &'static str,
+    /// As in [`Manifest`]'s `version`.
+    pub version: &'static str,
+    /// As in [`Manifest`]'s `description`.
+    pub description: &'static str,
+    /// As in [`Manifest`]'s `queries`.
+    pub queries: &'static [StaticQuery],
+    /// As in [`Manifest`]'s `params`.
+    pub params: &'static [StaticParam],
+    /// As in [`Manifest`]'s `outputs`.
+    pub outputs: &'static [StaticOutput],
+}
+
+/// A query of a [`StaticManifest`].
+pub struct StaticQuery {
+    /// As in [`Manifest`]'s `name`.
+    pub name: &'static str,
+    /// As in [`Manifest`]'s `sql`.
+    pub sql: &'static str,
+    /// As in [`Manifest`]'s `season_to_date`.
+    pub season_to_date: Option<&'static str>,
+}
+
+/// An option of a [`StaticManifest`].
+pub struct StaticParam {
+    /// As in [`Manifest`]'s `name`.
+    pub name: &'static str,
+    /// As in [`Manifest`]'s `ty`.
+    pub ty: ParamType,
+    /// As in [`Manifest`]'s `default`.
+    pub default: &'static str,
+    /// As in [`Manifest`]'s `description`.
+    pub description: &'static str,
+}
+
+/// An output of a [`StaticManifest`].
+pub struct StaticOutput {
+    /// As in [`Manifest`]'s `path`.
+    pub path: &'static str,
+    /// As in [`Manifest`]'s `replace_set`.
+    pub replace_set: bool,
+}
+
+/// The manifest in the contract's form.
+pub fn describe(m: &StaticManifest) -> wit::Manifest {
     wit::Manifest {
-        name: manifest.name,
-        version: manifest.version,
-        description: manifest.description,
-        queries: manifest
+        name: m.name.into(),
+        version: m.version.into(),
+        description: m.description.into(),
+        queries: m
             .queries
-            .into_iter()
+            .iter()
             .map(|q| wit::Query {
-                name: q.name,
-                sql: q.sql,
-                season_to_date: q.season_to_date,
+                name: q.name.into(),
+                sql: q.sql.into(),
+                season_to_date: q.season_to_date.map(String::from),
             })
             .collect(),
-        params: manifest
+        params: m
             .params
-            .into_iter()
+            .iter()
             .map(|p| wit::Param {
-                name: p.name,
+                name: p.name.into(),
                 type_: match p.ty {
                     ParamType::Text => wit::ParamType::Text,
                     ParamType::Int64 => wit::ParamType::Int64,
                     ParamType::Float64 => wit::ParamType::Float64,
                     ParamType::Date => wit::ParamType::Date,
                 },
-                default: p.default,
-                description: p.description,
+                default: p.default.into(),
+                description: p.description.into(),
             })
             .collect(),
-        outputs: manifest
+        outputs: m
             .outputs
-            .into_iter()
+            .iter()
             .map(|o| wit::Output {
-                path: o.path,
+                path: o.path.into(),
                 replace_set: o.replace_set,
             })
             .collect(),
@@ -153,9 +195,11 @@ fn install_panic_hook() {
     });
 }
 
-/// The manifest text of an exporter, implemented by [`crate::exporter!`].
+/// The manifest of an exporter, implemented by [`crate::exporter!`].
 pub trait ExporterManifest {
-    /// The text of `exporter.toml`.
+    /// The manifest as read at build time, for `describe`.
+    const STATIC: StaticManifest;
+    /// The text of `exporter.toml`, for native tests.
     const TOML: &'static str;
     /// The exporter crate's version, used when the manifest gives none.
     const CRATE_VERSION: &'static str;

@@ -8,7 +8,8 @@
 //!
 //! - `exporter.toml`, its manifest: name, the path prefixes it writes, its options, and the
 //!   queries it needs, in SQL that runs on both BigQuery and SQLite (see `docs/sql.md`). It is
-//!   embedded in the component, so the `.wasm` file is the whole plugin.
+//!   read and checked when the crate is compiled and embedded in the component, so the `.wasm`
+//!   file is the whole plugin.
 //! - a type implementing [`Exporter`], registered with [`exporter!`].
 //!
 //! ```
@@ -46,14 +47,9 @@
 //!     }
 //! }
 //!
-//! // In a plugin crate this reads `exporter.toml` beside `Cargo.toml`; here it is inline.
-//! propcast_sdk::exporter!(GameCount, manifest = r#"
-//!     name = "game-count"
-//!     description = "Games played before the date"
-//!     outputs = ["v1/game-count/"]
-//!     [queries.games]
-//!     sql = "SELECT player_lookup, points FROM player_game_summary WHERE game_date < @date"
-//! "#);
+//! // In a plugin crate `exporter!(GameCount)` reads `exporter.toml` beside `Cargo.toml`; this
+//! // example's manifest is `tests/game-count.toml` in this crate.
+//! propcast_sdk::exporter!(GameCount, manifest = "tests/game-count.toml");
 //!
 //! // A native test: no Wasm, no host.
 //! let tables = propcast_sdk::testing::tables(serde_json::json!({
@@ -84,7 +80,6 @@ mod error;
 pub mod fatigue;
 mod glue;
 pub mod log;
-mod manifest;
 pub mod props;
 pub mod season;
 pub mod stats;
@@ -96,7 +91,7 @@ pub use context::Context;
 pub use date::{Date, DateError};
 pub use document::{Document, DocumentKind};
 pub use error::{Error, ErrorKind, Result};
-pub use manifest::{Manifest, Output, Param, ParamType, Query};
+pub use propcast_manifest::{Manifest, ManifestError, Output, Param, ParamType, Query};
 pub use table::{Column, ColumnData, Dictionary, Table, Tables, Value};
 
 /// What an exporter implements: its documents from the run's context and tables.
@@ -116,20 +111,24 @@ pub mod prelude {
 
 /// Registers `$ty` (an [`Exporter`]) as the component's implementation of the contract.
 ///
-/// `exporter!(MyExporter)` embeds `exporter.toml` from the crate's root; `exporter!(MyExporter,
-/// manifest = "...")` takes the manifest text instead. It also adds a unit test that the
-/// manifest is valid, so a typo fails `cargo test` rather than the host's load.
+/// `exporter!(MyExporter)` reads `exporter.toml` from the crate's root when the crate is compiled
+/// and embeds the checked manifest (no TOML parser ends up in the component; an invalid manifest
+/// is a compile error naming the problem); `exporter!(MyExporter, manifest = "manifests/x.toml")`
+/// reads another file, relative to the crate's root. It also adds a unit test that parses the
+/// manifest natively, as `propcast_sdk::testing` does.
 #[macro_export]
 macro_rules! exporter {
     ($ty:ty) => {
-        $crate::exporter!($ty, manifest = ::core::include_str!(::core::concat!(
-            ::core::env!("CARGO_MANIFEST_DIR"),
-            "/exporter.toml"
-        )));
+        $crate::exporter!($ty, manifest = "exporter.toml");
     };
-    ($ty:ty, manifest = $manifest:expr) => {
+    ($ty:ty, manifest = $manifest:literal) => {
         impl $crate::__private::ExporterManifest for $ty {
-            const TOML: &'static str = $manifest;
+            const STATIC: $crate::__private::StaticManifest = $crate::__private::manifest!($manifest);
+            const TOML: &'static str = ::core::include_str!(::core::concat!(
+                ::core::env!("CARGO_MANIFEST_DIR"),
+                "/",
+                $manifest
+            ));
             const CRATE_VERSION: &'static str = ::core::env!("CARGO_PKG_VERSION");
         }
 
@@ -138,10 +137,7 @@ macro_rules! exporter {
             struct PropcastComponent;
             impl $crate::__private::Guest for PropcastComponent {
                 fn describe() -> $crate::__private::bindings::propcast::exporter::types::Manifest {
-                    $crate::__private::describe(
-                        <$ty as $crate::__private::ExporterManifest>::TOML,
-                        <$ty as $crate::__private::ExporterManifest>::CRATE_VERSION,
-                    )
+                    $crate::__private::describe(&<$ty as $crate::__private::ExporterManifest>::STATIC)
                 }
                 fn run(
                     ctx: $crate::__private::bindings::propcast::exporter::types::Context,
@@ -167,5 +163,9 @@ macro_rules! exporter {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::glue::{ExporterManifest, Guest, bindings, describe, run, wit_bindgen};
+    pub use crate::glue::{
+        ExporterManifest, Guest, StaticManifest, StaticOutput, StaticParam, StaticQuery, bindings,
+        describe, run, wit_bindgen,
+    };
+    pub use propcast_sdk_macros::manifest;
 }

@@ -16,9 +16,9 @@ use crate::document::Document;
 use crate::error::Result;
 use crate::glue::ExporterManifest;
 use crate::log::Level;
-use crate::manifest::Manifest;
 use crate::table::{Column, ColumnData, Dictionary, Table, Tables};
 use crate::{Date, Exporter};
+use propcast_manifest::Manifest;
 
 /// Builds a table from an array of JSON objects. Panics when `rows` is not such an array, or a
 /// column mixes kinds of values (a test's mistake, not the exporter's).

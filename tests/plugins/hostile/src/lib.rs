@@ -115,16 +115,16 @@ impl Exporter for Hostile {
     feature = "query-season-promise",
     feature = "outputs-overlap"
 )))]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/modes.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/modes.toml");
 #[cfg(feature = "query-delete")]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-delete.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/query-delete.toml");
 #[cfg(feature = "query-two-statements")]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-two-statements.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/query-two-statements.toml");
 #[cfg(feature = "query-slow")]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-slow.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/query-slow.toml");
 #[cfg(feature = "query-many-rows")]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-many-rows.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/query-many-rows.toml");
 #[cfg(feature = "query-season-promise")]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/query-season-promise.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/query-season-promise.toml");
 #[cfg(feature = "outputs-overlap")]
-propcast_sdk::exporter!(Hostile, manifest = include_str!("../manifests/outputs-overlap.toml"));
+propcast_sdk::exporter!(Hostile, manifest = "manifests/outputs-overlap.toml");

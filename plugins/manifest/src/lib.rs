@@ -1,5 +1,7 @@
-//! The exporter's manifest, written by the author in `exporter.toml` and embedded in the
-//! component, so the `.wasm` file is the whole plugin.
+//! The exporter's manifest, written by the author in `exporter.toml`. `propcast-sdk`'s
+//! `exporter!` macro reads and checks it when the exporter is compiled (through
+//! `propcast-sdk-macros`) and embeds the result in the component, so the `.wasm` file is the
+//! whole plugin and carries no TOML parser; native tests parse it with the same code.
 //!
 //! ```toml
 //! name = "streaks"
@@ -39,7 +41,19 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+/// Why `exporter.toml` is invalid; the message names the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestError(String);
+
+impl std::fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+type Result<T> = std::result::Result<T, ManifestError>;
 
 /// The type of an option.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -179,7 +193,7 @@ impl Manifest {
     /// Parses `exporter.toml`; `crate_version` is used when it gives no version.
     pub fn parse(toml_text: &str, crate_version: &str) -> Result<Manifest> {
         let file: ManifestFile = toml::from_str(toml_text)
-            .map_err(|e| Error::failed(format!("exporter.toml is invalid: {e}")))?;
+            .map_err(|e| ManifestError(format!("exporter.toml is invalid: {e}")))?;
         let manifest = Manifest {
             name: file.name,
             version: file.version.unwrap_or_else(|| crate_version.to_string()),
@@ -215,7 +229,7 @@ impl Manifest {
 
     fn check(&self) -> Result<()> {
         let invalid =
-            |what: String| Err(Error::failed(format!("exporter.toml is invalid: {what}")));
+            |what: String| Err(ManifestError(format!("exporter.toml is invalid: {what}")));
         if !is_kebab(&self.name) {
             return invalid(format!(
                 "name `{}` must be lowercase letters, digits and dashes",
@@ -366,7 +380,7 @@ outputs = [{ path = "v1/x/all.json", replace-set = true }]"#,
         )
         .unwrap_err();
         assert_eq!(
-            err.message(),
+            err.to_string(),
             "exporter.toml is invalid: output `v1/x/all.json` is a file; only a folder ending in `/` can be a replaced set"
         );
     }
@@ -381,10 +395,10 @@ outputs = ["v1/x"]"#,
         )
         .unwrap_err();
         assert!(
-            err.message()
+            err.to_string()
                 .contains("output `v1/x` must be a relative folder ending in `/`"),
             "{}",
-            err.message()
+            err.to_string()
         );
         let err = Manifest::parse(
             r#"name = "x"
@@ -395,9 +409,9 @@ colour = "red""#,
         )
         .unwrap_err();
         assert!(
-            err.message().contains("unknown field `colour`"),
+            err.to_string().contains("unknown field `colour`"),
             "{}",
-            err.message()
+            err.to_string()
         );
     }
 }
