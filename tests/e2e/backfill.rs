@@ -2,6 +2,8 @@
 //! date publishes, whatever `--jobs` is; each exporter's dates go out in order; a failure on one
 //! date is that date's alone; and what a user can get wrong is refused before anything runs.
 
+use std::path::Path;
+
 use propcast_e2e::{
     Env, Output, documents_under, plugin_folder, plugins_dir, sample_db, test_plugin,
 };
@@ -10,7 +12,11 @@ use propcast_e2e::{
 const FIRST_GAME_DAY: &str = "2023-10-24";
 
 fn backfill(env: &Env, from: &str, to: &str, extra: &[&str]) -> Output {
-    let plugins = plugins_dir();
+    backfill_from(env, &plugins_dir(), from, to, extra)
+}
+
+/// `propcast backfill` of the sample warehouse with the plugins in `plugins`.
+fn backfill_from(env: &Env, plugins: &Path, from: &str, to: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "backfill",
         "--from",
@@ -278,19 +284,7 @@ fn a_query_that_breaks_its_season_to_date_promise_fails_its_exporter_only() {
     )
     .unwrap();
     let env = Env::new();
-    let out = env.run(&[
-        "backfill",
-        "--from",
-        "2024-01-08",
-        "--to",
-        "2024-01-09",
-        "--db",
-        sample_db().to_str().unwrap(),
-        "--plugins",
-        plugins.path().to_str().unwrap(),
-        "--out",
-        "out",
-    ]);
+    let out = backfill_from(&env, plugins.path(), "2024-01-08", "2024-01-09", &[]);
     out.assert_fails(
         1,
         &[
@@ -325,19 +319,7 @@ fn what_a_user_can_get_wrong_is_refused_before_anything_runs() {
     assert!(!env.out().exists(), "nothing may be published");
 
     let empty = plugin_folder(&[], &[]);
-    let out = env.run(&[
-        "backfill",
-        "--from",
-        "2024-01-08",
-        "--to",
-        "2024-01-09",
-        "--db",
-        sample_db().to_str().unwrap(),
-        "--plugins",
-        empty.path().to_str().unwrap(),
-        "--out",
-        "out",
-    ]);
+    let out = backfill_from(&env, empty.path(), "2024-01-08", "2024-01-09", &[]);
     out.assert_fails(
         2,
         &["there is no exporter to run", "holds no plugin that loads"],

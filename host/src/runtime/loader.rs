@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use propcast_manifest::is_kebab;
 use wasmtime::component::{Component, types::ComponentItem};
-
-use super::cache::CacheOutcome;
 
 use super::Runtime;
 use super::bindings::{self, ExporterPre, wit};
+use super::cache::CacheOutcome;
 use super::limits::Limits;
 use super::state::HostState;
 use crate::data::{self, Manifest, Param, ParamType, Query};
@@ -369,15 +369,6 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         outputs,
         replaced_sets,
     })
-}
-
-fn is_kebab(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]

@@ -275,7 +275,9 @@ impl Manifest {
     }
 }
 
-fn is_kebab(name: &str) -> bool {
+/// Whether `name` is kebab-case (lowercase letters, digits and inner dashes): the rule for
+/// exporter and option names, which the host applies to every manifest it loads as well.
+pub fn is_kebab(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')
         && !name.ends_with('-')
