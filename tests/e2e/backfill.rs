@@ -304,6 +304,34 @@ fn a_query_that_breaks_its_season_to_date_promise_fails_its_exporter_only() {
 }
 
 #[test]
+fn an_exporter_failing_on_the_last_date_still_publishes_what_earlier_dates_deferred() {
+    let plugins = plugin_folder(&["streaks"], &[]);
+    std::fs::copy(test_plugin("probe"), plugins.path().join("probe.wasm")).unwrap();
+    let fail = ["--fail-on", "2024-01-10"];
+    let env = Env::new();
+    let out = backfill_from(&env, plugins.path(), "2024-01-08", "2024-01-10", &fail);
+    out.assert_fails(
+        1,
+        &[
+            "exporter `probe` failed on 2024-01-10",
+            "probe was asked to fail on 2024-01-10",
+        ],
+    );
+    // The probe's alias stays at the last date it published, as one run per date leaves it.
+    assert_eq!(env.json("v1/probe/latest.json")["date"], "2024-01-09");
+    assert_eq!(env.json("v1/streaks/today.json")["date"], "2024-01-10");
+    let one_by_one = Env::new();
+    for date in ["2024-01-08", "2024-01-09", "2024-01-10"] {
+        one_by_one.publish(date, plugins.path(), &fail);
+    }
+    assert!(env.published() == one_by_one.published());
+    assert_eq!(
+        outcome(&env, "2024-01-10", "probe", "v1/probe/latest.json"),
+        "uploaded"
+    );
+}
+
+#[test]
 fn what_a_user_can_get_wrong_is_refused_before_anything_runs() {
     let env = Env::new();
     backfill(&env, "2024-01-10", "2024-01-08", &[]).assert_fails(

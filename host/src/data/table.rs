@@ -98,12 +98,26 @@ pub(crate) struct QueryParam {
 }
 
 /// One cell, for comparing tables whose columns may have settled on different types.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum Cell<'a> {
     Null,
     Number(f64),
     Boolean(bool),
     Text(&'a str),
+}
+
+impl PartialEq for Cell<'_> {
+    /// Numbers are equal by value (an integer equals the same float), and NaN equals NaN: the
+    /// same row read twice must compare equal.
+    fn eq(&self, other: &Cell<'_>) -> bool {
+        match (self, other) {
+            (Cell::Null, Cell::Null) => true,
+            (Cell::Number(a), Cell::Number(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (Cell::Boolean(a), Cell::Boolean(b)) => a == b,
+            (Cell::Text(a), Cell::Text(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl ColumnValues {
@@ -282,6 +296,9 @@ mod tests {
         assert!(floats.same_rows(&guessed));
         guessed.columns[1].values = ColumnValues::Float64(vec![20.5]);
         assert!(!floats.same_rows(&guessed));
+        let mut nan = floats.clone();
+        nan.columns[1].values = ColumnValues::Float64(vec![f64::NAN]);
+        assert!(nan.same_rows(&nan.clone()));
         assert!(!floats.same_rows(&games(&[])));
     }
 }

@@ -126,28 +126,34 @@ pub(super) enum Publishing<'a> {
     },
 }
 
-/// Publishes what [`compute`] produced (nothing, if it failed) and returns the exporter's
-/// row and run-manifest entry.
+/// Publishes what [`compute`] produced (nothing of its own, if it failed; what earlier dates
+/// deferred, if this is a flush date) and returns the exporter's row and run-manifest entry.
 pub(super) fn publish(
     context: &Context<'_>,
     plan: &ExporterPlan<'_>,
     mut computed: Computed,
     publishing: Publishing<'_>,
 ) -> (Row, ExporterEntry) {
-    let Some(documents) = computed.documents.take() else {
-        return (computed.row, computed.entry);
-    };
+    let documents = computed.documents.take();
     let replaced_sets = &plan.exporter.manifest.replaced_sets;
     let started = Instant::now();
-    let report = match publishing {
-        Publishing::Now => publish_batch(context, plan, plan.date, &documents, replaced_sets),
-        Publishing::Deferring { deferred, flush } => {
-            let (later, now): (Vec<Document>, Vec<Document>) =
-                documents.into_iter().partition(Deferred::waits);
-            let mut report = publish_batch(context, plan, plan.date, &now, &[]);
-            let mut held = BatchReport::deferred(&later);
-            deferred.hold(plan.date, later, replaced_sets, report.errors.is_empty());
+    let report = match (publishing, documents) {
+        (Publishing::Now, None) => return (computed.row, computed.entry),
+        (Publishing::Now, Some(documents)) => {
+            publish_batch(context, plan, plan.date, &documents, replaced_sets)
+        }
+        (Publishing::Deferring { deferred, flush }, documents) => {
+            let mut report = BatchReport::default();
+            let mut held = BatchReport::default();
+            if let Some(documents) = documents {
+                let (later, now): (Vec<Document>, Vec<Document>) =
+                    documents.into_iter().partition(Deferred::waits);
+                report = publish_batch(context, plan, plan.date, &now, &[]);
+                held = BatchReport::deferred(&later);
+                deferred.hold(plan.date, later, replaced_sets, report.errors.is_empty());
+            }
             if flush {
+                // Also when this date failed: what earlier dates deferred is theirs to publish.
                 let mut published_now = HashSet::new();
                 for group in deferred.take() {
                     if group.date == plan.date {
@@ -177,8 +183,13 @@ pub(super) fn publish(
     computed.row.published = report.tally();
     computed.entry.record(&report);
     if !report.errors.is_empty() {
+        // A date that failed before publishing keeps its status; its flush's errors are added.
+        let status = match computed.row.status {
+            Status::Ok => Status::PublishFailed,
+            failed => failed,
+        };
         let message = report.errors.join("\n");
-        computed.fail(context, plan.date, Status::PublishFailed, message, &[]);
+        computed.fail(context, plan.date, status, message, &[]);
     }
     (computed.row, computed.entry)
 }
@@ -202,7 +213,8 @@ fn publish_batch(
 }
 
 impl Computed {
-    /// Records a failure in the row and the entry, and reports it on stderr.
+    /// Records a failure in the row and the entry (after an earlier one, if any), and reports
+    /// it on stderr.
     fn fail(
         &mut self,
         context: &Context<'_>,
@@ -215,7 +227,10 @@ impl Computed {
         report::print_failure(&self.row.name, date, &message, captured);
         self.row.status = status;
         self.entry.status = status.label().to_string();
-        self.entry.error = Some(message);
+        self.entry.error = Some(match self.entry.error.take() {
+            Some(earlier) => format!("{earlier}\n{message}"),
+            None => message,
+        });
     }
 }
 

@@ -9,7 +9,8 @@
 //! before it ([`Table::rows_before`]). The promise is checked once per season: the query also
 //! runs plainly for the run's last date in the season, and if the two disagree every date of
 //! that season fails for the exporter with a message saying what to change. A failed query is
-//! not kept (the next date tries again), a broken promise is.
+//! not kept (the next date tries again), a broken promise is. A season's result is dropped once
+//! a date after its last one asks for rows.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,6 +63,9 @@ impl SeasonRows {
         };
         let slot = {
             let mut results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+            // Seasons whose dates all come before this one are done (dates start in order; a
+            // late asker of one would run its query again, correctly): keep memory bounded.
+            results.retain(|(held, _), _| self.last.get(held).is_none_or(|&l| l >= date));
             let key = (season, QueryKey::of_except(request, "date"));
             Arc::clone(results.entry(key).or_default())
         };

@@ -4,7 +4,7 @@
 //! date for each exporter: its `current` documents and aliases must end at the newest date
 //! without two runs of it racing for the same object (a folder cannot check preconditions, and
 //! on a bucket a lost race is a failed upload), and an interrupted backfill must leave every
-//! exporter complete up to some date. So the piece of work for (date `d`, exporter `e`) waits
+//! exporter's dated documents complete up to some date. So the piece of work for (date `d`, exporter `e`) waits
 //! for its turn, which comes once `e`'s piece for date `d - 1` has finished, published or not.
 //! Pieces are handed out date by date, so the one a turn waits for has always been started.
 
@@ -24,7 +24,27 @@ pub(super) struct Turn<'a> {
     exporter: usize,
 }
 
+/// A piece's claim on its turn, taken before it starts: if the piece panics before it waits
+/// for its turn, dropping the claim still waits for the turn and passes it on, so the
+/// exporter's later dates are not left waiting for ever.
+pub(super) struct Claim<'a> {
+    turns: &'a Turns,
+    exporter: usize,
+    date: usize,
+    waited: bool,
+}
+
 impl Turns {
+    /// Claims `exporter`'s turn for `date`, to be waited for with [`Claim::wait`].
+    pub(super) fn claim(&self, exporter: usize, date: usize) -> Claim<'_> {
+        Claim {
+            turns: self,
+            exporter,
+            date,
+            waited: false,
+        }
+    }
+
     pub(super) fn new(exporters: usize) -> Turns {
         Turns {
             next: Mutex::new(vec![0; exporters]),
@@ -33,7 +53,7 @@ impl Turns {
     }
 
     /// Waits until every earlier date of `exporter` is done, then holds its turn for `date`.
-    pub(super) fn wait(&self, exporter: usize, date: usize) -> Turn<'_> {
+    fn wait(&self, exporter: usize, date: usize) -> Turn<'_> {
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
         while next[exporter] != date {
             next = self.changed.wait(next).unwrap_or_else(|e| e.into_inner());
@@ -41,6 +61,22 @@ impl Turns {
         Turn {
             turns: self,
             exporter,
+        }
+    }
+}
+
+impl<'a> Claim<'a> {
+    /// Waits until every earlier date of the exporter is done, then holds the turn.
+    pub(super) fn wait(mut self) -> Turn<'a> {
+        self.waited = true;
+        self.turns.wait(self.exporter, self.date)
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if !self.waited {
+            drop(self.turns.wait(self.exporter, self.date));
         }
     }
 }
@@ -72,6 +108,21 @@ mod tests {
             }
         });
         assert_eq!(published.into_inner().unwrap(), (0..8).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_date_that_panics_before_its_turn_still_passes_it_on() {
+        let turns = Turns::new(1);
+        let failed = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let _claim = turns.claim(0, 0);
+                    panic!("computing date 0 failed");
+                })
+                .join()
+        });
+        assert!(failed.is_err());
+        drop(turns.claim(0, 1).wait());
     }
 
     #[test]

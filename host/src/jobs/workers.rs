@@ -110,10 +110,11 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
             let state = &states[index];
             state.started.get_or_init(Instant::now);
             let plan = &state.plan.exporters[exporter];
+            let claim = turns.claim(exporter, index);
             let computed =
                 exporter_run::compute(&work.context, &state.queries, plan, &work.limits[exporter]);
             let finished = {
-                let _turn = turns.wait(exporter, index);
+                let _turn = claim.wait();
                 let mut held = deferred[exporter].lock().unwrap_or_else(|e| e.into_inner());
                 let publishing = if deferring {
                     Publishing::Deferring {

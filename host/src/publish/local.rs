@@ -96,16 +96,15 @@ impl LocalStore {
 
     /// The stamp of the file at `path`: its attribute's, else its stamp file's.
     fn read_stamp(&self, path: &str) -> Option<Stamp> {
-        let text = match xattr::get(self.root.join(path), STAMP_ATTRIBUTE) {
-            Ok(Some(text)) => text,
-            _ => fs::read(self.stamp_path(path)).ok()?,
-        };
-        let file: StampFile = serde_json::from_slice(&text).ok()?;
-        Some(Stamp {
-            exporter: file.exporter,
-            kind: DocumentKind::from_name(&file.kind)?,
-            date: file.date.parse().ok()?,
-        })
+        match xattr::get(self.root.join(path), STAMP_ATTRIBUTE) {
+            Ok(Some(text)) => parse_stamp(&text),
+            _ => self.read_stamp_file(path),
+        }
+    }
+
+    /// The stamp in the stamp file of `path`, if there is one.
+    fn read_stamp_file(&self, path: &str) -> Option<Stamp> {
+        parse_stamp(&fs::read(self.stamp_path(path)).ok()?)
     }
 
     /// Removes the stamp file of `path`, if there is one.
@@ -169,6 +168,16 @@ impl LocalStore {
         }
         Ok(())
     }
+}
+
+/// A stamp from its JSON; `None` when it is not one.
+fn parse_stamp(text: &[u8]) -> Option<Stamp> {
+    let file: StampFile = serde_json::from_slice(text).ok()?;
+    Some(Stamp {
+        exporter: file.exporter,
+        kind: DocumentKind::from_name(&file.kind)?,
+        date: file.date.parse().ok()?,
+    })
 }
 
 #[async_trait]
@@ -251,7 +260,7 @@ impl Store for LocalStore {
             StampKeeping::Files => {
                 // A rewritten document usually keeps its stamp (same exporter, kind and
                 // date): then only the document is written.
-                if self.read_stamp(&object.path).as_ref() != Some(&object.stamp) {
+                if self.read_stamp_file(&object.path).as_ref() != Some(&object.stamp) {
                     replace_file(&self.stamp_path(&object.path), &text)
                         .context("failed to record the file's stamp")?;
                 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use propcast_manifest::is_kebab;
+use propcast_manifest::{is_column_name, is_kebab};
 use wasmtime::component::{Component, types::ComponentItem};
 
 use super::Runtime;
@@ -336,11 +336,7 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
             }
         }
         if let Some(column) = &q.season_to_date {
-            let simple = !column.is_empty()
-                && column
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            if !simple {
+            if !is_column_name(column) {
                 bail!(
                     "query `{}` declares `season-to-date = \"{column}\"`, which is not a column name (letters, digits and `_`)",
                     q.name

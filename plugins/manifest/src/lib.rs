@@ -270,9 +270,23 @@ impl Manifest {
             if query.sql.trim().is_empty() {
                 return invalid(format!("query `{}` has no SQL", query.name));
             }
+            if let Some(column) = &query.season_to_date
+                && !is_column_name(column)
+            {
+                return invalid(format!(
+                    "query `{}` declares `season-to-date = \"{column}\"`, which is not a column name (letters, digits and `_`)",
+                    query.name
+                ));
+            }
         }
         Ok(())
     }
+}
+
+/// Whether `name` can be a `season-to-date` column: letters, digits and `_`, as a result
+/// column's plain name is (the host applies the same rule at load).
+pub fn is_column_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// Whether `name` is kebab-case (lowercase letters, digits and inner dashes): the rule for
@@ -348,6 +362,21 @@ season_to_date = "game_date""#,
         .unwrap_err();
         assert!(
             err.to_string().contains("unknown field `season_to_date`"),
+            "{err}"
+        );
+        let err = Manifest::parse(
+            r#"name = "x"
+description = "d"
+outputs = ["v1/x/"]
+[queries.games]
+sql = "SELECT 1"
+season-to-date = "g.game_date""#,
+            "0.1.0",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("declares `season-to-date = \"g.game_date\"`, which is not a column name (letters, digits and `_`)"),
             "{err}"
         );
     }

@@ -113,7 +113,7 @@ pub mod prelude {
 ///
 /// `exporter!(MyExporter)` reads `exporter.toml` from the crate's root when the crate is compiled
 /// and embeds the checked manifest (no TOML parser ends up in the component; an invalid manifest
-/// is a compile error naming the problem); `exporter!(MyExporter, manifest = "manifests/x.toml")`
+/// is a compile error naming the problem, and the host checks its SQL at load); `exporter!(MyExporter, manifest = "manifests/x.toml")`
 /// reads another file, relative to the crate's root. It also adds a unit test that parses the
 /// manifest natively, as `propcast_sdk::testing` does.
 #[macro_export]

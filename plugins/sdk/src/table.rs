@@ -241,7 +241,9 @@ impl Table {
     ///
     /// `Option<T>` fields take NULLs; integers widen to floats; a 0/1 integer reads as a
     /// boolean, because SQLite has no boolean type; a date reads as text or as [`crate::Date`].
-    /// Strings can borrow from the table (`&'a str`).
+    /// Strings can borrow from the table (`&'a str`). Columns no field names are ignored. A
+    /// field's `#[serde(alias)]` is not supported: when a column has the field's name and
+    /// another the alias, values would go to the wrong fields.
     pub fn rows<'a, T: Deserialize<'a>>(&'a self) -> Result<Vec<T>> {
         let columns = crate::de::FieldColumns::new();
         (0..self.row_count)

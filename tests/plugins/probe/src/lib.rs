@@ -1,5 +1,6 @@
-//! The probe exporter: `v1/probe/<date>.json` with the number of games on the date, or, with
-//! `mode`, a panic, a returned error, or a document outside its prefix.
+//! The probe exporter: `v1/probe/<date>.json` with the number of games on the date and the alias
+//! `v1/probe/latest.json`, or, with `mode`, a panic, a returned error, or a document outside its
+//! prefix; with `fail-on`, an error on that date only.
 
 use propcast_sdk::prelude::*;
 use serde::Deserialize;
@@ -24,9 +25,15 @@ impl Exporter for Probe {
             }
             _ => {}
         }
+        let fail_on: String = ctx.param("fail-on")?;
+        if fail_on == ctx.date().to_string() {
+            return Err(Error::failed(format!("probe was asked to fail on {fail_on}")));
+        }
         let ids: Vec<&str> = games.iter().map(|g| g.game_id).collect();
         let body = serde_json::json!({ "date": ctx.date(), "games": ids.len(), "game_ids": ids, "generated_at": ctx.generated_at() });
-        Ok(vec![Document::dated(format!("v1/probe/{}.json", ctx.date()), &body)?])
+        let dated = Document::dated(format!("v1/probe/{}.json", ctx.date()), &body)?;
+        let latest = dated.alias_of("v1/probe/latest.json");
+        Ok(vec![dated, latest])
     }
 }
 
