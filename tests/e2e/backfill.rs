@@ -2,38 +2,13 @@
 //! date publishes, whatever `--jobs` is; each exporter's dates go out in order; a failure on one
 //! date is that date's alone; and what a user can get wrong is refused before anything runs.
 
-use std::path::Path;
-
-use propcast_e2e::{
-    Env, Output, documents_under, plugin_folder, plugins_dir, sample_db, test_plugin,
-};
+use propcast_e2e::{Env, Output, documents_under, plugin_folder, plugins_dir, test_plugin};
 
 /// The sample season starts on 2023-10-24; these dates cross its first game day.
 const FIRST_GAME_DAY: &str = "2023-10-24";
 
 fn backfill(env: &Env, from: &str, to: &str, extra: &[&str]) -> Output {
-    backfill_from(env, &plugins_dir(), from, to, extra)
-}
-
-/// `propcast backfill` of the sample warehouse with the plugins in `plugins`.
-fn backfill_from(env: &Env, plugins: &Path, from: &str, to: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "backfill",
-        "--from",
-        from,
-        "--to",
-        to,
-        "--db",
-        sample_db().to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-        "--out",
-        "out",
-        "--generated-at",
-        "2024-01-10T12:00:00Z",
-    ];
-    args.extend_from_slice(extra);
-    env.run(&args)
+    env.backfill(from, to, &plugins_dir(), extra)
 }
 
 /// The dates with a run manifest under `out/runs/` (beside `runs/sets/`).
@@ -284,7 +259,7 @@ fn a_query_that_breaks_its_season_to_date_promise_fails_its_exporter_only() {
     )
     .unwrap();
     let env = Env::new();
-    let out = backfill_from(&env, plugins.path(), "2024-01-08", "2024-01-09", &[]);
+    let out = env.backfill("2024-01-08", "2024-01-09", plugins.path(), &[]);
     out.assert_fails(
         1,
         &[
@@ -309,7 +284,7 @@ fn an_exporter_failing_on_the_last_date_still_publishes_what_earlier_dates_defer
     std::fs::copy(test_plugin("probe"), plugins.path().join("probe.wasm")).unwrap();
     let fail = ["--fail-on", "2024-01-10"];
     let env = Env::new();
-    let out = backfill_from(&env, plugins.path(), "2024-01-08", "2024-01-10", &fail);
+    let out = env.backfill("2024-01-08", "2024-01-10", plugins.path(), &fail);
     out.assert_fails(
         1,
         &[
@@ -347,7 +322,7 @@ fn what_a_user_can_get_wrong_is_refused_before_anything_runs() {
     assert!(!env.out().exists(), "nothing may be published");
 
     let empty = plugin_folder(&[], &[]);
-    let out = backfill_from(&env, empty.path(), "2024-01-08", "2024-01-09", &[]);
+    let out = env.backfill("2024-01-08", "2024-01-09", empty.path(), &[]);
     out.assert_fails(
         2,
         &["there is no exporter to run", "holds no plugin that loads"],

@@ -172,10 +172,19 @@ impl Env {
     /// `propcast run` for `date` on the sample warehouse, publishing to `out/` here, with a
     /// fixed timestamp, plus `extra` arguments.
     pub fn publish(&self, date: &str, plugins: &Path, extra: &[&str]) -> Output {
-        let mut args = vec![
-            "run",
-            "--date",
-            date,
+        self.on_sample(&["run", "--date", date], plugins, extra)
+    }
+
+    /// `propcast backfill` from `from` to `to`, as [`Env::publish`] runs one date.
+    pub fn backfill(&self, from: &str, to: &str, plugins: &Path, extra: &[&str]) -> Output {
+        self.on_sample(&["backfill", "--from", from, "--to", to], plugins, extra)
+    }
+
+    /// `command` on the sample warehouse with the plugins in `plugins`, publishing to `out/`
+    /// here with a fixed timestamp, plus `extra` arguments.
+    fn on_sample(&self, command: &[&str], plugins: &Path, extra: &[&str]) -> Output {
+        let mut args = command.to_vec();
+        args.extend([
             "--db",
             sample_db().to_str().unwrap(),
             "--plugins",
@@ -184,7 +193,7 @@ impl Env {
             "out",
             "--generated-at",
             "2024-01-10T12:00:00Z",
-        ];
+        ]);
         args.extend_from_slice(extra);
         self.run(&args)
     }

@@ -47,15 +47,16 @@ impl Deferred {
     }
 
     /// Keeps `documents` (none `dated`) of `date`, replacing older versions. `published` says
-    /// whether the date's other documents were published; if not, its aliases are dropped and
-    /// its replaced sets left as they were.
+    /// whether the date's other documents were published; if not, its aliases and the pages of
+    /// its replaced sets are dropped (returned) and its sets left as they were.
     pub(super) fn hold(
         &mut self,
         date: Date,
         documents: Vec<Document>,
         replaced_sets: &[String],
         published: bool,
-    ) {
+    ) -> Vec<Document> {
+        let mut dropped = Vec::new();
         if published {
             for prefix in replaced_sets {
                 self.sets.insert(prefix.clone(), (date, Vec::new()));
@@ -70,13 +71,16 @@ impl Deferred {
                     let (_, pages) = self.sets.get_mut(prefix).expect("the set was just started");
                     pages.push(document);
                 }
-                Some(_) => {}
-                None if document.kind == DocumentKind::Alias && !published => {}
+                Some(_) => dropped.push(document),
+                None if document.kind == DocumentKind::Alias && !published => {
+                    dropped.push(document)
+                }
                 None => {
                     self.held.insert(document.path.clone(), (date, document));
                 }
             }
         }
+        dropped
     }
 
     /// Everything held, by date, oldest first; nothing is held afterwards.
@@ -150,7 +154,9 @@ mod tests {
         );
         deferred.hold(date("2024-01-09"), day("9", &["b", "c"]), &sets, true);
         // A date whose documents failed to publish: its index waits, its alias and set do not.
-        deferred.hold(date("2024-01-10"), day("10", &["d"]), &sets, false);
+        let dropped = deferred.hold(date("2024-01-10"), day("10", &["d"]), &sets, false);
+        let dropped: Vec<&str> = dropped.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(dropped, ["v1/x/today.json", "v1/p/d.json"]);
         let groups = deferred.take();
         assert_eq!(groups.len(), 3);
         assert_eq!(groups[0].date, date("2024-01-08"));

@@ -8,7 +8,6 @@
 //! (wasmtime and its synchronous WASI stay synchronous; WASI would refuse to block inside a
 //! runtime).
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use jiff::civil::Date;
@@ -20,7 +19,7 @@ use super::season_rows::SeasonRows;
 use super::shared_queries::SharedQueries;
 use crate::data::{Document, QueryParam, Table};
 use crate::publish::run_manifest::ExporterEntry;
-use crate::publish::{Batch, BatchReport, Outcome, Publisher};
+use crate::publish::{Batch, BatchReport, Publisher};
 use crate::runtime::{Exporter, Limits, RunInput, Runtime};
 use crate::source::{QueryRequest, Source};
 
@@ -144,21 +143,26 @@ pub(super) fn publish(
         }
         (Publishing::Deferring { deferred, flush }, documents) => {
             let mut report = BatchReport::default();
-            let mut held = BatchReport::default();
+            let mut left = BatchReport::default();
             if let Some(documents) = documents {
                 let (later, now): (Vec<Document>, Vec<Document>) =
                     documents.into_iter().partition(Deferred::waits);
                 report = publish_batch(context, plan, plan.date, &now, &[]);
-                held = BatchReport::deferred(&later);
-                deferred.hold(plan.date, later, replaced_sets, report.errors.is_empty());
+                if !flush {
+                    left = BatchReport::deferred(&later);
+                }
+                let published = report.errors.is_empty();
+                let dropped = deferred.hold(plan.date, later, replaced_sets, published);
+                // What the date's failure dropped is held back, as its own run would hold it.
+                if flush {
+                    left = BatchReport::held(&dropped);
+                } else {
+                    left.hold_back(&dropped);
+                }
             }
             if flush {
                 // Also when this date failed: what earlier dates deferred is theirs to publish.
-                let mut published_now = HashSet::new();
                 for group in deferred.take() {
-                    if group.date == plan.date {
-                        published_now.extend(group.documents.iter().map(|d| d.path.clone()));
-                    }
                     let flushed = publish_batch(
                         context,
                         plan,
@@ -168,14 +172,8 @@ pub(super) fn publish(
                     );
                     report.append(flushed, (group.date != plan.date).then_some(group.date));
                 }
-                // What is left of this date's own was dropped for its failure, as a run of
-                // this date alone would have held it back.
-                held.documents.retain(|d| !published_now.contains(&d.path));
-                for document in &mut held.documents {
-                    document.outcome = Outcome::Held;
-                }
             }
-            report.append(held, None);
+            report.append(left, None);
             report
         }
     };

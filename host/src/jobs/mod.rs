@@ -69,11 +69,11 @@ fn compile_cache(cache: &CacheRequest) -> Option<CompileCache> {
     }
 }
 
-/// The exporters a run needs from `dir`. With `only`, each named one is loaded from its own
+/// The exporters named `only` from `dir`, or all of them. Each named one is loaded from its own
 /// `<name>.wasm` when that file holds it, so no other plugin is compiled or described; if a
 /// name is not found that way (a file named otherwise), or without `only`, every plugin in the
 /// folder is loaded. The bool says whether the whole folder was.
-fn load_for_run(
+fn load_selected(
     runtime: &Runtime,
     dir: &Path,
     only: &[String],
@@ -164,8 +164,7 @@ pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Loads the exporter `name`: a `.wasm` file's path, or an exporter's name in the plugin
-/// folder. The folder's `<name>.wasm` is tried first, so usually only that plugin is compiled;
-/// otherwise every plugin is loaded to find the one whose manifest has the name.
+/// folder, found as [`load_selected`] finds it.
 fn load_exporter(
     runtime: &Runtime,
     plugins: Option<&Path>,
@@ -178,13 +177,7 @@ fn load_exporter(
             .with_context(|| format!("failed to load `{}`", as_file.display()));
     }
     let plugins_dir = resolve_plugins_dir(plugins)?;
-    let by_file_name = plugins_dir.join(format!("{name}.wasm"));
-    if let Ok(exporter) = runtime.load_file(&by_file_name)
-        && exporter.manifest.name == name
-    {
-        return Ok(exporter);
-    }
-    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    let (exporters, load_errors, _) = load_selected(runtime, &plugins_dir, &[name.to_string()])?;
     if let Some(exporter) = exporters.into_iter().find(|e| e.manifest.name == name) {
         return Ok(exporter);
     }

@@ -185,13 +185,10 @@ pub(crate) fn print_table(rows: &[Row], destination: &str) {
     let ok = rows.iter().filter(|r| r.status == Status::Ok).count();
     let t = total(rows);
     println!(
-        "{ok} of {} exporters published {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed",
+        "{ok} of {} exporters published {} documents to {destination}: {}",
         rows.len(),
         t.documents,
-        t.uploaded,
-        t.unchanged,
-        t.kept,
-        t.failed,
+        outcome_counts(&t),
     );
 }
 
@@ -212,15 +209,12 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
     let failed = outcome.failed();
     let t = total(&outcome.rows);
     println!(
-        "{}  {}  {ok} of {} exporters, {} documents: {} uploaded, {} unchanged, {} kept newer, {} failed, {} deferred ({:.2} s)",
+        "{}  {}  {ok} of {} exporters, {} documents: {}, {} deferred ({:.2} s)",
         outcome.date,
         if failed { "FAILED" } else { "ok" },
         outcome.rows.len(),
         t.documents,
-        t.uploaded,
-        t.unchanged,
-        t.kept,
-        t.failed,
+        outcome_counts(&t),
         t.deferred,
         outcome.elapsed.as_secs_f64(),
     );
@@ -237,15 +231,12 @@ pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, d
     let t = total(&rows);
     let seconds = elapsed.as_secs_f64();
     println!(
-        "{} of {} dates published in {seconds:.1} s ({:.1} dates/s): {} documents to {destination}: {} uploaded, {} unchanged, {} kept newer, {} failed; {} were current documents or aliases that a later date replaced or published",
+        "{} of {} dates published in {seconds:.1} s ({:.1} dates/s): {} documents to {destination}: {}; {} were current documents or aliases that a later date replaced or published",
         outcomes.len() - failed.len(),
         outcomes.len(),
         outcomes.len() as f64 / seconds.max(1e-9),
         t.documents,
-        t.uploaded,
-        t.unchanged,
-        t.kept,
-        t.failed,
+        outcome_counts(&t),
         t.deferred,
     );
     let spent = |time: fn(&Row) -> Duration| -> f64 {
@@ -263,6 +254,15 @@ pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, d
             failed.join(", ")
         );
     }
+}
+
+/// What publishing did, in the words every report uses: `3 uploaded, 0 unchanged, 0 kept newer,
+/// 0 failed`.
+fn outcome_counts(t: &Tally) -> String {
+    format!(
+        "{} uploaded, {} unchanged, {} kept newer, {} failed",
+        t.uploaded, t.unchanged, t.kept, t.failed
+    )
 }
 
 /// The rows' publishing outcomes added up.

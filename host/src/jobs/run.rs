@@ -18,7 +18,7 @@ use super::request::{DateSelection, RunRequest};
 use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
-use super::{check_named_exporters, dates, load_for_run, resolve_plugins_dir, runtime_for};
+use super::{check_named_exporters, dates, load_selected, resolve_plugins_dir, runtime_for};
 use crate::publish::Publisher;
 use crate::publish::run_manifest::ExporterEntry;
 use crate::runtime::LoadError;
@@ -34,7 +34,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let plugins_dir = resolve_plugins_dir(request.plugins.as_deref())?;
     let runtime = runtime_for(&settings, &request.cache)?;
     let (exporters, load_errors, whole_folder) =
-        load_for_run(&runtime, &plugins_dir, &request.only)?;
+        load_selected(&runtime, &plugins_dir, &request.only)?;
     let folder_to_check = (!whole_folder).then_some(plugins_dir.as_path());
     check_named_exporters(&settings, &exporters, folder_to_check)?;
     let selection = plan::select(&request, &exporters, &load_errors)?;

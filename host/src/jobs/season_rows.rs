@@ -66,7 +66,7 @@ impl SeasonRows {
             // Seasons whose dates all come before this one are done (dates start in order; a
             // late asker of one would run its query again, correctly): keep memory bounded.
             results.retain(|(held, _), _| self.last.get(held).is_none_or(|&l| l >= date));
-            let key = (season, QueryKey::of_except(request, "date"));
+            let key = (season, QueryKey::of_except(request, Some("date")));
             Arc::clone(results.entry(key).or_default())
         };
         let mut slot = slot.lock().await;

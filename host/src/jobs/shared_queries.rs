@@ -22,16 +22,13 @@ pub(super) struct QueryKey {
 }
 
 impl QueryKey {
-    /// The identity of `request`, leaving out the parameter `except` (`@date`, for a query of
-    /// the season so far).
-    pub(super) fn of_except(request: &QueryRequest<'_>, except: &str) -> QueryKey {
-        let mut key = QueryKey::of(request);
-        let prefix = format!("{except}=");
-        key.values.retain(|v| !v.starts_with(&prefix));
-        key
+    fn of(request: &QueryRequest<'_>) -> QueryKey {
+        QueryKey::of_except(request, None)
     }
 
-    fn of(request: &QueryRequest<'_>) -> QueryKey {
+    /// The identity of `request`, leaving out the parameter `except` (`@date`, for a query of
+    /// the season so far).
+    pub(super) fn of_except(request: &QueryRequest<'_>, except: Option<&str>) -> QueryKey {
         let value = |name: &str| {
             request
                 .params
@@ -42,7 +39,11 @@ impl QueryKey {
         };
         QueryKey {
             sql: request.sql.to_string(),
-            values: named_params(request.sql).iter().map(|n| value(n)).collect(),
+            values: named_params(request.sql)
+                .iter()
+                .filter(|name| Some(name.as_str()) != except)
+                .map(|name| value(name))
+                .collect(),
         }
     }
 }

@@ -125,13 +125,23 @@ pub(crate) struct BatchReport {
 }
 
 impl BatchReport {
-    fn new(documents: &[Document]) -> BatchReport {
-        BatchReport::with_outcome(documents, Outcome::Held)
-    }
-
     /// The report of `documents` left for a later date of the run.
     pub(crate) fn deferred(documents: &[Document]) -> BatchReport {
         BatchReport::with_outcome(documents, Outcome::Deferred)
+    }
+
+    /// The report of `documents` held back, not attempted, because of a failure.
+    pub(crate) fn held(documents: &[Document]) -> BatchReport {
+        BatchReport::with_outcome(documents, Outcome::Held)
+    }
+
+    /// Marks the reported `documents` as held back instead of what they were.
+    pub(crate) fn hold_back(&mut self, documents: &[Document]) {
+        for reported in &mut self.documents {
+            if documents.iter().any(|d| d.path == reported.path) {
+                reported.outcome = Outcome::Held;
+            }
+        }
     }
 
     fn with_outcome(documents: &[Document], outcome: Outcome) -> BatchReport {
@@ -236,7 +246,7 @@ impl Publisher {
 
     /// Publishes one batch; see the module docs for the steps.
     pub(crate) async fn publish(&self, batch: &Batch<'_>) -> BatchReport {
-        let mut report = BatchReport::new(batch.documents);
+        let mut report = BatchReport::held(batch.documents);
         let stored = match self.stored(batch).await {
             Ok(stored) => stored,
             Err(e) => {

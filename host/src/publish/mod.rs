@@ -30,7 +30,7 @@ use jiff::civil::Date;
 
 use crate::data::DocumentKind;
 
-pub(crate) use batch::{Batch, BatchReport, Outcome, PublishSettings, Publisher, Tally};
+pub(crate) use batch::{Batch, BatchReport, PublishSettings, Publisher, Tally};
 pub(crate) use encoding::CacheControl;
 
 /// Who wrote an object, and for which date: kept with every object propcast publishes, so the
