@@ -8,7 +8,10 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::data::parse_date;
-use crate::jobs::{BigQueryRequest, CacheRequest, DateSelection, RunRequest, SourceRequest};
+use crate::jobs::{
+    BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
+    RunRequest, SourceRequest,
+};
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
 ///
@@ -35,6 +38,9 @@ pub(crate) enum Command {
     SampleData(SampleDataArgs),
     /// Run one exporter on fixture tables, in isolation, and compare with the expected documents.
     Test(TestArgs),
+    /// Save what one exporter's queries return for a date as a fixture case, with the documents
+    /// the exporter produces from it as the expected output, to replay with `propcast test`.
+    Capture(CaptureArgs),
     /// Measure what fuel metering and epoch deadlines cost on one exporter (a benchmark).
     Bench(BenchArgs),
     /// Compile every exporter in the plugin folder into the compile cache, so later commands
@@ -124,6 +130,22 @@ pub(crate) struct BigQueryArgs {
     /// [default: 10GB]
     #[arg(long, value_name = "SIZE")]
     pub(crate) max_bytes_billed: Option<String>,
+}
+
+impl BigQueryArgs {
+    /// The warehouse these flags and `warehouse` name.
+    fn source_request(self, warehouse: WarehouseArgs) -> SourceRequest {
+        match self.source {
+            SourceKind::Sqlite => SourceRequest::Sqlite(warehouse.db),
+            SourceKind::Bigquery => SourceRequest::BigQuery(BigQueryRequest {
+                project: self.project,
+                dataset: self.dataset,
+                location: self.location,
+                endpoint: self.bigquery_endpoint,
+                max_bytes_billed: self.max_bytes_billed,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +293,65 @@ pub(crate) struct TestArgs {
     pub(crate) plugins: PluginArgs,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct CaptureArgs {
+    /// The date whose tables to capture, YYYY-MM-DD
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub(crate) date: Date,
+
+    /// The exporter: a name from the plugin folder, or the path of a `.wasm` file
+    #[arg(long, value_name = "NAME")]
+    pub(crate) only: String,
+
+    /// The fixtures folder to add the case to (created if missing), e.g.
+    /// `plugins/streaks/fixtures`
+    #[arg(long, value_name = "DIR")]
+    pub(crate) to: PathBuf,
+
+    /// The case's folder name [default: the date]; an existing case is never replaced
+    #[arg(long, value_name = "NAME")]
+    pub(crate) case: Option<String>,
+
+    /// Set an exporter option, e.g. `--param min-games=5`; may be repeated. The case records it
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub(crate) params: Vec<(String, String)>,
+
+    /// The timestamp the case records (RFC 3339) [default: noon UTC of the date]
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) generated_at: Option<jiff::Timestamp>,
+
+    #[command(flatten)]
+    pub(crate) plugins: PluginArgs,
+
+    #[command(flatten)]
+    pub(crate) warehouse: WarehouseArgs,
+
+    #[command(flatten)]
+    pub(crate) bigquery: BigQueryArgs,
+
+    #[command(flatten)]
+    pub(crate) settings: SettingsArgs,
+}
+
+impl CaptureArgs {
+    /// The capture these arguments ask for, as the jobs layer takes it.
+    pub(crate) fn into_request(self) -> CaptureRequest {
+        CaptureRequest {
+            date: self.date,
+            exporter: self.only,
+            fixtures: self.to,
+            case: self.case,
+            params: self.params,
+            generated_at: self.generated_at,
+            cache: self.plugins.cache(),
+            plugins: self.plugins.plugins,
+            source: self.bigquery.source_request(self.warehouse),
+            config: self.settings.config,
+            limits: self.settings.limits,
+        }
+    }
+}
+
 /// Rewrites exporter options given as flags after `run` or `backfill` (`--min-games 5`,
 /// `--min-games=5`) into `--param min-games=5`, leaving the command's own flags as they are. Exporters declare their
 /// options at run time, so clap cannot know them; `jobs` checks them against the manifests.
@@ -334,22 +415,58 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// The exporter to measure
+    /// The exporter to measure: a name from the plugin folder, or the path of a `.wasm` file
     pub(crate) exporter: String,
 
-    /// The date whose tables it runs on
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub(crate) date: Date,
+    /// Run it on the warehouse's tables for this date
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, required_unless_present = "case", conflicts_with = "case")]
+    pub(crate) date: Option<Date>,
 
-    /// Runs with the limits on and off each
+    /// Run it on a fixture case's tables instead (a folder with case.json and tables/, e.g. one
+    /// `propcast capture` wrote)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) case: Option<PathBuf>,
+
+    /// Timed runs in each engine (after one warm-up run each)
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) runs: u32,
+
+    /// Write the documents it produced to this folder, byte for byte
+    #[arg(long, value_name = "DIR")]
+    pub(crate) documents: Option<PathBuf>,
+
+    /// Print the result as one JSON object
+    #[arg(long)]
+    pub(crate) json: bool,
 
     #[command(flatten)]
     pub(crate) warehouse: WarehouseArgs,
 
     #[command(flatten)]
     pub(crate) plugins: PluginArgs,
+}
+
+impl BenchArgs {
+    /// The measurement these arguments ask for, as the jobs layer takes it.
+    pub(crate) fn into_request(self) -> BenchRequest {
+        let input = match (self.case, self.date) {
+            (Some(case), _) => BenchInput::Case(case),
+            (None, Some(date)) => BenchInput::Warehouse {
+                db: self.warehouse.db,
+                date,
+            },
+            (None, None) => unreachable!("clap requires --date unless --case is given"),
+        };
+        BenchRequest {
+            exporter: self.exporter,
+            input,
+            runs: self.runs,
+            cache: self.plugins.cache(),
+            plugins: self.plugins.plugins,
+            documents: self.documents,
+            json: self.json,
+        }
+    }
 }
 
 impl RunArgs {
@@ -374,7 +491,6 @@ impl BackfillArgs {
 
 impl PublishArgs {
     fn into_request(self, dates: DateSelection) -> RunRequest {
-        let b = self.bigquery;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         RunRequest {
             dates,
@@ -383,16 +499,7 @@ impl PublishArgs {
             params: self.params,
             cache: self.plugins.cache(),
             plugins: self.plugins.plugins,
-            source: match b.source {
-                SourceKind::Sqlite => SourceRequest::Sqlite(self.warehouse.db),
-                SourceKind::Bigquery => SourceRequest::BigQuery(BigQueryRequest {
-                    project: b.project,
-                    dataset: b.dataset,
-                    location: b.location,
-                    endpoint: b.bigquery_endpoint,
-                    max_bytes_billed: b.max_bytes_billed,
-                }),
-            },
+            source: self.bigquery.source_request(self.warehouse),
             out: self.out,
             gzip: self.gzip,
             generated_at: self.generated_at,

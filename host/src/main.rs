@@ -28,7 +28,8 @@ fn main() -> ExitCode {
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),
         cli::Command::Test(args) => jobs::test(args),
-        cli::Command::Bench(args) => jobs::bench(args),
+        cli::Command::Capture(args) => jobs::capture(args.into_request()),
+        cli::Command::Bench(args) => jobs::bench(args.into_request()),
         cli::Command::Precompile(args) => jobs::precompile(args),
     };
     match result {

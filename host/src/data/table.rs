@@ -42,7 +42,6 @@ pub(crate) enum ColumnValues {
 
 impl ColumnValues {
     /// The type's name in the contract: `int64`, `float64`, `boolean`, `text` or `date`.
-    #[cfg(test)]
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
             ColumnValues::Int64(_) => "int64",

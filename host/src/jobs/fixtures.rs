@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::dates_for_case;
 use super::exporter_run::fetch_tables;
@@ -28,13 +28,14 @@ use crate::runtime::{Exporter, Limits, LogLine, RunInput, Runtime};
 use crate::source::fixtures::FixtureSource;
 
 /// What `case.json` holds.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct CaseFile {
-    date: String,
-    generated_at: Option<String>,
-    #[serde(default)]
-    params: BTreeMap<String, serde_json::Value>,
+pub(crate) struct CaseFile {
+    pub(crate) date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) generated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) params: BTreeMap<String, serde_json::Value>,
 }
 
 /// How one case went.
@@ -106,14 +107,9 @@ pub(crate) fn run_case(
     report
 }
 
-fn run_case_inner(
-    runtime: &Runtime,
-    exporter: &Exporter,
-    case: &Path,
-    limits: &Limits,
-    update: bool,
-    report: &mut CaseReport,
-) -> anyhow::Result<()> {
+/// What the case folder `case` hands `exporter`: its date, timestamp, options and tables, with
+/// the run id `test-<case folder name>`.
+pub(crate) fn case_input(exporter: &Exporter, case: &Path) -> anyhow::Result<RunInput> {
     let case_path = case.join("case.json");
     let text = std::fs::read_to_string(&case_path)
         .with_context(|| format!("failed to read `{}`", case_path.display()))?;
@@ -146,30 +142,35 @@ fn run_case_inner(
         exporter,
         &query_params,
     ))?;
-    report.rows_in = tables.iter().map(|t| t.row_count).sum();
-    let outcome = runtime.run(
-        exporter,
-        RunInput {
-            date: date.to_string(),
-            run_id: format!("test-{}", report.name),
-            generated_at: generated_at.to_string(),
-            generated_at_seconds: generated_at.as_second().max(0) as u64,
-            params: context_params,
-            tables,
-        },
-        limits,
-    );
+    let name = case.file_name().unwrap_or_default().to_string_lossy();
+    Ok(RunInput {
+        date: date.to_string(),
+        run_id: format!("test-{name}"),
+        generated_at: generated_at.to_string(),
+        generated_at_seconds: generated_at.as_second().max(0) as u64,
+        params: context_params,
+        tables,
+    })
+}
+
+fn run_case_inner(
+    runtime: &Runtime,
+    exporter: &Exporter,
+    case: &Path,
+    limits: &Limits,
+    update: bool,
+    report: &mut CaseReport,
+) -> anyhow::Result<()> {
+    let input = case_input(exporter, case)?;
+    report.rows_in = input.tables.iter().map(|t| t.row_count).sum();
+    let outcome = runtime.run(exporter, input, limits);
     report.run_time = outcome.duration;
     report.fuel = outcome.fuel_used;
     report.memory = outcome.peak_memory;
     report.logs = outcome.logs;
     report.stdout = outcome.stdout;
     report.stderr = outcome.stderr;
-    let expected = Expected {
-        dir: case.join("expected"),
-        err: case.join("expected.err"),
-        empty: case.join("expected.empty"),
-    };
+    let expected = Expected::of(case);
     match outcome.result {
         Ok(documents) => {
             report.documents = documents.len();
@@ -218,15 +219,24 @@ fn run_case_inner(
 }
 
 /// Where a case keeps what it expects.
-struct Expected {
+pub(crate) struct Expected {
     dir: PathBuf,
     err: PathBuf,
     empty: PathBuf,
 }
 
 impl Expected {
+    /// What the case folder `case` expects.
+    pub(crate) fn of(case: &Path) -> Expected {
+        Expected {
+            dir: case.join("expected"),
+            err: case.join("expected.err"),
+            empty: case.join("expected.empty"),
+        }
+    }
+
     /// Replaces the expected output with `produced`.
-    fn record(&self, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
+    pub(crate) fn record(&self, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
         if self.dir.exists() {
             std::fs::remove_dir_all(&self.dir)
                 .with_context(|| format!("failed to clear `{}`", self.dir.display()))?;

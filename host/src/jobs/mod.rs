@@ -8,6 +8,7 @@
 
 mod backends;
 mod bench;
+mod capture;
 pub(crate) mod dates;
 mod deferred;
 mod exporter_run;
@@ -33,7 +34,8 @@ use crate::runtime::{CompileCache, EngineSettings, Exporter, LoadError, Runtime}
 
 use settings::Settings;
 
-pub(crate) use bench::bench;
+pub(crate) use bench::{BenchInput, BenchRequest, bench};
+pub(crate) use capture::{CaptureRequest, capture};
 pub(crate) use request::{BigQueryRequest, CacheRequest, DateSelection, RunRequest, SourceRequest};
 
 pub(crate) use run::run;

@@ -16,6 +16,7 @@ use super::{EPOCH_TICK, Runtime};
 use crate::data::{ColumnValues, Document, Table};
 
 /// What one run is given.
+#[derive(Clone)]
 pub(crate) struct RunInput {
     pub(crate) date: String,
     pub(crate) run_id: String,
@@ -74,6 +75,9 @@ pub(crate) struct RunOutcome {
     pub(crate) stdout: String,
     pub(crate) stderr: String,
     pub(crate) duration: Duration,
+    /// Of which instantiating the component and its `run` (tables lifted in, documents lowered
+    /// out): the exporter's work as Wasm, without the host's preparation and output check.
+    pub(crate) call_duration: Duration,
     /// Instructions used, when fuel is metered.
     pub(crate) fuel_used: Option<u64>,
     /// The largest linear memory the run grew to, in bytes.
@@ -93,11 +97,13 @@ impl Runtime {
             params: input.params,
         };
         let tables: Vec<wit::Table> = input.tables.into_iter().map(table_to_wit).collect();
+        let call_started = Instant::now();
         let called = exporter.pre.instantiate(&mut store).and_then(|instance| {
             instance
                 .propcast_exporter_plugin()
                 .call_run(&mut store, &ctx, &tables)
         });
+        let call_duration = call_started.elapsed();
         let fuel_used = self
             .settings
             .fuel
@@ -135,6 +141,7 @@ impl Runtime {
             stdout,
             stderr,
             duration: started.elapsed(),
+            call_duration,
             fuel_used,
             peak_memory: state.limiter.peak_memory,
         }

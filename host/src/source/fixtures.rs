@@ -5,6 +5,10 @@
 //! warehouse would give them: integers `int64`, any number with a fraction `float64` (integers
 //! among them are widened), booleans `boolean`, strings of the form `YYYY-MM-DD` `date`, other
 //! strings `text`; `null` or a missing key is NULL. A column of only NULLs is text.
+//!
+//! [`write_table`] writes a table the other way (`propcast capture`) and names the columns
+//! whose type the file cannot carry, so a captured case says where it may differ from the
+//! warehouse.
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +64,62 @@ impl Source for FixtureSource {
         table_from_json(request.name, &rows)
             .with_context(|| format!("`{}` is not a table", path.display()))
     }
+}
+
+/// Writes `table` as `<dir>/<table name>.json`: an array of row objects, one line per row.
+/// Returns the columns that come back with another type when the file is read (an all-NULL
+/// column becomes text, text of dates becomes a date), as `name: type → type`. Fails, naming
+/// the column, on a float JSON cannot hold (NaN or infinite).
+pub(crate) fn write_table(dir: &Path, table: &Table) -> anyhow::Result<Vec<String>> {
+    let mut rows = Vec::with_capacity(table.row_count);
+    for row in 0..table.row_count {
+        let mut object = serde_json::Map::new();
+        for column in &table.columns {
+            let cell = cell_json(column, row).with_context(|| {
+                format!(
+                    "table `{}`, column `{}`, row {row}: cannot be written as JSON",
+                    table.name, column.name
+                )
+            })?;
+            object.insert(column.name.clone(), cell);
+        }
+        rows.push(Value::Object(object));
+    }
+    let mut text = String::from("[");
+    for (index, row) in rows.iter().enumerate() {
+        text.push_str(if index == 0 { "\n  " } else { ",\n  " });
+        text.push_str(&serde_json::to_string(row)?);
+    }
+    text.push_str("\n]\n");
+    let path = dir.join(format!("{}.json", table.name));
+    std::fs::write(&path, text).with_context(|| format!("failed to write `{}`", path.display()))?;
+    let reread = table_from_json(&table.name, &Value::Array(rows))?;
+    Ok(table
+        .columns
+        .iter()
+        .filter_map(|was| {
+            let now = reread.columns.iter().find(|c| c.name == was.name)?;
+            let (was_type, now_type) = (was.values.type_name(), now.values.type_name());
+            (was_type != now_type)
+                .then(|| format!("`{}.{}`: {was_type} → {now_type}", table.name, was.name))
+        })
+        .collect())
+}
+
+fn cell_json(column: &Column, row: usize) -> anyhow::Result<Value> {
+    if column.nulls.binary_search(&(row as u32)).is_ok() {
+        return Ok(Value::Null);
+    }
+    Ok(match &column.values {
+        ColumnValues::Int64(v) => Value::from(v[row]),
+        ColumnValues::Float64(v) => serde_json::Number::from_f64(v[row])
+            .map(Value::Number)
+            .ok_or_else(|| anyhow!("{} is not a JSON number", v[row]))?,
+        ColumnValues::Boolean(v) => Value::Bool(v[row] != 0),
+        ColumnValues::Text(d) | ColumnValues::Date(d) => {
+            Value::String(d.values[d.codes[row] as usize].clone())
+        }
+    })
 }
 
 /// A table from an array of JSON objects.

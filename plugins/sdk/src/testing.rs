@@ -14,7 +14,9 @@ use serde_json::Value as Json;
 use crate::context::Context;
 use crate::document::Document;
 use crate::error::Result;
-use crate::glue::ExporterManifest;
+/// What [`exporter!`](crate::exporter) implements for an exporter type: its manifest. A
+/// [`Harness`] needs it, and so does code generic over exporters.
+pub use crate::glue::ExporterManifest;
 use crate::log::Level;
 use crate::table::{Column, ColumnData, Dictionary, Table, Tables};
 use crate::{Date, Exporter};
@@ -121,13 +123,15 @@ impl Output {
 pub struct Harness<E> {
     manifest: Manifest,
     date: String,
+    run_id: String,
+    generated_at: String,
     params: BTreeMap<String, String>,
     _exporter: std::marker::PhantomData<E>,
 }
 
 impl<E: Exporter + ExporterManifest> Harness<E> {
     /// A run for `date` (`YYYY-MM-DD`) with every option at its default, the way the host would
-    /// call it, and a fixed `generated-at` of `<date>T12:00:00Z`.
+    /// call it, the run id `test` and a fixed `generated-at` of `<date>T12:00:00Z`.
     pub fn new(date: &str) -> Harness<E> {
         let manifest = E::manifest();
         let mut params: BTreeMap<String, String> = manifest
@@ -145,6 +149,8 @@ impl<E: Exporter + ExporterManifest> Harness<E> {
         Harness {
             manifest,
             date: date.to_string(),
+            run_id: "test".into(),
+            generated_at: format!("{date}T12:00:00Z"),
             params,
             _exporter: std::marker::PhantomData,
         }
@@ -160,6 +166,18 @@ impl<E: Exporter + ExporterManifest> Harness<E> {
         self
     }
 
+    /// Sets the run id the context carries.
+    pub fn run_id(mut self, run_id: &str) -> Harness<E> {
+        self.run_id = run_id.to_string();
+        self
+    }
+
+    /// Sets the run's timestamp (RFC 3339, as the host passes it).
+    pub fn generated_at(mut self, generated_at: &str) -> Harness<E> {
+        self.generated_at = generated_at.to_string();
+        self
+    }
+
     /// The exporter's manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
@@ -167,8 +185,12 @@ impl<E: Exporter + ExporterManifest> Harness<E> {
 
     /// Runs the exporter on `tables`.
     pub fn run(&self, tables: &Tables) -> Result<Output> {
-        let generated_at = format!("{}T12:00:00Z", self.date);
-        let ctx = Context::new(&self.date, "test", generated_at, self.params.clone())?;
+        let ctx = Context::new(
+            &self.date,
+            self.run_id.as_str(),
+            self.generated_at.as_str(),
+            self.params.clone(),
+        )?;
         crate::log::captured::take();
         let documents = E::run(&ctx, tables)?;
         Ok(Output {
