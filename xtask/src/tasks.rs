@@ -7,28 +7,28 @@ pub(crate) const WASM_TARGET: &str = "wasm32-wasip2";
 /// The cargo profile plugins are built with (see the workspace `Cargo.toml`).
 const PLUGIN_PROFILE: &str = "plugin";
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root());
     command
 }
 
-fn run(mut command: Command) -> Result {
+pub(crate) fn run(mut command: Command) -> Result {
     let shown = format!("{command:?}");
     eprintln!("xtask: running {shown}");
     let status = command
@@ -151,24 +151,7 @@ pub(crate) fn emulators() -> Result<PathBuf> {
     let dir = target_dir().join("emulators");
     let venv = dir.join("venv");
     let requirements = root().join(EMULATOR_REQUIREMENTS);
-    let wanted = std::fs::read_to_string(&requirements)
-        .map_err(|e| format!("failed to read `{}`: {e}", requirements.display()))?;
-    let stamp = dir.join("installed-requirements.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        let _ = std::fs::remove_dir_all(&venv);
-        let mut create = Command::new("python3");
-        create.args(["-m", "venv"]).arg(&venv);
-        run(create).map_err(|e| {
-            format!("{e}\n\nThe emulators need Python 3 with venv (Debian: `apt-get install python3-venv`)")
-        })?;
-        let mut install = Command::new(venv.join("bin/pip"));
-        install
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&requirements);
-        run(install)?;
-        std::fs::write(&stamp, &wanted)
-            .map_err(|e| format!("failed to write `{}`: {e}", stamp.display()))?;
-    }
+    python_venv(&venv, &requirements, "the emulators")?;
     let site = std::fs::read_dir(venv.join("lib"))
         .map_err(|e| format!("failed to read `{}`: {e}", venv.join("lib").display()))?
         .filter_map(|entry| entry.ok())
@@ -193,6 +176,30 @@ pub(crate) fn emulators() -> Result<PathBuf> {
     })?;
     eprintln!("xtask: emulators ready in `{}`", dir.display());
     Ok(dir)
+}
+
+/// A Python virtual environment at `venv` with the packages `requirements` pins, created (or
+/// recreated) unless the installed pins already match; `purpose` names what needs it.
+pub(crate) fn python_venv(venv: &Path, requirements: &Path, purpose: &str) -> Result {
+    let wanted = std::fs::read_to_string(requirements)
+        .map_err(|e| format!("failed to read `{}`: {e}", requirements.display()))?;
+    let stamp = venv.with_extension("requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_dir_all(venv);
+    let mut create = Command::new("python3");
+    create.args(["-m", "venv"]).arg(venv);
+    run(create).map_err(|e| {
+        format!("{e}\n\n{purpose} need Python 3 with venv (Debian: `apt-get install python3-venv`)")
+    })?;
+    let mut install = Command::new(venv.join("bin/pip"));
+    install
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(requirements);
+    run(install)?;
+    std::fs::write(&stamp, &wanted)
+        .map_err(|e| format!("failed to write `{}`: {e}", stamp.display()))
 }
 
 /// Builds the plugins, the host and every test, installs the emulators, then runs every test.

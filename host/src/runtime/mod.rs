@@ -47,6 +47,9 @@ pub(crate) struct EngineSettings {
     pub(crate) fuel: bool,
     /// Enforce deadlines with epoch interruption.
     pub(crate) epoch: bool,
+    /// Write `/tmp/perf-<pid>.map` so `perf` can name the exporters' compiled functions
+    /// (`PROPCAST_PERF_MAP=1`; docs/performance.md). Compiled code is the same either way.
+    pub(crate) perf_map: bool,
 }
 
 impl Default for EngineSettings {
@@ -55,6 +58,7 @@ impl Default for EngineSettings {
             stack: 1 << 20,
             fuel: true,
             epoch: true,
+            perf_map: std::env::var_os("PROPCAST_PERF_MAP").is_some_and(|v| v == "1"),
         }
     }
 }
@@ -77,6 +81,9 @@ impl Runtime {
         config.epoch_interruption(settings.epoch);
         config.consume_fuel(settings.fuel);
         config.max_wasm_stack(settings.stack);
+        if settings.perf_map {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("failed to create the WebAssembly engine")?;
