@@ -69,15 +69,11 @@ pub(crate) fn bench(args: &[String]) -> Result {
         }
     };
     tasks::plugins()?;
+    tasks::build_host()?;
+    // On its own: built together with the host, cargo would resolve the host's dependencies'
+    // features with the exporters' and compile wasmtime a second time.
     let mut build = tasks::cargo();
-    build.args([
-        "build",
-        "--release",
-        "--package",
-        "propcast",
-        "--package",
-        "propcast-native-bench",
-    ]);
+    build.args(["build", "--release", "--package", "propcast-native-bench"]);
     tasks::run(build)?;
     let dir = tasks::target_dir().join("bench");
     let _ = std::fs::remove_dir_all(&dir);

@@ -109,7 +109,7 @@ pub(crate) fn plugins() -> Result<PathBuf> {
     Ok(out)
 }
 
-fn build_host() -> Result {
+pub(crate) fn build_host() -> Result {
     let mut build = cargo();
     build.args(["build", "--release", "--package", "propcast"]);
     run(build)

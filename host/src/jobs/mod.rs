@@ -9,6 +9,7 @@
 mod backends;
 mod bench;
 mod capture;
+mod config;
 pub(crate) mod dates;
 mod deferred;
 mod exporter_run;
@@ -17,6 +18,7 @@ mod plan;
 mod report;
 mod request;
 mod run;
+mod schedule;
 mod season_rows;
 mod settings;
 mod shared_queries;

@@ -1,7 +1,8 @@
-//! The host's settings, layered lowest first: built-in defaults, `propcast.toml`, then flags.
-//! Limits: `[limits]`, then `[limits.exporters.<name>]`, then `--limit NAME=VALUE` flags (then
-//! `--limit <exporter>.NAME=VALUE`). BigQuery: `[bigquery]`. Publishing: `[publish]`. Unknown
-//! keys are errors.
+//! The host's settings, layered lowest first: built-in defaults, `propcast.toml` (read as typed
+//! data by [`super::config`], unknown keys refused), then flags. Limits: `[limits]`, then
+//! `[limits.exporters.<name>]`, then `--limit NAME=VALUE` flags (then
+//! `--limit <exporter>.NAME=VALUE`). BigQuery: `[bigquery]`. Publishing: `[publish]`. Exporter
+//! options: `[options.<name>]`. The time zone and the scheduled jobs: `time-zone`, `[jobs]`.
 //!
 //! ```toml
 //! [limits]
@@ -37,7 +38,9 @@ use anyhow::{Context as _, anyhow, bail};
 
 use serde::Deserialize;
 
-use crate::publish::{CacheControl, PublishSettings};
+use super::config::ConfigFile;
+use super::schedule::Schedule;
+use crate::publish::PublishSettings;
 use crate::runtime::Limits;
 use crate::source::QueryLimits;
 
@@ -57,7 +60,7 @@ const KEYS: [&str; 11] = [
 ];
 
 /// Limits as configured.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Settings {
     /// Limit values in the order they were given, each for every exporter (`None`) or one.
     entries: Vec<(Option<String>, String, String)>,
@@ -69,6 +72,10 @@ pub(crate) struct Settings {
     pub(crate) bigquery: BigQueryFile,
     /// How documents are published.
     pub(crate) publish: PublishSettings,
+    /// `[options.<exporter>]`: `(exporter, option, value)`, for every run.
+    pub(crate) options: Vec<(String, String, String)>,
+    /// The time zone and `[jobs]`.
+    pub(crate) schedule: Schedule,
     /// Where the settings came from, for `--verbose`.
     pub(crate) origin: Vec<String>,
 }
@@ -88,15 +95,6 @@ pub(crate) struct BigQueryFile {
     pub(crate) page_size: Option<u32>,
 }
 
-/// `[publish]` in `propcast.toml`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct PublishFile {
-    gzip: Option<bool>,
-    concurrency: Option<usize>,
-    cache_control: Option<CacheControl>,
-}
-
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
@@ -105,6 +103,8 @@ impl Default for Settings {
             query: QueryLimits::default(),
             bigquery: BigQueryFile::default(),
             publish: PublishSettings::default(),
+            options: Vec::new(),
+            schedule: Schedule::default(),
             origin: vec!["built-in defaults".into()],
         }
     }
@@ -151,57 +151,42 @@ impl Settings {
     }
 
     fn apply_toml(&mut self, text: &str) -> anyhow::Result<()> {
-        let table: toml::Table = toml::from_str(text)?;
-        for (key, value) in &table {
-            match key.as_str() {
-                "limits" => {}
-                "bigquery" => {
-                    self.bigquery = value.clone().try_into().context("[bigquery]")?;
-                    continue;
-                }
-                "publish" => {
-                    let file: PublishFile = value.clone().try_into().context("[publish]")?;
-                    if file.concurrency == Some(0) {
-                        bail!("[publish]: `concurrency` must be at least 1");
-                    }
-                    self.publish = PublishSettings {
-                        gzip: file.gzip.unwrap_or(self.publish.gzip),
-                        concurrency: file.concurrency.unwrap_or(self.publish.concurrency),
-                        cache_control: file
-                            .cache_control
-                            .unwrap_or_else(|| self.publish.cache_control.clone()),
-                    };
-                    continue;
-                }
-                _ => bail!("unknown setting `{key}` (known: limits, bigquery, publish)"),
-            }
-            let limits = value
-                .as_table()
-                .ok_or_else(|| anyhow!("`limits` must be a table"))?;
-            let mut exporters = Vec::new();
-            for (key, value) in limits {
-                if key == "exporters" {
-                    exporters.push(value);
-                    continue;
-                }
-                self.set(key, &toml_text(value)?)
-                    .with_context(|| format!("limits.{key}"))?;
-            }
-            for value in exporters {
-                let by_exporter = value
-                    .as_table()
-                    .ok_or_else(|| anyhow!("`limits.exporters` must be a table"))?;
-                for (exporter, limits) in by_exporter {
-                    let limits = limits
-                        .as_table()
-                        .ok_or_else(|| anyhow!("`limits.exporters.{exporter}` must be a table"))?;
-                    for (key, value) in limits {
-                        self.set_for(exporter, key, &toml_text(value)?)
-                            .with_context(|| format!("limits.exporters.{exporter}.{key}"))?;
-                    }
-                }
+        let file = ConfigFile::parse(text)?;
+        for (key, value) in file.limits.entries() {
+            self.set(key, &value)
+                .with_context(|| format!("limits.{key}"))?;
+        }
+        for (exporter, limits) in &file.limits.exporters {
+            for (key, value) in limits.entries() {
+                self.set_for(exporter, key, &value)
+                    .with_context(|| format!("limits.exporters.{exporter}.{key}"))?;
             }
         }
+        if let Some(bigquery) = file.bigquery {
+            self.bigquery = bigquery;
+        }
+        if let Some(publish) = file.publish {
+            if publish.concurrency == Some(0) {
+                bail!("[publish]: `concurrency` must be at least 1");
+            }
+            self.publish = PublishSettings {
+                gzip: publish.gzip.unwrap_or(self.publish.gzip),
+                concurrency: publish.concurrency.unwrap_or(self.publish.concurrency),
+                cache_control: publish
+                    .cache_control
+                    .unwrap_or_else(|| self.publish.cache_control.clone()),
+            };
+        }
+        self.options = file
+            .options
+            .iter()
+            .flat_map(|(exporter, options)| {
+                options
+                    .iter()
+                    .map(move |(name, value)| (exporter.clone(), name.clone(), value.to_string()))
+            })
+            .collect();
+        self.schedule = Schedule::from_file(file.time_zone.as_deref(), &file.jobs)?;
         Ok(())
     }
 
@@ -256,15 +241,6 @@ impl Settings {
             .iter()
             .filter_map(|(scope, _, _)| scope.as_deref())
             .collect()
-    }
-}
-
-fn toml_text(value: &toml::Value) -> anyhow::Result<String> {
-    match value {
-        toml::Value::String(s) => Ok(s.clone()),
-        toml::Value::Integer(i) => Ok(i.to_string()),
-        toml::Value::Float(f) => Ok(f.to_string()),
-        other => bail!("expected a number or a string, found {}", other.type_str()),
     }
 }
 
@@ -392,24 +368,27 @@ mod tests {
             .apply_toml("[limits]\ncolour = 3")
             .unwrap_err();
         assert!(
-            format!("{err:#}")
-                .starts_with("limits.colour: unknown limit `colour` (known: fuel, deadline"),
+            format!("{err:#}").contains("unknown field `colour`, expected one of `fuel`"),
             "{err:#}"
         );
         let err = Settings::default()
             .apply_toml("verbose = true")
             .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unknown setting `verbose` (known: limits, bigquery, publish)"
+        assert!(
+            format!("{err:#}").contains("unknown field `verbose`, expected one of `time-zone`"),
+            "{err:#}"
         );
         let err = Settings::default()
             .apply_toml("[bigquery]\nprojet = \"p\"")
             .unwrap_err();
         assert!(
-            format!("{err:#}").starts_with("[bigquery]: unknown field `projet`"),
+            format!("{err:#}").contains("unknown field `projet`"),
             "{err:#}"
         );
+        let err = Settings::default()
+            .apply_toml("[limits.exporters.x]\nstack = \"1MiB\"")
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field `stack`"), "{err:#}");
         let err = Settings::default()
             .set_for("x", "stack", "1MiB")
             .unwrap_err();
