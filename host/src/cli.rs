@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use crate::data::parse_date;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
-    RunRequest, SourceRequest,
+    RelativeDay, RunRequest, SourceRequest,
 };
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
@@ -32,6 +32,8 @@ pub(crate) enum Command {
     /// Publish every date of a range (whole seasons) in one process: exporters loaded once,
     /// several running at once, each exporter's dates published in order.
     Backfill(BackfillArgs),
+    /// List the scheduled jobs of the config file with their next run times.
+    Jobs(JobsArgs),
     /// List the exporters in the plugin folder with their manifests.
     Plugins(PluginsArgs),
     /// Write a sample warehouse (SQLite) with realistic, deterministic NBA data.
@@ -150,9 +152,27 @@ impl BigQueryArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// The date to publish, YYYY-MM-DD
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub(crate) date: Date,
+    /// The date to publish: YYYY-MM-DD, `today` or `yesterday` (in the config file's time zone,
+    /// America/New_York unless it sets `time-zone`, at `--at`) [default with --job: the date the
+    /// job publishes]
+    #[arg(long, value_name = "DATE", value_parser = parse_run_date, required_unless_present = "job")]
+    pub(crate) date: Option<DateSelection>,
+
+    /// Run a scheduled job of the config file (`propcast jobs` lists them): its exporters and
+    /// options, for the date it publishes
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "PROPCAST_JOB",
+        conflicts_with = "only"
+    )]
+    pub(crate) job: Option<String>,
+
+    /// When the run happens, for `--job`, `today` and `yesterday` (RFC 3339, e.g. the
+    /// scheduler's trigger time); also the run's timestamp unless `--generated-at` is given
+    /// [default: now]
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) at: Option<jiff::Timestamp>,
 
     /// Check every selected exporter's queries and print what each would scan (bytes, on
     /// BigQuery); run no exporter and publish nothing
@@ -224,6 +244,11 @@ pub(crate) struct PublishArgs {
     #[arg(long)]
     pub(crate) gzip: bool,
 
+    /// Publish even if the warehouse is not ready for the date (past its schedule, games not
+    /// final, lines not posted: exit code 3 otherwise), e.g. to publish empty documents on purpose
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
+
     /// The run's timestamp (RFC 3339, e.g. 2024-01-10T12:00:00Z) [default: now]; fixing it
     /// makes a rerun byte-identical
     #[arg(long, value_name = "TIMESTAMP")]
@@ -245,6 +270,17 @@ pub(crate) struct SettingsArgs {
     /// table-elements, stack, output, documents, document-size, log, query-time, query-rows
     #[arg(long = "limit", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) limits: Vec<(String, String)>,
+
+    /// The config file [default: propcast.toml in the current folder, if there is one]
+    #[arg(long, value_name = "FILE", env = "PROPCAST_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct JobsArgs {
+    /// List the runs after this time (RFC 3339) [default: now]
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) at: Option<jiff::Timestamp>,
 
     /// The config file [default: propcast.toml in the current folder, if there is one]
     #[arg(long, value_name = "FILE", env = "PROPCAST_CONFIG")]
@@ -472,8 +508,12 @@ impl BenchArgs {
 impl RunArgs {
     /// The run these arguments ask for, as the jobs layer takes it.
     pub(crate) fn into_request(self) -> RunRequest {
-        let mut request = self.publish.into_request(DateSelection::One(self.date));
+        let mut request = self
+            .publish
+            .into_request(self.date.unwrap_or(DateSelection::OfJob));
         request.dry_run = self.dry_run;
+        request.job = self.job;
+        request.at = self.at;
         request
     }
 }
@@ -494,6 +534,8 @@ impl PublishArgs {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         RunRequest {
             dates,
+            job: None,
+            at: None,
             jobs: self.jobs.map_or(cores, usize::from),
             only: self.only,
             params: self.params,
@@ -506,8 +548,19 @@ impl PublishArgs {
             config: self.settings.config,
             limits: self.settings.limits,
             dry_run: false,
+            allow_empty: self.allow_empty,
             verbose: self.verbose,
         }
+    }
+}
+
+/// `--date`: a date, or `today` or `yesterday`.
+fn parse_run_date(text: &str) -> Result<DateSelection, String> {
+    match text.parse::<RelativeDay>() {
+        Ok(day) => Ok(DateSelection::Relative(day)),
+        Err(_) => parse_date(text)
+            .map(DateSelection::One)
+            .map_err(|e| format!("{e}, `today` or `yesterday`")),
     }
 }
 
@@ -541,7 +594,10 @@ mod tests {
         let Command::Run(args) = cli.command else {
             panic!("not run")
         };
-        assert_eq!(args.date.to_string(), "2024-01-10");
+        assert_eq!(
+            args.date,
+            Some(DateSelection::One("2024-01-10".parse().unwrap()))
+        );
         assert_eq!(args.publish.only, ["streaks", "results"]);
         assert_eq!(
             args.publish.params,

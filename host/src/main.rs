@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Run(args) => jobs::run(args.into_request()),
         cli::Command::Backfill(args) => jobs::run(args.into_request()),
+        cli::Command::Jobs(args) => jobs::list_jobs(args),
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),
         cli::Command::Test(args) => jobs::test(args),
@@ -36,7 +37,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("propcast: {error:#}");
-            ExitCode::from(2)
+            // 3: the data is not ready (retry later); 2: usage or configuration.
+            if error.downcast_ref::<jobs::NotReady>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

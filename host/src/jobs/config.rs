@@ -19,6 +19,9 @@
 //! [options.player-profiles]        # exporter options, for every run
 //! min-games = 5
 //!
+//! [freshness]                     # what each exporter needs loaded for its date
+//! results = ["final-scores"]       # also "lines", "predictions"
+//!
 //! [jobs.daily-results]
 //! schedule = "0 5 * * *"           # five-field cron (Cloud Scheduler's), in `time-zone`
 //! date = "yesterday"               # or "today": the date the job publishes
@@ -30,6 +33,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::freshness::Need;
 use super::schedule::RelativeDay;
 use super::settings::BigQueryFile;
 use crate::publish::CacheControl;
@@ -48,6 +52,9 @@ pub(crate) struct ConfigFile {
     pub(crate) options: BTreeMap<String, BTreeMap<String, Scalar>>,
     #[serde(default)]
     pub(crate) jobs: BTreeMap<String, JobFile>,
+    /// What each exporter needs loaded for its date before it may publish.
+    #[serde(default)]
+    pub(crate) freshness: BTreeMap<String, Vec<Need>>,
 }
 
 /// `[limits]`: each limit for every exporter, and `[limits.exporters.<name>]` for one. (Not
@@ -119,7 +126,9 @@ impl ExporterLimits {
     }
 }
 
-fn set<const N: usize>(values: [(&'static str, &Option<Scalar>); N]) -> Vec<(&'static str, String)> {
+fn set<const N: usize>(
+    values: [(&'static str, &Option<Scalar>); N],
+) -> Vec<(&'static str, String)> {
     values
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|v| (name, v.to_string())))

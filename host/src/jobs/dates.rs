@@ -23,6 +23,9 @@ pub(crate) async fn resolve(
 ) -> anyhow::Result<Vec<Date>> {
     let (from, to, game_days_only) = match selection {
         DateSelection::One(date) => return Ok(vec![date]),
+        DateSelection::Relative(_) | DateSelection::OfJob => {
+            unreachable!("schedule::resolve_request turns relative dates into one date first")
+        }
         DateSelection::Range {
             from,
             to,

@@ -14,6 +14,7 @@ pub(crate) mod dates;
 mod deferred;
 mod exporter_run;
 mod fixtures;
+mod freshness;
 mod plan;
 mod report;
 mod request;
@@ -31,7 +32,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
+use crate::cli::{JobsArgs, PluginsArgs, SampleDataArgs, TestArgs};
 use crate::runtime::{CompileCache, EngineSettings, Exporter, LoadError, Runtime};
 
 use settings::Settings;
@@ -40,7 +41,9 @@ pub(crate) use bench::{BenchInput, BenchRequest, bench};
 pub(crate) use capture::{CaptureRequest, capture};
 pub(crate) use request::{BigQueryRequest, CacheRequest, DateSelection, RunRequest, SourceRequest};
 
+pub(crate) use freshness::NotReady;
 pub(crate) use run::run;
+pub(crate) use schedule::RelativeDay;
 
 /// The tokio runtime a command's source and store run on. It lives here, in the jobs layer,
 /// for the length of one command: each call to BigQuery or Cloud Storage is a `block_on` on it,
@@ -127,6 +130,14 @@ fn check_named_exporters(
         }
     }
     Ok(())
+}
+
+/// `propcast jobs`: the scheduled jobs of the config file and their next runs.
+pub(crate) fn list_jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(args.config.as_deref(), &[])?;
+    let at = args.at.unwrap_or_else(schedule::now);
+    report::print_jobs(&settings.schedule, &settings.origin, at);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `propcast plugins`: lists the exporters and the files that failed to load.

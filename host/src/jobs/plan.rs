@@ -43,9 +43,11 @@ pub(crate) struct ExporterPlan<'a> {
 }
 
 /// Checks what `args` selects and the options it sets against the loaded exporters, once for
-/// every date of the run.
+/// every date of the run. `file_options` (`[options.<exporter>]` of the config file, as
+/// `(exporter, option, value)`) come first for their exporter; the request's options win.
 pub(crate) fn select<'a>(
     args: &RunRequest,
+    file_options: &[(String, String, String)],
     exporters: &'a [Exporter],
     load_errors: &[LoadError],
 ) -> anyhow::Result<Selection<'a>> {
@@ -76,14 +78,27 @@ pub(crate) fn select<'a>(
     }
     let options = selected
         .iter()
-        .map(|exporter| option_values(exporter, &args.params))
+        .map(|exporter| {
+            let name = &exporter.manifest.name;
+            let given: Vec<(String, String)> = file_options
+                .iter()
+                .filter(|(owner, _, _)| owner == name)
+                .map(|(_, option, value)| (option.clone(), value.clone()))
+                .chain(args.params.iter().cloned())
+                .collect();
+            for (owner, option, _) in file_options {
+                if owner == name && !exporter.manifest.params.iter().any(|p| &p.name == option) {
+                    bail!(
+                        "`[options.{name}]` in the config file sets `{option}`, which exporter \
+                         `{name}` does not declare (its options: {})",
+                        option_names(exporter)
+                    );
+                }
+            }
+            option_values(exporter, &given)
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let generated_at = match args.generated_at {
-        Some(ts) => ts,
-        None => {
-            Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp")
-        }
-    };
+    let generated_at = args.generated_at.unwrap_or_else(super::schedule::now);
     Ok(Selection {
         exporters: selected,
         options,
@@ -139,6 +154,21 @@ pub(crate) fn exporter_params(
     given: &[(String, String)],
 ) -> anyhow::Result<BoundParams> {
     Ok(bind(date, &option_values(exporter, given)?))
+}
+
+/// The names of `exporter`'s options, for messages.
+fn option_names(exporter: &Exporter) -> String {
+    let names: Vec<&str> = exporter
+        .manifest
+        .params
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The value of every option of `exporter`: the last value `given` for it, else its default.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use jiff::civil::Date;
 
 use super::plan::ExporterPlan;
+use super::schedule::Schedule;
 use super::settings::Settings;
 use super::workers::DateOutcome;
 use crate::publish::Tally;
@@ -458,6 +459,53 @@ pub(crate) fn print_cases(
             for block in captured_output(&r.logs, &r.stdout, &r.stderr) {
                 eprintln!("{block}");
             }
+        }
+    }
+}
+
+/// `propcast jobs` output: each job, what it runs, and its next three runs in the schedule's
+/// zone and in UTC.
+pub(crate) fn print_jobs(schedule: &Schedule, origin: &[String], at: jiff::Timestamp) {
+    let source = origin.last().map_or("built-in defaults", String::as_str);
+    if schedule.jobs.is_empty() {
+        println!(
+            "no jobs: {source} declares none (the project's propcast.toml declares \
+             daily-results, tonight-picks and player-profiles; `--config FILE` names a file)"
+        );
+        return;
+    }
+    println!(
+        "jobs in {source}, times in {} and UTC, after {at}:",
+        schedule.zone_name
+    );
+    for job in &schedule.jobs {
+        println!();
+        println!(
+            "{}  `{}`, publishes {}: {}",
+            job.name,
+            job.schedule,
+            job.date.name(),
+            job.exporters.join(", ")
+        );
+        if let Some(description) = &job.description {
+            println!("  {description}");
+        }
+        if !job.options.is_empty() {
+            let options: Vec<String> = job
+                .options
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            println!("  options: {}", options.join(", "));
+        }
+        for run in job.next_runs(at, &schedule.zone, 3) {
+            let utc = run.timestamp().to_zoned_datetime(jiff::tz::TimeZone::UTC);
+            println!(
+                "  next: {} ({})  publishes {}",
+                run.strftime("%a %Y-%m-%d %H:%M %Z"),
+                utc.strftime("%H:%M UTC"),
+                job.date.date_at(run.timestamp(), &schedule.zone)
+            );
         }
     }
 }

@@ -6,10 +6,17 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use super::schedule::RelativeDay;
+
 /// One run: its dates, the exporters, where data comes from and where documents go.
 #[derive(Clone, Debug)]
 pub(crate) struct RunRequest {
     pub(crate) dates: DateSelection,
+    /// `--job`: a scheduled job of the config file, whose exporters and options the run takes
+    /// (the request's own options after them).
+    pub(crate) job: Option<String>,
+    /// `--at`: when the run happens, for relative dates and jobs; now when not given.
+    pub(crate) at: Option<Timestamp>,
     /// How many exporter runs may go on at once (threads); at least 1.
     pub(crate) jobs: usize,
     /// Exporters to run, by name; empty for all.
@@ -33,6 +40,8 @@ pub(crate) struct RunRequest {
     pub(crate) limits: Vec<(String, String)>,
     /// Check queries and estimate their cost only.
     pub(crate) dry_run: bool,
+    /// Publish even when the freshness guards find the warehouse not ready for the date.
+    pub(crate) allow_empty: bool,
     pub(crate) verbose: bool,
 }
 
@@ -41,6 +50,10 @@ pub(crate) struct RunRequest {
 pub(crate) enum DateSelection {
     /// `propcast run --date D`: one date, reported exporter by exporter.
     One(Date),
+    /// `--date today` or `--date yesterday`: in the configured time zone, at the run's `at`.
+    Relative(RelativeDay),
+    /// `--job` without `--date`: the date the job publishes.
+    OfJob,
     /// `propcast backfill --from D1 --to D2`: every date from `from` to `to`, both included, or
     /// only those with games in the warehouse's schedule; reported date by date.
     Range {

@@ -19,6 +19,7 @@ use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
 use super::{check_named_exporters, dates, load_selected, resolve_plugins_dir, runtime_for};
+use super::{freshness, schedule};
 use crate::publish::Publisher;
 use crate::publish::run_manifest::ExporterEntry;
 use crate::runtime::LoadError;
@@ -28,6 +29,7 @@ use crate::source::{QueryRequest, Source};
 pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let edges = super::async_runtime()?;
     let mut settings = Settings::load(request.config.as_deref(), &request.limits)?;
+    let request = schedule::resolve_request(request, &settings.schedule)?;
     if request.gzip {
         settings.publish.gzip = true;
     }
@@ -37,7 +39,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         load_selected(&runtime, &plugins_dir, &request.only)?;
     let folder_to_check = (!whole_folder).then_some(plugins_dir.as_path());
     check_named_exporters(&settings, &exporters, folder_to_check)?;
-    let selection = plan::select(&request, &exporters, &load_errors)?;
+    let selection = plan::select(&request, &settings.options, &exporters, &load_errors)?;
     if selection.exporters.is_empty() {
         bail!(
             "there is no exporter to run: `{}` holds no plugin that loads{}\n\nConsider \
@@ -58,6 +60,13 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     if request.dry_run {
         let plan = selection.for_date(date_list[0]);
         return edges.block_on(dry_run(source.as_ref(), &plan.exporters));
+    }
+    if !request.allow_empty {
+        // The newest date is the one the upstream pipeline may not have loaded yet, and the one
+        // a run's `current` documents and aliases come from.
+        let newest = *date_list.last().expect("resolve never returns no dates");
+        let needs = settings.needs_of(selection.exporters.iter().map(|e| e.manifest.name.as_str()));
+        edges.block_on(freshness::check(source.as_ref(), newest, &needs))?;
     }
     let store = edges.block_on(super::backends::open_store(&request.out))?;
     edges

@@ -19,6 +19,7 @@ use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 use serde::Deserialize;
 
 use super::config::JobFile;
+use super::request::{DateSelection, RunRequest};
 
 /// The site's time zone, used when the config file names none.
 pub(crate) const DEFAULT_TIME_ZONE: &str = "America/New_York";
@@ -123,6 +124,34 @@ impl Schedule {
     }
 }
 
+/// `request` with its job and relative date resolved: a job's exporters and options (the
+/// request's own options after them, so they win) and the date it publishes at the run's time;
+/// `today` and `yesterday` in the schedule's zone. The run's timestamp defaults to `--at`.
+pub(crate) fn resolve_request(
+    mut request: RunRequest,
+    schedule: &Schedule,
+) -> anyhow::Result<RunRequest> {
+    let at = request.at.unwrap_or_else(now);
+    if let Some(name) = &request.job {
+        let job = schedule.job(name)?;
+        request.only = job.exporters.clone();
+        request.params = job.options.iter().cloned().chain(request.params).collect();
+        if request.dates == DateSelection::OfJob {
+            request.dates = DateSelection::Relative(job.date);
+        }
+    }
+    if let DateSelection::Relative(day) = request.dates {
+        request.dates = DateSelection::One(day.date_at(at, &schedule.zone));
+    }
+    request.generated_at = request.generated_at.or(request.at);
+    Ok(request)
+}
+
+/// Now, in whole seconds (a run's timestamp is published to the second).
+pub(crate) fn now() -> Timestamp {
+    Timestamp::from_second(Timestamp::now().as_second()).expect("now is a valid timestamp")
+}
+
 impl Job {
     fn from_file(name: &str, file: &JobFile) -> anyhow::Result<Job> {
         let context = || format!("[jobs.{name}]");
@@ -146,7 +175,12 @@ impl Job {
     }
 
     /// The job's next `count` run times after `after`, in `zone`.
-    pub(crate) fn next_runs(&self, after: Timestamp, zone: &TimeZone, count: usize) -> Vec<ZonedDateTime> {
+    pub(crate) fn next_runs(
+        &self,
+        after: Timestamp,
+        zone: &TimeZone,
+        count: usize,
+    ) -> Vec<ZonedDateTime> {
         self.cron
             .iter_after(Local(after.to_zoned_datetime(zone.clone())))
             .take(count)
@@ -192,9 +226,13 @@ impl CronDateTime for Local {
         Weekday::from_days_from_sunday(self.0.weekday().to_sunday_zero_offset() as u32)
     }
 
-    fn resolve_civil(&self, civil: CivilDateTime) -> Result<Resolution<Local>, croner::errors::CronError> {
+    fn resolve_civil(
+        &self,
+        civil: CivilDateTime,
+    ) -> Result<Resolution<Local>, croner::errors::CronError> {
         let invalid = |_| croner::errors::CronError::InvalidDate;
-        let year = i16::try_from(civil.year()).map_err(|_| croner::errors::CronError::InvalidDate)?;
+        let year =
+            i16::try_from(civil.year()).map_err(|_| croner::errors::CronError::InvalidDate)?;
         let datetime = jiff::civil::DateTime::new(
             year,
             civil.month() as i8,
@@ -322,24 +360,42 @@ mod tests {
         let at = |t: &str| t.parse::<Timestamp>().unwrap();
         let date = |d: RelativeDay, t: &str| d.date_at(at(t), &ny).to_string();
         // 05:00 EDT on the spring-forward Sunday publishes Saturday.
-        assert_eq!(date(RelativeDay::Yesterday, "2024-03-10T09:00:00Z"), "2024-03-09");
+        assert_eq!(
+            date(RelativeDay::Yesterday, "2024-03-10T09:00:00Z"),
+            "2024-03-09"
+        );
         // 05:00 EST on the fall-back Sunday publishes Saturday.
-        assert_eq!(date(RelativeDay::Yesterday, "2024-11-03T10:00:00Z"), "2024-11-02");
+        assert_eq!(
+            date(RelativeDay::Yesterday, "2024-11-03T10:00:00Z"),
+            "2024-11-02"
+        );
         // 13:00 EDT publishes the same day.
-        assert_eq!(date(RelativeDay::Today, "2024-03-10T17:00:00Z"), "2024-03-10");
+        assert_eq!(
+            date(RelativeDay::Today, "2024-03-10T17:00:00Z"),
+            "2024-03-10"
+        );
         // 23:30 in New York is already tomorrow in UTC: the zone decides.
-        assert_eq!(date(RelativeDay::Today, "2024-01-11T04:30:00Z"), "2024-01-10");
+        assert_eq!(
+            date(RelativeDay::Today, "2024-01-11T04:30:00Z"),
+            "2024-01-10"
+        );
     }
 
     #[test]
     fn a_bad_schedule_or_zone_is_named() {
         let err = parse_cron("0 5 * *").unwrap_err().to_string();
-        assert!(err.starts_with("`schedule = \"0 5 * *\"` is not a five-field cron"), "{err}");
+        assert!(
+            err.starts_with("`schedule = \"0 5 * *\"` is not a five-field cron"),
+            "{err}"
+        );
         let err = parse_cron("0 0 5 * * *").unwrap_err().to_string();
         assert!(err.contains("is not a five-field cron"), "{err}");
         let err = Schedule::from_file(Some("Mars/Olympus"), std::iter::empty())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("`time-zone = \"Mars/Olympus\"` is not a time zone"), "{err}");
+        assert!(
+            err.contains("`time-zone = \"Mars/Olympus\"` is not a time zone"),
+            "{err}"
+        );
     }
 }

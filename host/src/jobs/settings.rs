@@ -30,7 +30,7 @@
 //! alias = "public, max-age=60"
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -39,6 +39,7 @@ use anyhow::{Context as _, anyhow, bail};
 use serde::Deserialize;
 
 use super::config::ConfigFile;
+use super::freshness::Need;
 use super::schedule::Schedule;
 use crate::publish::PublishSettings;
 use crate::runtime::Limits;
@@ -76,6 +77,8 @@ pub(crate) struct Settings {
     pub(crate) options: Vec<(String, String, String)>,
     /// The time zone and `[jobs]`.
     pub(crate) schedule: Schedule,
+    /// `[freshness]`: what each exporter needs loaded for its date.
+    pub(crate) freshness: BTreeMap<String, Vec<Need>>,
     /// Where the settings came from, for `--verbose`.
     pub(crate) origin: Vec<String>,
 }
@@ -105,6 +108,7 @@ impl Default for Settings {
             publish: PublishSettings::default(),
             options: Vec::new(),
             schedule: Schedule::default(),
+            freshness: BTreeMap::new(),
             origin: vec!["built-in defaults".into()],
         }
     }
@@ -187,6 +191,7 @@ impl Settings {
             })
             .collect();
         self.schedule = Schedule::from_file(file.time_zone.as_deref(), &file.jobs)?;
+        self.freshness = file.freshness;
         Ok(())
     }
 
@@ -233,6 +238,19 @@ impl Settings {
             }
         }
         limits
+    }
+
+    /// What the exporters `names` need loaded for their date, together.
+    pub(crate) fn needs_of<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<Need> {
+        let mut needs: Vec<Need> = names
+            .into_iter()
+            .filter_map(|name| self.freshness.get(name))
+            .flatten()
+            .copied()
+            .collect();
+        needs.sort_by_key(|n| *n as u8);
+        needs.dedup();
+        needs
     }
 
     /// The exporters that entries name, to check they exist.
@@ -388,7 +406,10 @@ mod tests {
         let err = Settings::default()
             .apply_toml("[limits.exporters.x]\nstack = \"1MiB\"")
             .unwrap_err();
-        assert!(format!("{err:#}").contains("unknown field `stack`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("unknown field `stack`"),
+            "{err:#}"
+        );
         let err = Settings::default()
             .set_for("x", "stack", "1MiB")
             .unwrap_err();

@@ -1,0 +1,308 @@
+//! Operations: the scheduled jobs of the project's `propcast.toml` (`propcast jobs`, `run --job
+//! --at`, `--date today|yesterday` in the configured zone), the freshness guards (a date the
+//! warehouse does not cover exits 3 and publishes nothing; a real off day publishes empty
+//! documents; `--allow-empty` overrides), and a config file read with unknown keys refused.
+
+use std::path::{Path, PathBuf};
+
+use propcast_e2e::{Env, Output, files_under, plugins_dir, root, sample_db};
+
+fn config() -> PathBuf {
+    root().join("propcast.toml")
+}
+
+/// `propcast ARGS` on the sample warehouse with the project's config, publishing to `out/`.
+fn run(env: &Env, db: &Path, args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    let (db, plugins, config) = (
+        db.to_str().unwrap().to_string(),
+        plugins_dir().to_str().unwrap().to_string(),
+        config().to_str().unwrap().to_string(),
+    );
+    all.extend([
+        "--db",
+        &db,
+        "--plugins",
+        &plugins,
+        "--config",
+        &config,
+        "--out",
+        "out",
+    ]);
+    env.run(&all)
+}
+
+/// A copy of the sample warehouse changed by `sql`.
+fn warehouse_with(env: &Env, sql: &str) -> PathBuf {
+    let path = env.path().join("changed.sqlite");
+    std::fs::copy(sample_db(), &path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+    path
+}
+
+#[test]
+fn jobs_lists_the_three_jobs_with_their_next_runs_in_new_york_and_utc() {
+    let env = Env::new();
+    let config = config();
+    let out = env.run(&[
+        "jobs",
+        "--config",
+        config.to_str().unwrap(),
+        "--at",
+        "2024-03-08T12:00:00Z",
+    ]);
+    out.assert_success();
+    for line in [
+        "times in America/New_York and UTC, after 2024-03-08T12:00:00Z",
+        "daily-results  `0 5 * * *`, publishes yesterday: results, predictions, best-bets",
+        // Across the spring-forward Sunday, 05:00 stays 05:00 in New York.
+        "  next: Sat 2024-03-09 05:00 EST (10:00 UTC)  publishes 2024-03-08",
+        "  next: Sun 2024-03-10 05:00 EDT (09:00 UTC)  publishes 2024-03-09",
+        "tonight-picks  `0 13 * * *`, publishes today: tonight, tonight-players, streaks",
+        "  next: Fri 2024-03-08 13:00 EST (18:00 UTC)  publishes 2024-03-08",
+        "player-profiles  `0 6 * * SUN`, publishes today: player-profiles",
+        "  options: min-games=5",
+        "  next: Sun 2024-03-10 06:00 EDT (10:00 UTC)  publishes 2024-03-10",
+        "  next: Sun 2024-03-17 06:00 EDT (10:00 UTC)  publishes 2024-03-17",
+    ] {
+        assert!(out.stdout.contains(line), "no `{line}` in:\n{}", out.stdout);
+    }
+    // Without a config file there are no jobs, and the message says where they come from.
+    let none = env.run(&["jobs"]);
+    none.assert_success();
+    assert!(
+        none.stdout
+            .starts_with("no jobs: built-in defaults declares none"),
+        "{}",
+        none.stdout
+    );
+}
+
+#[test]
+fn a_job_runs_its_exporters_for_the_date_its_trigger_time_means() {
+    let env = Env::new();
+    // 05:00 EST on 2024-01-11: the daily results job publishes 2024-01-10.
+    let out = run(
+        &env,
+        sample_db(),
+        &[
+            "run",
+            "--job",
+            "daily-results",
+            "--at",
+            "2024-01-11T10:00:00Z",
+        ],
+    );
+    out.assert_success();
+    let published: Vec<String> = files_under(&env.out()).into_keys().collect();
+    for path in [
+        "v1/results/2024-01-10.json",
+        "v1/predictions/2024-01-10.json",
+        "v1/best-bets/2024-01-10.json",
+    ] {
+        assert!(
+            published.iter().any(|p| p == path),
+            "no {path} in {published:?}"
+        );
+    }
+    assert!(
+        !published.iter().any(|p| p.starts_with("v1/tonight")),
+        "{published:?}"
+    );
+    // The run's timestamp is the trigger time.
+    let results = env.json("v1/results/2024-01-10.json");
+    assert_eq!(results["generated_at"], "2024-01-11T10:00:00Z", "{results}");
+}
+
+#[test]
+fn today_and_yesterday_are_read_in_the_configured_zone() {
+    let env = Env::new();
+    // 23:30 in New York on 2024-01-10 is already the 11th in UTC.
+    let out = run(
+        &env,
+        sample_db(),
+        &[
+            "run",
+            "--date",
+            "today",
+            "--at",
+            "2024-01-11T04:30:00Z",
+            "--only",
+            "predictions",
+        ],
+    );
+    out.assert_success();
+    assert!(env.out().join("v1/predictions/2024-01-10.json").is_file());
+    let bad = run(&env, sample_db(), &["run", "--date", "tomorrow"]);
+    bad.assert_fails(
+        2,
+        &["`tomorrow` is not a date of the form YYYY-MM-DD, `today` or `yesterday`"],
+    );
+}
+
+#[test]
+fn a_job_must_exist_and_takes_its_own_exporters() {
+    let env = Env::new();
+    run(&env, sample_db(), &["run", "--job", "nightly"]).assert_fails(
+        2,
+        &["there is no job `nightly`; the config file declares: daily-results, player-profiles, tonight-picks"],
+    );
+    let out = run(
+        &env,
+        sample_db(),
+        &["run", "--job", "daily-results", "--only", "streaks"],
+    );
+    out.assert_fails(2, &["--only"]);
+    assert!(!env.out().exists());
+}
+
+#[test]
+fn a_date_past_the_warehouse_exits_3_and_publishes_nothing() {
+    let env = Env::new();
+    let out = run(&env, sample_db(), &["run", "--date", "2024-07-15"]);
+    out.assert_fails(
+        3,
+        &[
+            "the warehouse is not ready for 2024-07-15, so nothing was published",
+            "2024-07-15 is past the warehouse's schedule, which ends on 2024-04-14",
+            "--allow-empty",
+        ],
+    );
+    assert!(files_under(&env.out()).is_empty());
+    // The operator who means it can publish the empty documents.
+    let forced = run(
+        &env,
+        sample_db(),
+        &[
+            "run",
+            "--date",
+            "2024-07-15",
+            "--allow-empty",
+            "--only",
+            "tonight",
+        ],
+    );
+    forced.assert_success();
+    assert_eq!(
+        env.json("v1/tonight/all-players.json")["games"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn results_wait_for_final_scores_and_tonight_for_lines() {
+    let env = Env::new();
+    let db = warehouse_with(
+        &env,
+        "UPDATE schedule SET game_status = 'scheduled', home_score = NULL, away_score = NULL
+             WHERE game_date = '2024-01-10';
+         DELETE FROM points_prop_lines WHERE game_date = '2024-01-10';",
+    );
+    let before = files_under(&env.out());
+    run(
+        &env,
+        &db,
+        &[
+            "run",
+            "--job",
+            "daily-results",
+            "--at",
+            "2024-01-11T10:00:00Z",
+        ],
+    )
+    .assert_fails(
+        3,
+        &["games on 2024-01-10 are not final yet (the latest final game is on 2024-01-09)"],
+    );
+    run(
+        &env,
+        &db,
+        &[
+            "run",
+            "--job",
+            "tonight-picks",
+            "--at",
+            "2024-01-10T18:00:00Z",
+        ],
+    )
+    .assert_fails(
+        3,
+        &["no points lines for 2024-01-10 yet (lines are loaded up to 2024-01-09)"],
+    );
+    assert_eq!(files_under(&env.out()), before);
+    // Streaks need neither: the guard is per exporter.
+    run(
+        &env,
+        &db,
+        &["run", "--date", "2024-01-10", "--only", "streaks"],
+    )
+    .assert_success();
+}
+
+#[test]
+fn an_off_day_inside_the_season_publishes_empty_documents() {
+    let env = Env::new();
+    // The All-Star break: no games scheduled, inside the schedule.
+    let out = run(
+        &env,
+        sample_db(),
+        &[
+            "run",
+            "--job",
+            "tonight-picks",
+            "--at",
+            "2024-02-16T18:00:00Z",
+        ],
+    );
+    out.assert_success();
+    assert_eq!(
+        env.json("v1/tonight/all-players.json")["games"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn the_config_file_refuses_what_it_does_not_know() {
+    let env = Env::new();
+    let write = |text: &str| {
+        std::fs::write(env.path().join("propcast.toml"), text).unwrap();
+    };
+    write(
+        "[jobs.nightly]\nschedule = \"0 5 * * *\"\ndate = \"yesterday\"\nexporter = [\"results\"]\n",
+    );
+    env.run(&["jobs"])
+        .assert_fails(2, &["unknown field `exporter`", "`exporters`"]);
+    write(
+        "[jobs.nightly]\nschedule = \"5 * * *\"\ndate = \"yesterday\"\nexporters = [\"results\"]\n",
+    );
+    env.run(&["jobs"]).assert_fails(
+        2,
+        &["[jobs.nightly]", "is not a five-field cron expression"],
+    );
+    write("time-zone = \"Eastern\"\n");
+    env.run(&["jobs"])
+        .assert_fails(2, &["`time-zone = \"Eastern\"` is not a time zone"]);
+    write("[options.player-profiles]\nmin-gamez = 5\n");
+    let out = run_here(
+        &env,
+        &["run", "--date", "2024-01-10", "--only", "player-profiles"],
+    );
+    out.assert_fails(
+        2,
+        &["`[options.player-profiles]` in the config file sets `min-gamez`, which exporter `player-profiles` does not declare"],
+    );
+}
+
+/// `propcast ARGS` on the sample warehouse, with the config file of the test's folder.
+fn run_here(env: &Env, args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    let (db, plugins) = (
+        sample_db().to_str().unwrap().to_string(),
+        plugins_dir().to_str().unwrap().to_string(),
+    );
+    all.extend(["--db", &db, "--plugins", &plugins, "--out", "out"]);
+    env.run(&all)
+}
