@@ -163,7 +163,7 @@ pub(crate) struct RunArgs {
     #[arg(
         long,
         value_name = "NAME",
-        env = "PROPCAST_JOB",
+        env = "PROPCAST_JOB_NAME",
         conflicts_with = "only"
     )]
     pub(crate) job: Option<String>,

@@ -49,9 +49,48 @@ fn run_bigquery(
         "out",
         "--generated-at",
         "2024-01-10T12:00:00Z",
+        // These tests are about the exporters' queries: the freshness guard's own query would
+        // take the proxy's faults first. `the_freshness_guard_reads_bigquery` tests the guard.
+        "--allow-empty",
     ];
     args.extend_from_slice(extra);
     env.run_with(&[("BIGQUERY_EMULATOR_HOST", host.as_str())], &args)
+}
+
+#[test]
+fn the_freshness_guard_reads_bigquery() {
+    let env = Env::new();
+    let host = format!("127.0.0.1:{}", bigquery().port);
+    let config = propcast_e2e::root().join("propcast.toml");
+    let plugins = plugins_dir();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--source",
+            "bigquery",
+            "--project",
+            BigQuery::PROJECT,
+            "--dataset",
+            BigQuery::DATASET,
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            "out",
+        ];
+        args.extend_from_slice(extra);
+        env.run_with(&[("BIGQUERY_EMULATOR_HOST", host.as_str())], &args)
+    };
+    // Every need of the project's config is checked (lines, predictions, final scores) and met.
+    run(&["--job", "tonight-picks", "--at", "2024-01-10T18:00:00Z"]).assert_success();
+    run(&["--job", "daily-results", "--at", "2024-01-11T10:00:00Z"]).assert_success();
+    let before = documents_under(&env.out());
+    run(&["--date", "2024-07-15", "--only", "tonight"]).assert_fails(
+        3,
+        &["2024-07-15 is past the warehouse's schedule, which ends on 2024-04-14"],
+    );
+    assert_eq!(documents_under(&env.out()), before);
 }
 
 /// The documents the SQLite run of `date` publishes with the built exporters, plus `extra`.

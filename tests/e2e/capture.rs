@@ -202,7 +202,7 @@ fn an_exporter_that_fails_on_the_date_is_captured_with_its_error() {
     );
     out.assert_success();
     assert!(
-        out.stdout.contains("its error is recorded in expected.err"),
+        out.stdout.contains("the case expects that error"),
         "{}",
         out.stdout
     );

@@ -27,7 +27,7 @@ fn a_bad_date_is_a_usage_error() {
     let out = Env::new().run(&["run", "--date", "2024-13-01"]);
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains("invalid value '2024-13-01' for '--date <YYYY-MM-DD>': `2024-13-01` is not a date of the form YYYY-MM-DD"),
+        out.stderr.contains("invalid value '2024-13-01' for '--date <DATE>': `2024-13-01` is not a date of the form YYYY-MM-DD, `today` or `yesterday`"),
         "{}",
         out.stderr
     );

@@ -197,9 +197,10 @@ fn results_wait_for_final_scores_and_tonight_for_lines() {
     let env = Env::new();
     let db = warehouse_with(
         &env,
+        // The pipeline has loaded up to 2024-01-09; the schedule is known to the season's end.
         "UPDATE schedule SET game_status = 'scheduled', home_score = NULL, away_score = NULL
-             WHERE game_date = '2024-01-10';
-         DELETE FROM points_prop_lines WHERE game_date = '2024-01-10';",
+             WHERE game_date >= '2024-01-10';
+         DELETE FROM points_prop_lines WHERE game_date >= '2024-01-10';",
     );
     let before = files_under(&env.out());
     run(

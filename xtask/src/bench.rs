@@ -82,6 +82,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
     tasks::python_venv(
         &tasks::target_dir().join("bench-venv"),
         &tasks::root().join("bench/requirements.txt"),
+        &tasks::target_dir().join("bench-venv.requirements.txt"),
         "the pandas reference",
     )?;
     let bench = Bench {

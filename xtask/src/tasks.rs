@@ -151,7 +151,9 @@ pub(crate) fn emulators() -> Result<PathBuf> {
     let dir = target_dir().join("emulators");
     let venv = dir.join("venv");
     let requirements = root().join(EMULATOR_REQUIREMENTS);
-    python_venv(&venv, &requirements, "the emulators")?;
+    // The tests look for this stamp (tests/support/emulators.rs) to know the emulators are there.
+    let stamp = dir.join("installed-requirements.txt");
+    python_venv(&venv, &requirements, &stamp, "the emulators")?;
     let site = std::fs::read_dir(venv.join("lib"))
         .map_err(|e| format!("failed to read `{}`: {e}", venv.join("lib").display()))?
         .filter_map(|entry| entry.ok())
@@ -179,12 +181,12 @@ pub(crate) fn emulators() -> Result<PathBuf> {
 }
 
 /// A Python virtual environment at `venv` with the packages `requirements` pins, created (or
-/// recreated) unless the installed pins already match; `purpose` names what needs it.
-pub(crate) fn python_venv(venv: &Path, requirements: &Path, purpose: &str) -> Result {
+/// recreated) unless `stamp` records that those pins are installed; `purpose` names what needs
+/// it.
+pub(crate) fn python_venv(venv: &Path, requirements: &Path, stamp: &Path, purpose: &str) -> Result {
     let wanted = std::fs::read_to_string(requirements)
         .map_err(|e| format!("failed to read `{}`: {e}", requirements.display()))?;
-    let stamp = venv.with_extension("requirements.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+    if std::fs::read_to_string(stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(());
     }
     let _ = std::fs::remove_dir_all(venv);
@@ -198,7 +200,7 @@ pub(crate) fn python_venv(venv: &Path, requirements: &Path, purpose: &str) -> Re
         .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(requirements);
     run(install)?;
-    std::fs::write(&stamp, &wanted)
+    std::fs::write(stamp, &wanted)
         .map_err(|e| format!("failed to write `{}`: {e}", stamp.display()))
 }
 

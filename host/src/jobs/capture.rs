@@ -4,8 +4,10 @@
 //! as `propcast test` will and records what it produced as the expected output. So a production
 //! date replays offline, and becomes a regression test, in one command.
 //!
-//! The case is written to a temporary folder beside its destination and renamed into place when
-//! complete: a failed capture leaves no half case behind, and an existing case is never replaced.
+//! The case is written under `<fixtures>/.capturing/` and renamed into place when complete: a
+//! failed capture leaves no half case behind (`propcast test` skips hidden folders), and an
+//! existing case is never replaced. A run past a limit is not recorded (a deadline depends on the
+//! machine); the exporter's own errors are, as the error the case expects.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,7 @@ use super::request::{CacheRequest, SourceRequest};
 use super::settings::Settings;
 use super::shared_queries::SharedQueries;
 use super::{backends, load_exporter, runtime_for};
+use crate::runtime::RunError;
 use crate::source::fixtures::write_table;
 
 /// What `propcast capture` asks for, as plain data.
@@ -66,7 +69,20 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     let runtime = runtime_for(&settings, &request.cache)?;
     let exporter = load_exporter(&runtime, request.plugins.as_deref(), &request.exporter)?;
     let name = exporter.manifest.name.clone();
-    let BoundParams { query, .. } = exporter_params(&exporter, request.date, &request.params)?;
+    // The options a run would use: `[options.<name>]` of the config file, then `--param`.
+    for (option, _) in &request.params {
+        if !exporter.manifest.params.iter().any(|p| &p.name == option) {
+            bail!("`--param {option}=…`: exporter `{name}` has no option `{option}`");
+        }
+    }
+    let params: Vec<(String, String)> = settings
+        .options
+        .iter()
+        .filter(|(owner, _, _)| *owner == name)
+        .map(|(_, option, value)| (option.clone(), value.clone()))
+        .chain(request.params.iter().cloned())
+        .collect();
+    let BoundParams { query, .. } = exporter_params(&exporter, request.date, &params)?;
     let source = edges.block_on(backends::open_source(&request.source, &settings))?;
     let tables = edges
         .block_on(fetch_tables(
@@ -78,36 +94,53 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         ))
         .with_context(|| format!("failed to run the queries of `{name}` for {}", request.date))?;
 
-    std::fs::create_dir_all(&request.fixtures)
-        .with_context(|| format!("failed to create `{}`", request.fixtures.display()))?;
-    let partial = request.fixtures.join(format!(".{case_name}.capturing"));
+    // Staged under a hidden folder with the case's own name: the run id a case runs with comes
+    // from its folder's name, so the staged case runs exactly as the final one will.
+    let staging = request.fixtures.join(".capturing");
+    let partial = staging.join(&case_name);
     let _ = std::fs::remove_dir_all(&partial);
-    let written = write_case(&request, &tables, &partial).and_then(|retyped| {
-        let report = fixtures::run_case(
-            &runtime,
-            &exporter,
-            &partial,
-            &settings.limits_for(&name),
-            true,
-        );
-        match report.failure {
-            Some(failure) => bail!("failed to record the expected output: {failure}"),
-            None => Ok((report, retyped)),
+    let written = write_case(&request, &params, &tables, &partial).and_then(|retyped| {
+        let input = fixtures::case_input(&exporter, &partial)?;
+        let outcome = runtime.run(&exporter, input, &settings.limits_for(&name));
+        let expected = fixtures::Expected::of(&partial);
+        let produced = match &outcome.result {
+            Ok(documents) => Ok(documents.len()),
+            Err(error @ RunError::Limit(_)) => bail!(
+                "`{name}` went past a limit on {}, so there is nothing to record: {error}\n\n\
+                 Consider `--limit` to capture it under a larger one",
+                request.date
+            ),
+            Err(error) => Err(error.to_string()),
+        };
+        match (&outcome.result, &produced) {
+            (Ok(documents), _) => expected.record(Ok(documents))?,
+            (Err(_), Err(message)) => expected.record(Err(message))?,
+            (Err(_), Ok(_)) => unreachable!("an error is recorded as one"),
         }
+        let bytes = outcome
+            .result
+            .as_ref()
+            .map_or(0, |docs| docs.iter().map(|d| d.body.len()).sum::<usize>());
+        Ok((produced, bytes, retyped))
     });
-    let (report, retyped) = match written {
+    let moved = written.and_then(|done| {
+        std::fs::rename(&partial, &case_dir).with_context(|| {
+            format!(
+                "failed to move the captured case into `{}`",
+                case_dir.display()
+            )
+        })?;
+        Ok(done)
+    });
+    let (produced, bytes, retyped) = match moved {
         Ok(done) => done,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
+            let _ = std::fs::remove_dir(&staging);
             return Err(e);
         }
     };
-    std::fs::rename(&partial, &case_dir).with_context(|| {
-        format!(
-            "failed to move the captured case into `{}`",
-            case_dir.display()
-        )
-    })?;
+    let _ = std::fs::remove_dir(&staging);
 
     let rows: usize = tables.iter().map(|t| t.row_count).sum();
     println!(
@@ -116,19 +149,16 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         case_dir.display(),
         tables.len()
     );
-    if Path::new(&case_dir).join("expected.err").is_file() {
-        println!("  the exporter failed on it; its error is recorded in expected.err");
-    } else {
-        println!(
-            "  expected output: {} documents, {} bytes",
-            report.documents, report.bytes
-        );
+    match produced {
+        Ok(documents) => println!("  expected output: {documents} documents, {bytes} bytes"),
+        Err(error) => {
+            println!("  the exporter failed on it ({error}); the case expects that error")
+        }
     }
     if !retyped.is_empty() {
         println!(
-            "  note: fixture files cannot carry these columns' warehouse types, so the case \
-             replays them as: {}",
-            retyped.join(", ")
+            "  note: where the fixture files cannot carry the warehouse's tables exactly: {}",
+            retyped.join("; ")
         );
     }
     println!(
@@ -139,9 +169,11 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `case.json` and `tables/` into `dir`; returns the columns the files retype.
+/// Writes `case.json` (with the options `params` set) and `tables/` into `dir`; returns the
+/// columns the files retype.
 fn write_case(
     request: &CaptureRequest,
+    params: &[(String, String)],
     tables: &[crate::data::Table],
     dir: &Path,
 ) -> anyhow::Result<Vec<String>> {
@@ -152,8 +184,7 @@ fn write_case(
     for table in tables {
         retyped.extend(write_table(&tables_dir, table)?);
     }
-    let params: BTreeMap<String, serde_json::Value> = request
-        .params
+    let params: BTreeMap<String, serde_json::Value> = params
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();

@@ -58,11 +58,15 @@ pub(crate) struct CaseReport {
     pub(crate) stderr: String,
 }
 
-/// The case folders under `dir`, in name order.
+/// The case folders under `dir`, in name order; hidden ones (`.capturing`) are not cases.
 pub(crate) fn cases(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("failed to read the fixtures folder `{}`", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .filter(|p| p.join("case.json").is_file())
         .collect();
     cases.sort();

@@ -3,9 +3,9 @@
 //! [`NotReady`]) and publishes nothing, and the scheduler's retry does the right thing, instead
 //! of overwriting the live site with empty documents.
 //!
-//! Every run needs its date inside the warehouse's schedule (a date past the last scheduled game
-//! is data not loaded yet; an off day inside the schedule is real and publishes empty
-//! documents). Beyond that, `[freshness]` in the config file names what each exporter needs on
+//! Every run needs its date not past the warehouse's schedule (a date after the last scheduled
+//! game is data not loaded yet; a date without games before that, an off day or the pre-season,
+//! is real and publishes empty documents). Beyond that, `[freshness]` in the config file names what each exporter needs on
 //! a date with games: `final-scores` (every game final, with scores), `lines` (points lines
 //! posted), `predictions` (predictions made). They read the warehouse tables docs/data.md
 //! describes, which every warehouse has; `--allow-empty` skips the guards.
@@ -53,61 +53,109 @@ impl fmt::Display for NotReady {
 
 impl std::error::Error for NotReady {}
 
-/// One query for everything the guards look at, in SQL every warehouse runs.
-const COVERAGE_SQL: &str = "SELECT \
-    (SELECT COUNT(*) FROM schedule WHERE game_date = @date) AS games, \
-    (SELECT COUNT(*) FROM schedule WHERE game_date = @date AND game_status = 'final' \
-        AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final_games, \
-    (SELECT COUNT(*) FROM points_prop_lines WHERE game_date = @date) AS lines, \
-    (SELECT COUNT(*) FROM player_prop_predictions WHERE game_date = @date) AS predictions, \
-    (SELECT MIN(game_date) FROM schedule) AS first_scheduled, \
-    (SELECT MAX(game_date) FROM schedule) AS last_scheduled, \
-    (SELECT MAX(game_date) FROM schedule WHERE game_status = 'final') AS last_final, \
-    (SELECT MAX(game_date) FROM points_prop_lines) AS last_lines, \
-    (SELECT MAX(game_date) FROM player_prop_predictions) AS last_predictions";
+/// The one query the guards run: what `schedule` holds always, and the tables `needs` name.
+/// Every table is read with a filter on `game_date` (a partition filter on BigQuery), and the
+/// lines and predictions only back to the season's start. Plain SQL every warehouse runs.
+fn coverage_sql(needs: &[Need]) -> String {
+    let mut columns = vec![
+        "(SELECT COUNT(*) FROM schedule WHERE game_date = @date) AS games",
+        "(SELECT COUNT(*) FROM schedule WHERE game_date = @date AND game_status = 'final' \
+         AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final_games",
+        "(SELECT MAX(game_date) FROM schedule) AS last_scheduled",
+        "(SELECT MAX(game_date) FROM schedule WHERE game_status = 'final' \
+         AND game_date <= @date) AS last_final",
+    ];
+    if needs.contains(&Need::Lines) {
+        columns.extend([
+            "(SELECT COUNT(*) FROM points_prop_lines WHERE game_date = @date) AS lines",
+            "(SELECT MAX(game_date) FROM points_prop_lines \
+             WHERE game_date >= @season_start AND game_date <= @date) AS last_lines",
+        ]);
+    }
+    if needs.contains(&Need::Predictions) {
+        columns.extend([
+            "(SELECT COUNT(*) FROM player_prop_predictions WHERE game_date = @date) AS predictions",
+            "(SELECT MAX(game_date) FROM player_prop_predictions \
+             WHERE game_date >= @season_start AND game_date <= @date) AS last_predictions",
+        ]);
+    }
+    format!("SELECT {}", columns.join(", "))
+}
 
 /// What the warehouse holds for a date, and how far its data goes.
 #[derive(Debug, Default, PartialEq)]
 struct Coverage {
     games: i64,
     final_games: i64,
+    /// Zero when not asked for.
     lines: i64,
     predictions: i64,
-    first_scheduled: Option<String>,
     last_scheduled: Option<String>,
     last_final: Option<String>,
     last_lines: Option<String>,
     last_predictions: Option<String>,
 }
 
-/// Checks that `source` covers `date` for `needs`; `Err` holds a [`NotReady`] when it does not.
-pub(crate) async fn check(source: &dyn Source, date: Date, needs: &[Need]) -> anyhow::Result<()> {
-    let params = [QueryParam {
-        name: "date".into(),
-        value: ParamValue::Date(date),
-    }];
+/// Checks that `source` covers the run's `dates` (in order) for `needs`; `Err` holds a
+/// [`NotReady`] when it does not. The newest date is checked: the one the upstream pipeline may
+/// not have loaded yet, and the one a run's `current` documents and aliases come from. A range
+/// that runs past the schedule's end (a season's tail) is ready when it starts inside it.
+pub(crate) async fn check(
+    source: &dyn Source,
+    dates: &[Date],
+    needs: &[Need],
+) -> anyhow::Result<()> {
+    let (Some(&first), Some(&newest)) = (dates.first(), dates.last()) else {
+        return Ok(());
+    };
+    let sql = coverage_sql(needs);
+    let params: Vec<QueryParam> = [
+        ("date", newest),
+        ("season_start", super::dates::season_start(newest)),
+    ]
+    .into_iter()
+    .filter(|(name, _)| sql.contains(&format!("@{name}")))
+    .map(|(name, day)| QueryParam {
+        name: name.into(),
+        value: ParamValue::Date(day),
+    })
+    .collect();
     let table = source
         .run_query(&QueryRequest {
             name: "freshness",
-            sql: COVERAGE_SQL,
+            sql: &sql,
             params: &params,
         })
         .await
         .with_context(|| {
             format!(
-                "failed to check that {} covers {date} (`--allow-empty` skips the check)",
+                "failed to check that {} covers {newest} (`--allow-empty` skips the check)",
                 source.describe()
             )
         })?;
     let coverage = Coverage::from_table(&table)?;
-    match coverage.missing(&date.to_string(), needs) {
+    let past_the_end = |day: Date| {
+        coverage
+            .last_scheduled
+            .as_deref()
+            .is_some_and(|last| day.to_string().as_str() > last)
+    };
+    if first != newest && past_the_end(newest) && !past_the_end(first) {
+        return Ok(());
+    }
+    match coverage.missing(&newest.to_string(), needs) {
         missing if missing.is_empty() => Ok(()),
-        missing => Err(NotReady { date, missing }.into()),
+        missing => Err(NotReady {
+            date: newest,
+            missing,
+        }
+        .into()),
     }
 }
 
 impl Coverage {
     fn from_table(table: &Table) -> anyhow::Result<Coverage> {
+        // A count not asked for is absent, and reads 0.
         let count = |name: &str| -> anyhow::Result<i64> {
             match table
                 .columns
@@ -115,8 +163,9 @@ impl Coverage {
                 .find(|c| c.name == name)
                 .map(|c| &c.values)
             {
+                None => Ok(0),
                 Some(ColumnValues::Int64(v)) if table.row_count == 1 => Ok(v[0]),
-                _ => anyhow::bail!("the freshness check's `{name}` is not one count"),
+                Some(_) => anyhow::bail!("the freshness check's `{name}` is not one count"),
             }
         };
         let day = |name: &str| -> Option<String> {
@@ -136,7 +185,6 @@ impl Coverage {
             final_games: count("final_games")?,
             lines: count("lines")?,
             predictions: count("predictions")?,
-            first_scheduled: day("first_scheduled"),
             last_scheduled: day("last_scheduled"),
             last_final: day("last_final"),
             last_lines: day("last_lines"),
@@ -154,7 +202,7 @@ impl Coverage {
             Some(day) => format!("the latest final game is on {day}"),
             None => "no game is final yet".to_string(),
         };
-        let (Some(first), Some(last)) = (&self.first_scheduled, &self.last_scheduled) else {
+        let Some(last) = &self.last_scheduled else {
             return vec!["the warehouse's `schedule` table is empty".into()];
         };
         if date > last.as_str() {
@@ -163,13 +211,8 @@ impl Coverage {
                  yet; {final_games})"
             )];
         }
-        if date < first.as_str() {
-            return vec![format!(
-                "{date} is before the warehouse's schedule, which starts on {first}"
-            )];
-        }
         if self.games == 0 {
-            // An off day inside the schedule: real, and published as empty documents.
+            // An off day, or a date before the season: real, and published as empty documents.
             return Vec::new();
         }
         let mut missing = Vec::new();
@@ -206,7 +249,6 @@ mod tests {
             final_games: 6,
             lines: 120,
             predictions: 130,
-            first_scheduled: Some("2023-10-24".into()),
             last_scheduled: Some("2024-04-14".into()),
             last_final: Some("2024-01-10".into()),
             last_lines: Some("2024-01-11".into()),
@@ -261,9 +303,13 @@ mod tests {
             ]
         );
         assert!(tonight.missing("2024-01-11", &[]).is_empty());
-        assert_eq!(
-            coverage().missing("2019-01-01", &[]),
-            ["2019-01-01 is before the warehouse's schedule, which starts on 2023-10-24"]
+        let before = Coverage {
+            games: 0,
+            ..coverage()
+        };
+        assert!(
+            before.missing("2019-01-01", &ALL).is_empty(),
+            "a date before the data is an off day"
         );
     }
 }

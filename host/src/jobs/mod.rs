@@ -4,7 +4,8 @@
 //! Data flows one way: `jobs` asks `source` for tables, hands them to `runtime`, and passes the
 //! checked documents to `publish`. A failed exporter never stops the others; it makes the exit
 //! code 1. Problems with the command itself (a missing database, an unknown `--only` name) are
-//! errors returned before anything runs, exit code 2.
+//! errors returned before anything runs, exit code 2; a warehouse not ready for the date
+//! ([`freshness`]) is exit code 3, also before anything runs.
 
 mod backends;
 mod bench;
@@ -32,7 +33,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{JobsArgs, PluginsArgs, SampleDataArgs, TestArgs};
+use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
 use crate::runtime::{CompileCache, EngineSettings, Exporter, LoadError, Runtime};
 
 use settings::Settings;
@@ -112,19 +113,20 @@ fn load_selected(
     Ok((exporters, errors, true))
 }
 
-/// Limits may only name exporters that exist, so a typo is not silently ignored: each named
-/// one is loaded, or (when only some were loaded) has its `<name>.wasm` in `dir`.
+/// Limits, `[options]` and `[freshness]` may only name exporters that exist, so a typo is not
+/// silently ignored: each named one is loaded, or (when only some were loaded) has its
+/// `<name>.wasm` in `dir`.
 fn check_named_exporters(
     settings: &Settings,
     exporters: &[Exporter],
     dir: Option<&Path>,
 ) -> anyhow::Result<()> {
-    for name in settings.exporters_named() {
+    for (name, named_by) in settings.exporters_named() {
         let beside = dir.is_some_and(|d| d.join(format!("{name}.wasm")).is_file());
         if !beside && !exporters.iter().any(|e| e.manifest.name == name) {
             let available: Vec<&str> = exporters.iter().map(|e| e.manifest.name.as_str()).collect();
             bail!(
-                "limits are set for exporter `{name}`, which is not loaded (available: {})",
+                "{named_by} exporter `{name}`, which is not loaded (available: {})",
                 available.join(", ")
             );
         }
@@ -133,9 +135,12 @@ fn check_named_exporters(
 }
 
 /// `propcast jobs`: the scheduled jobs of the config file and their next runs.
-pub(crate) fn list_jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(args.config.as_deref(), &[])?;
-    let at = args.at.unwrap_or_else(schedule::now);
+pub(crate) fn list_jobs(
+    config: Option<&Path>,
+    at: Option<jiff::Timestamp>,
+) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(config, &[])?;
+    let at = at.unwrap_or_else(schedule::now);
     report::print_jobs(&settings.schedule, &settings.origin, at);
     Ok(ExitCode::SUCCESS)
 }

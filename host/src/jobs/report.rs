@@ -469,8 +469,8 @@ pub(crate) fn print_jobs(schedule: &Schedule, origin: &[String], at: jiff::Times
     let source = origin.last().map_or("built-in defaults", String::as_str);
     if schedule.jobs.is_empty() {
         println!(
-            "no jobs: {source} declares none (the project's propcast.toml declares \
-             daily-results, tonight-picks and player-profiles; `--config FILE` names a file)"
+            "no jobs: {source} declares none (`--config FILE` names a config file; the \
+             project's propcast.toml declares the site's jobs)"
         );
         return;
     }

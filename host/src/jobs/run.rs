@@ -39,7 +39,13 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         load_selected(&runtime, &plugins_dir, &request.only)?;
     let folder_to_check = (!whole_folder).then_some(plugins_dir.as_path());
     check_named_exporters(&settings, &exporters, folder_to_check)?;
-    let selection = plan::select(&request, &settings.options, &exporters, &load_errors)?;
+    let selection =
+        plan::select(&request, &settings.options, &exporters, &load_errors).map_err(|e| {
+            match &request.job {
+                Some(job) => e.context(format!("job `{job}` (its exporters and options)")),
+                None => e,
+            }
+        })?;
     if selection.exporters.is_empty() {
         bail!(
             "there is no exporter to run: `{}` holds no plugin that loads{}\n\nConsider \
@@ -62,11 +68,8 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         return edges.block_on(dry_run(source.as_ref(), &plan.exporters));
     }
     if !request.allow_empty {
-        // The newest date is the one the upstream pipeline may not have loaded yet, and the one
-        // a run's `current` documents and aliases come from.
-        let newest = *date_list.last().expect("resolve never returns no dates");
         let needs = settings.needs_of(selection.exporters.iter().map(|e| e.manifest.name.as_str()));
-        edges.block_on(freshness::check(source.as_ref(), newest, &needs))?;
+        edges.block_on(freshness::check(source.as_ref(), &date_list, &needs))?;
     }
     let store = edges.block_on(super::backends::open_store(&request.out))?;
     edges

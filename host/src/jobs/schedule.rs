@@ -112,8 +112,8 @@ impl Schedule {
         if self.jobs.is_empty() {
             bail!(
                 "there is no job `{name}`: the config file declares no jobs\n\nConsider `--config \
-                 propcast.toml` (the project's own declares daily-results, tonight-picks and \
-                 player-profiles), or a `[jobs.{name}]` table"
+                 FILE` naming the project's propcast.toml, which declares the site's jobs, or a \
+                 `[jobs.{name}]` table"
             );
         }
         let names: Vec<&str> = self.jobs.iter().map(|j| j.name.as_str()).collect();
@@ -126,24 +126,29 @@ impl Schedule {
 
 /// `request` with its job and relative date resolved: a job's exporters and options (the
 /// request's own options after them, so they win) and the date it publishes at the run's time;
-/// `today` and `yesterday` in the schedule's zone. The run's timestamp defaults to `--at`.
+/// `today` and `yesterday` in the schedule's zone. The run's timestamp is that time (`--at`, else
+/// now) unless `--generated-at` sets it, so the date and the timestamp never disagree.
 pub(crate) fn resolve_request(
     mut request: RunRequest,
     schedule: &Schedule,
 ) -> anyhow::Result<RunRequest> {
     let at = request.at.unwrap_or_else(now);
-    if let Some(name) = &request.job {
-        let job = schedule.job(name)?;
-        request.only = job.exporters.clone();
-        request.params = job.options.iter().cloned().chain(request.params).collect();
-        if request.dates == DateSelection::OfJob {
-            request.dates = DateSelection::Relative(job.date);
+    match (&request.job, request.dates) {
+        (Some(name), dates) => {
+            let job = schedule.job(name)?;
+            request.only = job.exporters.clone();
+            request.params = job.options.iter().cloned().chain(request.params).collect();
+            if dates == DateSelection::OfJob {
+                request.dates = DateSelection::Relative(job.date);
+            }
         }
+        (None, DateSelection::OfJob) => bail!("a run needs `--date` or `--job`"),
+        (None, _) => {}
     }
     if let DateSelection::Relative(day) = request.dates {
         request.dates = DateSelection::One(day.date_at(at, &schedule.zone));
     }
-    request.generated_at = request.generated_at.or(request.at);
+    request.generated_at = Some(request.generated_at.unwrap_or(at));
     Ok(request)
 }
 
@@ -345,13 +350,26 @@ mod tests {
 
     #[test]
     fn times_daylight_saving_skips_or_repeats_run_once() {
-        // 02:30 does not exist on 2024-03-10 and happens twice on 2024-11-03.
-        let nightly = job("30 2 * * *", RelativeDay::Today);
-        let spring = runs(&nightly, "2024-03-09T12:00:00Z");
-        assert_eq!(spring[1], "2024-03-11T06:30:00Z", "{spring:?}");
-        let fall = runs(&nightly, "2024-11-02T12:00:00Z");
-        assert_eq!(fall[0], "2024-11-03T07:30:00Z", "{fall:?}");
-        assert_eq!(fall[1], "2024-11-04T07:30:00Z", "{fall:?}");
+        // 02:30 does not exist on 2024-03-10: that day's run is at the end of the gap, 03:00 EDT.
+        let skipped = job("30 2 * * *", RelativeDay::Today);
+        assert_eq!(
+            runs(&skipped, "2024-03-09T12:00:00Z"),
+            [
+                "2024-03-10T07:00:00Z",
+                "2024-03-11T06:30:00Z",
+                "2024-03-12T06:30:00Z"
+            ]
+        );
+        // 01:30 happens twice on 2024-11-03 (EDT, then EST): it runs once, the first time.
+        let repeated = job("30 1 * * *", RelativeDay::Today);
+        assert_eq!(
+            runs(&repeated, "2024-11-02T12:00:00Z"),
+            [
+                "2024-11-03T05:30:00Z",
+                "2024-11-04T06:30:00Z",
+                "2024-11-05T06:30:00Z"
+            ]
+        );
     }
 
     #[test]

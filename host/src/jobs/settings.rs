@@ -253,12 +253,23 @@ impl Settings {
         needs
     }
 
-    /// The exporters that entries name, to check they exist.
-    pub(crate) fn exporters_named(&self) -> BTreeSet<&str> {
-        self.entries
+    /// The exporters the settings name, each with where (`limits are set`, `[freshness]`
+    /// names it, …), to check they exist.
+    pub(crate) fn exporters_named(&self) -> BTreeSet<(&str, &'static str)> {
+        let limits = self
+            .entries
             .iter()
             .filter_map(|(scope, _, _)| scope.as_deref())
-            .collect()
+            .map(|name| (name, "limits are set for"));
+        let options = self
+            .options
+            .iter()
+            .map(|(name, _, _)| (name.as_str(), "`[options]` of the config file names"));
+        let freshness = self
+            .freshness
+            .keys()
+            .map(|name| (name.as_str(), "`[freshness]` of the config file names"));
+        limits.chain(options).chain(freshness).collect()
     }
 }
 

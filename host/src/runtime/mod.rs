@@ -25,7 +25,7 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 pub(crate) use cache::{CacheOutcome, CompileCache};
-pub(crate) use invoke::RunInput;
+pub(crate) use invoke::{RunError, RunInput};
 pub(crate) use limits::{Limits, bytes as format_bytes_binary};
 pub(crate) use loader::{Exporter, LoadError};
 #[cfg(test)]

@@ -93,6 +93,12 @@ pub(crate) fn write_table(dir: &Path, table: &Table) -> anyhow::Result<Vec<Strin
     text.push_str("\n]\n");
     let path = dir.join(format!("{}.json", table.name));
     std::fs::write(&path, text).with_context(|| format!("failed to write `{}`", path.display()))?;
+    if table.row_count == 0 && !table.columns.is_empty() {
+        return Ok(vec![format!(
+            "`{}`: no rows, so none of its columns are in the file",
+            table.name
+        )]);
+    }
     let reread = table_from_json(&table.name, &Value::Array(rows))?;
     Ok(table
         .columns
