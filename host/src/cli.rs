@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use crate::data::parse_date;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
-    RelativeDay, RunRequest, SourceRequest,
+    RelativeDay, RunRequest, Shard, SourceRequest,
 };
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
@@ -197,6 +197,11 @@ pub(crate) struct BackfillArgs {
     /// the range (the off-season, the All-Star break)
     #[arg(long)]
     pub(crate) game_days: bool,
+
+    /// Take task I's share of the dates, of N tasks (I from 0), a block of consecutive dates
+    /// [default: CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT when a Cloud Run Job sets them]
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<Shard>,
 
     #[command(flatten)]
     pub(crate) publish: PublishArgs,
@@ -521,11 +526,14 @@ impl RunArgs {
 impl BackfillArgs {
     /// The backfill these arguments ask for, as the jobs layer takes it.
     pub(crate) fn into_request(self) -> RunRequest {
-        self.publish.into_request(DateSelection::Range {
+        let shard = self.shard.or_else(cloud_run_task);
+        let mut request = self.publish.into_request(DateSelection::Range {
             from: self.from,
             to: self.to,
             game_days_only: self.game_days,
-        })
+        });
+        request.shard = shard;
+        request
     }
 }
 
@@ -536,6 +544,7 @@ impl PublishArgs {
             dates,
             job: None,
             at: None,
+            shard: None,
             jobs: self.jobs.map_or(cores, usize::from),
             only: self.only,
             params: self.params,
@@ -552,6 +561,14 @@ impl PublishArgs {
             verbose: self.verbose,
         }
     }
+}
+
+/// The task a Cloud Run Job runs this process as: `CLOUD_RUN_TASK_INDEX` of
+/// `CLOUD_RUN_TASK_COUNT`, when both are set and valid.
+fn cloud_run_task() -> Option<Shard> {
+    let index = std::env::var("CLOUD_RUN_TASK_INDEX").ok()?;
+    let count = std::env::var("CLOUD_RUN_TASK_COUNT").ok()?;
+    format!("{index}/{count}").parse().ok()
 }
 
 /// `--date`: a date, or `today` or `yesterday`.

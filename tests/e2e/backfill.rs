@@ -345,3 +345,58 @@ fn exporter_options_work_as_flags_for_a_backfill_too() {
         assert_eq!(manifest["exporters"][0]["params"]["min-length"], "6");
     }
 }
+
+#[test]
+fn shards_together_publish_what_one_backfill_publishes_in_any_order() {
+    let (from, to) = ("2024-01-08", "2024-01-14");
+    let whole = Env::new();
+    backfill(&whole, from, to, &[]).assert_success();
+    let sharded = Env::new();
+    // Tasks of a Cloud Run Job finish in any order: the last share first.
+    for (shard, dates) in [
+        ("2/3", "3 of the range's 7 dates, 2024-01-12 to 2024-01-14"),
+        ("0/3", "2 of the range's 7 dates, 2024-01-08 to 2024-01-09"),
+        ("1/3", "2 of the range's 7 dates, 2024-01-10 to 2024-01-11"),
+    ] {
+        let out = backfill(&sharded, from, to, &["--shard", shard]);
+        out.assert_success();
+        assert!(
+            out.stdout.contains(&format!("shard {shard}: {dates}")),
+            "{}",
+            out.stdout
+        );
+    }
+    assert_eq!(sharded.published(), whole.published());
+    assert_eq!(dates_with_manifests(&sharded), dates_with_manifests(&whole));
+
+    // Cloud Run's task variables choose the same share as the flag.
+    let task = Env::new();
+    let db = propcast_e2e::sample_db().to_str().unwrap().to_string();
+    let plugins = plugins_dir().to_str().unwrap().to_string();
+    let out = task.run_with(
+        &[("CLOUD_RUN_TASK_INDEX", "1"), ("CLOUD_RUN_TASK_COUNT", "3")],
+        &[
+            "backfill",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--db",
+            &db,
+            "--plugins",
+            &plugins,
+            "--out",
+            "out",
+        ],
+    );
+    out.assert_success();
+    assert!(
+        out.stdout.contains("shard 1/3: 2 of the range's 7 dates"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(dates_with_manifests(&task), ["2024-01-10", "2024-01-11"]);
+
+    backfill(&Env::new(), from, to, &["--shard", "3/3"])
+        .assert_fails(2, &["`3/3` is not a shard: use I/N with I from 0 to N-1"]);
+}

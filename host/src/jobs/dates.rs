@@ -7,7 +7,7 @@ use anyhow::bail;
 use jiff::ToSpan as _;
 use jiff::civil::Date;
 
-use super::request::DateSelection;
+use super::request::{DateSelection, Shard};
 use crate::data::{ColumnValues, ParamValue, QueryParam};
 use crate::source::{QueryRequest, Source};
 
@@ -81,6 +81,16 @@ pub(crate) async fn resolve(
     Ok(days)
 }
 
+/// `shard`'s share of `dates`: one block of consecutive dates (so each task runs whole stretches
+/// of a season and reads its season-to-date rows once), the blocks in order and as even as can
+/// be. Every date is in exactly one shard; a shard may get none when there are more tasks
+/// than dates.
+pub(crate) fn shard(dates: &[Date], shard: Shard) -> &[Date] {
+    let start = dates.len() * shard.index / shard.count;
+    let end = dates.len() * (shard.index + 1) / shard.count;
+    &dates[start..end]
+}
+
 /// The first year of the season `date` is in: 2023 for 2024-01-10.
 fn season_year(date: Date) -> i16 {
     if date.month() >= 7 {
@@ -112,5 +122,33 @@ mod tests {
         assert_eq!(season_label(d("2023-10-24")), "2023-24");
         assert_eq!(season_label(d("1999-11-01")), "1999-00");
         assert_eq!(season_start(d("2024-04-14")).to_string(), "2023-07-01");
+    }
+
+    #[test]
+    fn every_date_is_in_exactly_one_shard_in_order() {
+        let start: Date = "2024-01-01".parse().unwrap();
+        for len in [0, 1, 2, 7, 10, 168] {
+            let dates: Vec<Date> = start.series(1.day()).take(len).collect();
+            for count in 1..=12 {
+                let joined: Vec<Date> = (0..count)
+                    .flat_map(|index| shard(&dates, Shard { index, count }).to_vec())
+                    .collect();
+                assert_eq!(joined, dates, "{len} dates in {count} shards");
+                let sizes: Vec<usize> = (0..count)
+                    .map(|index| shard(&dates, Shard { index, count }).len())
+                    .collect();
+                let (min, max) = (sizes.iter().min(), sizes.iter().max());
+                assert!(max.unwrap() - min.unwrap() <= 1, "{sizes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_shard_is_i_of_n_from_zero() {
+        assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
+        for bad in ["4/4", "1/0", "a/2", "3", "-1/2"] {
+            let err = bad.parse::<Shard>().unwrap_err();
+            assert!(err.contains("use I/N with I from 0 to N-1"), "{err}");
+        }
     }
 }

@@ -40,7 +40,9 @@ use settings::Settings;
 
 pub(crate) use bench::{BenchInput, BenchRequest, bench};
 pub(crate) use capture::{CaptureRequest, capture};
-pub(crate) use request::{BigQueryRequest, CacheRequest, DateSelection, RunRequest, SourceRequest};
+pub(crate) use request::{
+    BigQueryRequest, CacheRequest, DateSelection, RunRequest, Shard, SourceRequest,
+};
 
 pub(crate) use freshness::NotReady;
 pub(crate) use run::run;

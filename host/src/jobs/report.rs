@@ -7,6 +7,7 @@ use std::time::Duration;
 use jiff::civil::Date;
 
 use super::plan::ExporterPlan;
+use super::request::Shard;
 use super::schedule::Schedule;
 use super::settings::Settings;
 use super::workers::DateOutcome;
@@ -507,6 +508,18 @@ pub(crate) fn print_jobs(schedule: &Schedule, origin: &[String], at: jiff::Times
                 job.date.date_at(run.timestamp(), &schedule.zone)
             );
         }
+    }
+}
+
+/// Which dates this task of a sharded backfill takes.
+pub(crate) fn print_shard(shard: Shard, share: &[Date], all: usize) {
+    let name = format!("shard {}/{}", shard.index, shard.count);
+    match (share.first(), share.last()) {
+        (Some(first), Some(last)) => println!(
+            "{name}: {} of the range's {all} dates, {first} to {last}",
+            share.len()
+        ),
+        _ => println!("{name}: no dates (the range has {all}, fewer than the shards)"),
     }
 }
 

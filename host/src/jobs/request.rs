@@ -17,6 +17,8 @@ pub(crate) struct RunRequest {
     pub(crate) job: Option<String>,
     /// `--at`: when the run happens, for relative dates and jobs; now when not given.
     pub(crate) at: Option<Timestamp>,
+    /// `--shard I/N` of a backfill: this task's share of the dates.
+    pub(crate) shard: Option<Shard>,
     /// How many exporter runs may go on at once (threads); at least 1.
     pub(crate) jobs: usize,
     /// Exporters to run, by name; empty for all.
@@ -61,6 +63,32 @@ pub(crate) enum DateSelection {
         to: Date,
         game_days_only: bool,
     },
+}
+
+/// One task's share of a backfill's dates, as Cloud Run Jobs run tasks: task `index` (from 0)
+/// of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shard {
+    pub(crate) index: usize,
+    pub(crate) count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `I/N`, with `I` from 0 to N-1.
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if count > 0 && index < count => Ok(Shard { index, count }),
+            _ => Err(format!(
+                "`{text}` is not a shard: use I/N with I from 0 to N-1 (as CLOUD_RUN_TASK_INDEX \
+                 and CLOUD_RUN_TASK_COUNT), e.g. 0/4"
+            )),
+        }
+    }
 }
 
 /// Which warehouse to read, and the flags that shape it. Unset BigQuery fields come from

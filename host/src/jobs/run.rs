@@ -62,7 +62,15 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         );
     }
     let source = edges.block_on(super::backends::open_source(&request.source, &settings))?;
-    let date_list = edges.block_on(dates::resolve(request.dates, source.as_ref()))?;
+    let mut date_list = edges.block_on(dates::resolve(request.dates, source.as_ref()))?;
+    if let Some(shard) = request.shard {
+        let share = dates::shard(&date_list, shard).to_vec();
+        report::print_shard(shard, &share, date_list.len());
+        if share.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        date_list = share;
+    }
     if request.dry_run {
         let plan = selection.for_date(date_list[0]);
         return edges.block_on(dry_run(source.as_ref(), &plan.exporters));
