@@ -287,6 +287,10 @@ pub(crate) struct JobsArgs {
     #[arg(long, value_name = "TIMESTAMP")]
     pub(crate) at: Option<jiff::Timestamp>,
 
+    /// Print the jobs as one JSON object (for scripts, e.g. deploy/deploy.py)
+    #[arg(long)]
+    pub(crate) json: bool,
+
     /// The config file [default: propcast.toml in the current folder, if there is one]
     #[arg(long, value_name = "FILE", env = "PROPCAST_CONFIG")]
     pub(crate) config: Option<PathBuf>,

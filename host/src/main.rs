@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Run(args) => jobs::run(args.into_request()),
         cli::Command::Backfill(args) => jobs::run(args.into_request()),
-        cli::Command::Jobs(args) => jobs::list_jobs(args.config.as_deref(), args.at),
+        cli::Command::Jobs(args) => jobs::list_jobs(args.config.as_deref(), args.at, args.json),
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),
         cli::Command::Test(args) => jobs::test(args),

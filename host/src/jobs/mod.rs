@@ -140,10 +140,15 @@ fn check_named_exporters(
 pub(crate) fn list_jobs(
     config: Option<&Path>,
     at: Option<jiff::Timestamp>,
+    json: bool,
 ) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(config, &[])?;
     let at = at.unwrap_or_else(schedule::now);
-    report::print_jobs(&settings.schedule, &settings.origin, at);
+    if json {
+        report::print_jobs_json(&settings.schedule, at);
+    } else {
+        report::print_jobs(&settings.schedule, &settings.origin, at);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

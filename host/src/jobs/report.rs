@@ -511,6 +511,31 @@ pub(crate) fn print_jobs(schedule: &Schedule, origin: &[String], at: jiff::Times
     }
 }
 
+/// `propcast jobs --json`: the zone and each job, with its next three runs (UTC, RFC 3339).
+pub(crate) fn print_jobs_json(schedule: &Schedule, at: jiff::Timestamp) {
+    let jobs: Vec<serde_json::Value> = schedule
+        .jobs
+        .iter()
+        .map(|job| {
+            serde_json::json!({
+                "name": job.name,
+                "description": job.description,
+                "schedule": job.schedule,
+                "date": job.date.name(),
+                "exporters": job.exporters,
+                "options": job.options.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "next_runs": job
+                    .next_runs(at, &schedule.zone, 3)
+                    .iter()
+                    .map(|run| run.timestamp().to_string())
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let document = serde_json::json!({ "time_zone": schedule.zone_name, "jobs": jobs });
+    println!("{document}");
+}
+
 /// Which dates this task of a sharded backfill takes.
 pub(crate) fn print_shard(shard: Shard, share: &[Date], all: usize) {
     let name = format!("shard {}/{}", shard.index, shard.count);
