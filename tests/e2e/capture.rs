@@ -5,19 +5,9 @@
 
 use std::path::Path;
 
-use propcast_e2e::{Env, files_under, plugins_dir, sample_db, test_plugin};
+use propcast_e2e::{EXPORTERS, Env, files_under, plugins_dir, sample_db, test_plugin};
 
 const DATE: &str = "2024-01-10";
-const EXPORTERS: [&str; 7] = [
-    "best-bets",
-    "player-profiles",
-    "predictions",
-    "results",
-    "streaks",
-    "tonight",
-    "tonight-players",
-];
-
 fn capture(env: &Env, plugins: &Path, extra: &[&str]) -> propcast_e2e::Output {
     let mut args = vec![
         "capture",

@@ -3,18 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use propcast_e2e::{Env, Schemas, files_under, plugins_dir, root};
+use propcast_e2e::{EXPORTERS, Env, Schemas, files_under, plugins_dir, root};
 use serde_json::Value;
-
-const EXPORTERS: [&str; 7] = [
-    "best-bets",
-    "player-profiles",
-    "predictions",
-    "results",
-    "streaks",
-    "tonight",
-    "tonight-players",
-];
 
 fn publish_all(env: &Env, date: &str) {
     let out = env.publish(date, &plugins_dir(), &["--min-games", "5"]);

@@ -11,24 +11,23 @@ fn config() -> PathBuf {
     root().join("propcast.toml")
 }
 
-/// `propcast ARGS` on the sample warehouse with the project's config, publishing to `out/`.
+/// `propcast ARGS` on the warehouse `db` with the project's config, publishing to `out/`.
 fn run(env: &Env, db: &Path, args: &[&str]) -> Output {
+    let config = config();
     let mut all = args.to_vec();
-    let (db, plugins, config) = (
+    all.extend(["--config", config.to_str().unwrap()]);
+    run_here(env, db, &all)
+}
+
+/// `propcast ARGS` on the warehouse `db`, with the config file of the test's folder if any,
+/// publishing to `out/`.
+fn run_here(env: &Env, db: &Path, args: &[&str]) -> Output {
+    let (db, plugins) = (
         db.to_str().unwrap().to_string(),
         plugins_dir().to_str().unwrap().to_string(),
-        config().to_str().unwrap().to_string(),
     );
-    all.extend([
-        "--db",
-        &db,
-        "--plugins",
-        &plugins,
-        "--config",
-        &config,
-        "--out",
-        "out",
-    ]);
+    let mut all = args.to_vec();
+    all.extend(["--db", &db, "--plugins", &plugins, "--out", "out"]);
     env.run(&all)
 }
 
@@ -289,21 +288,11 @@ fn the_config_file_refuses_what_it_does_not_know() {
     write("[options.player-profiles]\nmin-gamez = 5\n");
     let out = run_here(
         &env,
+        sample_db(),
         &["run", "--date", "2024-01-10", "--only", "player-profiles"],
     );
     out.assert_fails(
         2,
         &["`[options.player-profiles]` in the config file sets `min-gamez`, which exporter `player-profiles` does not declare"],
     );
-}
-
-/// `propcast ARGS` on the sample warehouse, with the config file of the test's folder.
-fn run_here(env: &Env, args: &[&str]) -> Output {
-    let mut all = args.to_vec();
-    let (db, plugins) = (
-        sample_db().to_str().unwrap().to_string(),
-        plugins_dir().to_str().unwrap().to_string(),
-    );
-    all.extend(["--db", &db, "--plugins", &plugins, "--out", "out"]);
-    env.run(&all)
 }

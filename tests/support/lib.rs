@@ -23,6 +23,17 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The project's exporters, by name.
+pub const EXPORTERS: [&str; 7] = [
+    "best-bets",
+    "player-profiles",
+    "predictions",
+    "results",
+    "streaks",
+    "tonight",
+    "tonight-players",
+];
+
 /// The cargo profile folder this test binary was built into (`target/release`).
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();

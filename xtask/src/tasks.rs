@@ -60,7 +60,7 @@ fn ensure_wasm_target() -> Result {
 }
 
 /// The exporter crates: every folder in `plugins/` with an `exporter.toml`.
-fn exporter_crates() -> Result<Vec<String>> {
+pub(crate) fn exporter_crates() -> Result<Vec<String>> {
     let dir = root().join("plugins");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| format!("failed to read `{}`: {e}", dir.display()))?
