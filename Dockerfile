@@ -8,13 +8,15 @@
 #
 # The default command is `propcast run`, which runs the job PROPCAST_JOB_NAME names (Cloud Run
 # Jobs set it per job: deploy/deploy.py). Any other command can be given after the image name,
-# e.g. `backfill --from 2023-10-24 --to 2024-04-14 --game-days`.
+# e.g. `backfill --from 2023-10-24 --to 2024-04-14 --game-days` (without PROPCAST_JOB_NAME: it
+# also selects the exporters, so `run --only` refuses it). Build on amd64 or with
+# `--platform linux/amd64` for Cloud Run.
 
-FROM rust:1.95-slim-trixie AS build
+# The toolchain rust-toolchain.toml pins (with the wasm32-wasip2 target it lists).
+FROM rust:1.95.0-slim-trixie AS build
 WORKDIR /src
 COPY . .
-RUN rustup target add wasm32-wasip2 \
-    && cargo xtask plugins \
+RUN cargo xtask plugins \
     && cargo build --release --package propcast \
     && mkdir -p /out/plugins /out/cache \
     && cp target/release/propcast propcast.toml /out/ \
@@ -27,11 +29,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin propcast
 WORKDIR /app
-COPY --from=build /out/ /app/
+# The compile cache ships in the image, owned by the user: a machine whose CPU differs from the
+# build machine's compiles each exporter once and adds its entry.
+COPY --from=build --chown=propcast /out/ /app/
 USER propcast
-# The compile cache ships in the image; a machine whose CPU differs from the build machine's
-# compiles once per process instead (the cache entry's key does not match, and the image's
-# folder is read-only to the user).
 ENV PROPCAST_PLUGINS=/app/plugins \
     PROPCAST_CACHE_DIR=/app/cache \
     PROPCAST_CONFIG=/app/propcast.toml \

@@ -3,11 +3,12 @@
 trigger per job of the config file, and a Cloud Run Job for backfills.
 
 The jobs come from the config file through `propcast jobs --json` (the binary reads the file, so
-its rules are written once): each becomes a Cloud Run Job `propcast-<name>` running the image
-with PROPCAST_JOB_NAME=<name>, and a Cloud Scheduler job that runs it on the job's schedule in
+its rules are written once; pass the same file the image ships, as the jobs run with that one):
+each becomes a Cloud Run Job `propcast-<name>` running `propcast run --wait-for-data 2h` in the
+image with PROPCAST_JOB_NAME=<name>, and a Cloud Scheduler job that runs it on the job's schedule in
 the file's time zone (America/New_York). `propcast-backfill` runs `propcast backfill` as
-parallel tasks, each taking its share of the dates (CLOUD_RUN_TASK_INDEX/COUNT); execute it with
-the range, e.g.
+parallel tasks, each taking its share of the dates (CLOUD_RUN_TASK_INDEX/COUNT); always execute
+it with the range (without `--args` every task stops on the missing `--from`), e.g.
 
     gcloud run jobs execute propcast-backfill --region REGION \\
         --args=backfill,--from,2020-10-01,--to,2024-04-30,--game-days
@@ -56,6 +57,12 @@ def parse_args(argv):
         help="the propcast binary that reads the config file [default: target/release/propcast]",
     )
     parser.add_argument("--backfill-tasks", type=int, default=4, help="parallel tasks of the backfill job [default: 4]")
+    parser.add_argument(
+        "--wait-for-data", default="2h", help="how long a scheduled run waits for its data [default: 2h]"
+    )
+    parser.add_argument(
+        "--task-timeout", default="3h", help="Cloud Run's limit on one run, above --wait-for-data [default: 3h]"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the gcloud commands; run none")
     args = parser.parse_args(argv)
     if not args.out.startswith("gs://"):
@@ -94,8 +101,10 @@ def commands(args, zone, jobs):
                 ["gcloud", "run", "jobs", "deploy", name, "--image", args.image, *where,
                  "--service-account", args.service_account,
                  "--set-env-vars", f"PROPCAST_JOB_NAME={job['name']},{common_env}",
-                 # Exit code 3 (data not ready) fails the execution: the retries wait for the data.
-                 "--max-retries", "3", "--task-timeout", "30m"],
+                 # A run that starts before the data waits for it in the process (Cloud Run
+                 # retries a failed task at once, so retries cannot be the wait); then exit 3.
+                 "--args", f"run,--wait-for-data,{args.wait_for_data}",
+                 "--max-retries", "2", "--task-timeout", args.task_timeout],
                 None,
             )
         )

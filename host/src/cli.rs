@@ -254,6 +254,12 @@ pub(crate) struct PublishArgs {
     #[arg(long)]
     pub(crate) allow_empty: bool,
 
+    /// When the warehouse is not ready for the date, check again (every minute, or a tenth of
+    /// the wait if shorter) until this long has passed, e.g. `2h`, before giving up with exit
+    /// code 3: a scheduled run that starts before the data waits for it
+    #[arg(long, value_name = "DURATION", env = "PROPCAST_WAIT_FOR_DATA", value_parser = parse_wait)]
+    pub(crate) wait_for_data: Option<std::time::Duration>,
+
     /// The run's timestamp (RFC 3339, e.g. 2024-01-10T12:00:00Z) [default: now]; fixing it
     /// makes a rerun byte-identical
     #[arg(long, value_name = "TIMESTAMP")]
@@ -529,15 +535,18 @@ impl RunArgs {
 
 impl BackfillArgs {
     /// The backfill these arguments ask for, as the jobs layer takes it.
-    pub(crate) fn into_request(self) -> RunRequest {
-        let shard = self.shard.or_else(cloud_run_task);
+    pub(crate) fn into_request(self) -> anyhow::Result<RunRequest> {
+        let shard = match self.shard {
+            Some(shard) => Some(shard),
+            None => cloud_run_task()?,
+        };
         let mut request = self.publish.into_request(DateSelection::Range {
             from: self.from,
             to: self.to,
             game_days_only: self.game_days,
         });
         request.shard = shard;
-        request
+        Ok(request)
     }
 }
 
@@ -562,17 +571,39 @@ impl PublishArgs {
             limits: self.settings.limits,
             dry_run: false,
             allow_empty: self.allow_empty,
+            wait_for_data: self.wait_for_data,
             verbose: self.verbose,
         }
     }
 }
 
 /// The task a Cloud Run Job runs this process as: `CLOUD_RUN_TASK_INDEX` of
-/// `CLOUD_RUN_TASK_COUNT`, when both are set and valid.
-fn cloud_run_task() -> Option<Shard> {
-    let index = std::env::var("CLOUD_RUN_TASK_INDEX").ok()?;
-    let count = std::env::var("CLOUD_RUN_TASK_COUNT").ok()?;
-    format!("{index}/{count}").parse().ok()
+/// `CLOUD_RUN_TASK_COUNT`; none when neither is set, an error when they do not make a share.
+fn cloud_run_task() -> anyhow::Result<Option<Shard>> {
+    let index = std::env::var("CLOUD_RUN_TASK_INDEX").ok();
+    let count = std::env::var("CLOUD_RUN_TASK_COUNT").ok();
+    match (index, count) {
+        (None, None) => Ok(None),
+        (Some(index), Some(count)) => format!("{index}/{count}")
+            .parse()
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT: {e}")),
+        _ => anyhow::bail!(
+            "only one of CLOUD_RUN_TASK_INDEX and CLOUD_RUN_TASK_COUNT is set; a backfill task \
+             needs both (or `--shard I/N`)"
+        ),
+    }
+}
+
+/// `--wait-for-data`: a duration like `90s`, `30m` or `2h`.
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    match text
+        .strip_suffix('h')
+        .map(|hours| hours.trim().parse::<u64>())
+    {
+        Some(Ok(hours)) => Ok(std::time::Duration::from_secs(hours * 3600)),
+        _ => crate::jobs::parse_duration(text).map_err(|e| format!("{e} or 2h")),
+    }
 }
 
 /// `--date`: a date, or `today` or `yesterday`.
@@ -741,7 +772,7 @@ mod tests {
         let Command::Backfill(args) = cli.command else {
             panic!("not backfill")
         };
-        let request = args.into_request();
+        let request = args.into_request().unwrap();
         assert_eq!(
             request.dates,
             DateSelection::Range {

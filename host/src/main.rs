@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse_from(cli::options_as_params(std::env::args_os().collect()));
     let result = match cli.command {
         cli::Command::Run(args) => jobs::run(args.into_request()),
-        cli::Command::Backfill(args) => jobs::run(args.into_request()),
+        cli::Command::Backfill(args) => args.into_request().and_then(jobs::run),
         cli::Command::Jobs(args) => jobs::list_jobs(args.config.as_deref(), args.at, args.json),
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),

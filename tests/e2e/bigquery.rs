@@ -88,7 +88,7 @@ fn the_freshness_guard_reads_bigquery() {
     let before = documents_under(&env.out());
     run(&["--date", "2024-07-15", "--only", "tonight"]).assert_fails(
         3,
-        &["2024-07-15 is past the warehouse's schedule, which ends on 2024-04-14"],
+        &["2024-07-15 is past the warehouse's schedule: nothing is scheduled on or after 2024-07-15"],
     );
     assert_eq!(documents_under(&env.out()), before);
 }

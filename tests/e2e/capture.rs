@@ -170,7 +170,10 @@ fn options_and_case_names_are_recorded_and_a_case_is_never_replaced() {
             "min-lenght=6",
         ],
     )
-    .assert_fails(2, &["min-lenght"]);
+    .assert_fails(
+        2,
+        &["`--param` sets `min-lenght`, but exporter `streaks` has no such option"],
+    );
     assert_eq!(files_under(&env.path().join("fixtures")), before);
 }
 

@@ -166,7 +166,7 @@ fn a_date_past_the_warehouse_exits_3_and_publishes_nothing() {
         3,
         &[
             "the warehouse is not ready for 2024-07-15, so nothing was published",
-            "2024-07-15 is past the warehouse's schedule, which ends on 2024-04-14",
+            "2024-07-15 is past the warehouse's schedule: nothing is scheduled on or after 2024-07-15",
             "--allow-empty",
         ],
     );
@@ -295,4 +295,49 @@ fn the_config_file_refuses_what_it_does_not_know() {
         2,
         &["`[options.player-profiles]` in the config file sets `min-gamez`, which exporter `player-profiles` does not declare"],
     );
+}
+
+#[test]
+fn a_run_can_wait_for_its_data() {
+    let env = Env::new();
+    let not_final =
+        "UPDATE schedule SET game_status = 'scheduled', home_score = NULL, away_score = NULL
+         WHERE game_date >= '2024-01-10';";
+    let db = warehouse_with(&env, not_final);
+    let at = ["--at", "2024-01-11T10:00:00Z"];
+    // Giving up after the wait: exit 3, nothing published, and it says how long it waited.
+    let mut args = vec!["run", "--job", "daily-results", "--wait-for-data", "1s"];
+    args.extend(at);
+    run(&env, &db, &args).assert_fails(3, &["waited 1s for the data", "are not final yet"]);
+    assert!(files_under(&env.out()).is_empty());
+
+    // The scores arrive while it waits: it publishes.
+    let config = config();
+    let (db_arg, plugins) = (
+        db.to_str().unwrap().to_string(),
+        plugins_dir().to_str().unwrap().to_string(),
+    );
+    let waiting = env
+        .command()
+        .args(["run", "--job", "daily-results", "--wait-for-data", "30s"])
+        .args(at)
+        .args(["--config", config.to_str().unwrap(), "--db", &db_arg])
+        .args(["--plugins", &plugins, "--out", "out"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "UPDATE schedule SET game_status = 'final', home_score = 100, away_score = 99
+                 WHERE game_date = '2024-01-10';",
+        )
+        .unwrap();
+    let done = waiting.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert!(stderr.contains("checking again"), "it waited: {stderr}");
+    assert!(env.out().join("v1/results/2024-01-10.json").is_file());
 }

@@ -166,7 +166,7 @@ impl Bench {
         measure(precompile)?;
         let warm = best(&self.plugin_args())?;
         let mut out = String::from(
-            "\n## Start: `propcast plugins`, all 7 exporters ready (whole process, best of 5)\n\n\
+            "\n## Start: `propcast plugins`, every exporter ready (whole process, best of 5)\n\n\
              | compile cache | wall | goal |\n| --- | --- | --- |\n",
         );
         let _ = writeln!(out, "| none (cold compile) | {} | ≤ 2 s |", secs(cold));
@@ -298,7 +298,7 @@ impl Bench {
         let measured = measure(backfill)?;
         let dates = date_runs(&folder)?;
         let mut out = format!(
-            "\n## Backfill: {dates} game dates, all 7 exporters, a fresh local folder (one job per core)\n\n\
+            "\n## Backfill: {dates} game dates, every exporter, a fresh local folder (one job per core)\n\n\
              | wall | dates a second | peak RSS | goal |\n| --- | --- | --- | --- |\n"
         );
         let _ = writeln!(

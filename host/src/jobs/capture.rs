@@ -4,7 +4,7 @@
 //! as `propcast test` will and records what it produced as the expected output. So a production
 //! date replays offline, and becomes a regression test, in one command.
 //!
-//! The case is written under `<fixtures>/.capturing/` and renamed into place when complete: a
+//! The case is written under `<fixtures>/.capturing/<pid>/` and renamed into place when complete: a
 //! failed capture leaves no half case behind (`propcast test` skips hidden folders), and an
 //! existing case is never replaced. A run past a limit is not recorded (a deadline depends on the
 //! machine); the exporter's own errors are, as the error the case expects.
@@ -70,16 +70,28 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     let exporter = load_exporter(&runtime, request.plugins.as_deref(), &request.exporter)?;
     let name = exporter.manifest.name.clone();
     // The options a run would use: `[options.<name>]` of the config file, then `--param`.
-    for (option, _) in &request.params {
-        if !exporter.manifest.params.iter().any(|p| &p.name == option) {
-            bail!("`--param {option}=…`: exporter `{name}` has no option `{option}`");
-        }
-    }
-    let params: Vec<(String, String)> = settings
+    let from_file: Vec<(String, String)> = settings
         .options
         .iter()
         .filter(|(owner, _, _)| *owner == name)
         .map(|(_, option, value)| (option.clone(), value.clone()))
+        .collect();
+    for (option, from) in from_file
+        .iter()
+        .map(|(o, _)| (o, format!("`[options.{name}]` of the config file sets")))
+        .chain(
+            request
+                .params
+                .iter()
+                .map(|(o, _)| (o, "`--param` sets".to_string())),
+        )
+    {
+        if !exporter.manifest.params.iter().any(|p| &p.name == option) {
+            bail!("{from} `{option}`, but exporter `{name}` has no such option");
+        }
+    }
+    let params: Vec<(String, String)> = from_file
+        .into_iter()
         .chain(request.params.iter().cloned())
         .collect();
     let BoundParams { query, .. } = exporter_params(&exporter, request.date, &params)?;
@@ -96,7 +108,10 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
 
     // Staged under a hidden folder with the case's own name: the run id a case runs with comes
     // from its folder's name, so the staged case runs exactly as the final one will.
-    let staging = request.fixtures.join(".capturing");
+    let staging = request
+        .fixtures
+        .join(".capturing")
+        .join(std::process::id().to_string());
     let partial = staging.join(&case_name);
     let _ = std::fs::remove_dir_all(&partial);
     let written = write_case(&request, &params, &tables, &partial).and_then(|retyped| {
@@ -137,6 +152,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
             let _ = std::fs::remove_dir(&staging);
+            let _ = std::fs::remove_dir(request.fixtures.join(".capturing"));
             return Err(e);
         }
     };

@@ -1,11 +1,12 @@
 //! Freshness guards: before a date is published, the warehouse must hold what its exporters
 //! need, so a scheduled run that starts before the upstream pipeline finished fails (exit code 3,
-//! [`NotReady`]) and publishes nothing, and the scheduler's retry does the right thing, instead
+//! [`NotReady`]) and publishes nothing, or waits for the data (`--wait-for-data`), instead
 //! of overwriting the live site with empty documents.
 //!
-//! Every run needs its date not past the warehouse's schedule (a date after the last scheduled
-//! game is data not loaded yet; a date without games before that, an off day or the pre-season,
-//! is real and publishes empty documents). Beyond that, `[freshness]` in the config file names what each exporter needs on
+//! Every run needs the schedule loaded (something scheduled on or after its first date: else its
+//! dates are past the loaded data); a date without games before the schedule's end (an off day,
+//! the pre-season) is real and publishes empty documents, and a backfill running past the end is
+//! checked at the end. Beyond that, `[freshness]` in the config file names what each exporter needs on
 //! a date with games: `final-scores` (every game final, with scores), `lines` (points lines
 //! posted), `predictions` (predictions made). They read the warehouse tables docs/data.md
 //! describes, which every warehouse has; `--allow-empty` skips the guards.
@@ -53,17 +54,23 @@ impl fmt::Display for NotReady {
 
 impl std::error::Error for NotReady {}
 
-/// The one query the guards run: what `schedule` holds always, and the tables `needs` name.
-/// Every table is read with a filter on `game_date` (a partition filter on BigQuery), and the
-/// lines and predictions only back to the season's start. Plain SQL every warehouse runs.
+/// Where the schedule ends, from the run's first date on, and the season's latest final game
+/// up to it: whether the run is past the loaded data at all.
+const SCHEDULE_END_SQL: &str = "SELECT \
+    (SELECT MAX(game_date) FROM schedule WHERE game_date >= @first) AS last_scheduled, \
+    (SELECT MAX(game_date) FROM schedule WHERE game_status = 'final' \
+        AND game_date >= @season_start AND game_date <= @first) AS last_final";
+
+/// What the date holds: its games (and how many are final) always, and the tables `needs` name,
+/// with how far each goes this season. Every table is read with a filter on `game_date` (a
+/// partition filter on BigQuery). Plain SQL every warehouse runs.
 fn coverage_sql(needs: &[Need]) -> String {
     let mut columns = vec![
         "(SELECT COUNT(*) FROM schedule WHERE game_date = @date) AS games",
         "(SELECT COUNT(*) FROM schedule WHERE game_date = @date AND game_status = 'final' \
          AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final_games",
-        "(SELECT MAX(game_date) FROM schedule) AS last_scheduled",
         "(SELECT MAX(game_date) FROM schedule WHERE game_status = 'final' \
-         AND game_date <= @date) AS last_final",
+         AND game_date >= @season_start AND game_date <= @date) AS last_final",
     ];
     if needs.contains(&Need::Lines) {
         columns.extend([
@@ -82,7 +89,7 @@ fn coverage_sql(needs: &[Need]) -> String {
     format!("SELECT {}", columns.join(", "))
 }
 
-/// What the warehouse holds for a date, and how far its data goes.
+/// What the warehouse holds for a date, and how far its data goes this season.
 #[derive(Debug, Default, PartialEq)]
 struct Coverage {
     games: i64,
@@ -90,16 +97,16 @@ struct Coverage {
     /// Zero when not asked for.
     lines: i64,
     predictions: i64,
-    last_scheduled: Option<String>,
     last_final: Option<String>,
     last_lines: Option<String>,
     last_predictions: Option<String>,
 }
 
 /// Checks that `source` covers the run's `dates` (in order) for `needs`; `Err` holds a
-/// [`NotReady`] when it does not. The newest date is checked: the one the upstream pipeline may
-/// not have loaded yet, and the one a run's `current` documents and aliases come from. A range
-/// that runs past the schedule's end (a season's tail) is ready when it starts inside it.
+/// [`NotReady`] when it does not. The run is past the loaded data when nothing is scheduled
+/// from its first date on; otherwise its newest date with a schedule is checked (the newest
+/// date, or the schedule's end when a backfill runs past it): the one the upstream pipeline may
+/// not have loaded yet, and the one a run's `current` documents and aliases come from.
 pub(crate) async fn check(
     source: &dyn Source,
     dates: &[Date],
@@ -108,48 +115,130 @@ pub(crate) async fn check(
     let (Some(&first), Some(&newest)) = (dates.first(), dates.last()) else {
         return Ok(());
     };
-    let sql = coverage_sql(needs);
-    let params: Vec<QueryParam> = [
-        ("date", newest),
-        ("season_start", super::dates::season_start(newest)),
-    ]
-    .into_iter()
-    .filter(|(name, _)| sql.contains(&format!("@{name}")))
-    .map(|(name, day)| QueryParam {
-        name: name.into(),
-        value: ParamValue::Date(day),
-    })
-    .collect();
-    let table = source
+    let end = query(
+        source,
+        SCHEDULE_END_SQL,
+        &[
+            ("first", first),
+            ("season_start", super::dates::season_start(first)),
+        ],
+    )
+    .await?;
+    let last_final = day(&end, "last_final");
+    let Some(last_scheduled) = day(&end, "last_scheduled") else {
+        let run = if first == newest {
+            first.to_string()
+        } else {
+            format!("{first} to {newest}")
+        };
+        return Err(NotReady {
+            date: newest,
+            missing: vec![format!(
+                "{run} is past the warehouse's schedule: nothing is scheduled on or after \
+                 {first} (data not loaded yet; {})",
+                final_games(&last_final)
+            )],
+        }
+        .into());
+    };
+    let last_scheduled = crate::data::parse_date(&last_scheduled).map_err(anyhow::Error::msg)?;
+    let date = newest.min(last_scheduled);
+    let table = query(
+        source,
+        &coverage_sql(needs),
+        &[
+            ("date", date),
+            ("season_start", super::dates::season_start(date)),
+        ],
+    )
+    .await?;
+    match Coverage::from_table(&table)?.missing(&date.to_string(), needs) {
+        missing if missing.is_empty() => Ok(()),
+        missing => Err(NotReady { date, missing }.into()),
+    }
+}
+
+/// Runs `check` until it passes or `wait` has passed, checking again every minute (or sooner,
+/// for short waits): a scheduled run started before the upstream pipeline finished waits for its
+/// data in the process instead of failing at once. Only [`NotReady`] is waited on.
+pub(crate) fn wait_for(
+    check: impl Fn() -> anyhow::Result<()>,
+    wait: Option<std::time::Duration>,
+) -> anyhow::Result<()> {
+    let Some(wait) = wait else {
+        return check();
+    };
+    let deadline = std::time::Instant::now() + wait;
+    let pause = (wait / 10).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(60),
+    );
+    loop {
+        match check() {
+            Err(e) if e.downcast_ref::<NotReady>().is_some() => {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return Err(e.context(format!("waited {} for the data", humantime(wait))));
+                }
+                eprintln!(
+                    "propcast: {e}\n(checking again, until {} from the start)",
+                    humantime(wait)
+                );
+                std::thread::sleep(pause.min(deadline - now));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn humantime(d: std::time::Duration) -> String {
+    format!("{:.0?}", d)
+}
+
+/// Runs one of the guards' queries, binding the dates it names.
+async fn query(source: &dyn Source, sql: &str, dates: &[(&str, Date)]) -> anyhow::Result<Table> {
+    let params: Vec<QueryParam> = dates
+        .iter()
+        .filter(|(name, _)| sql.contains(&format!("@{name}")))
+        .map(|&(name, day)| QueryParam {
+            name: name.into(),
+            value: ParamValue::Date(day),
+        })
+        .collect();
+    source
         .run_query(&QueryRequest {
             name: "freshness",
-            sql: &sql,
+            sql,
             params: &params,
         })
         .await
         .with_context(|| {
             format!(
-                "failed to check that {} covers {newest} (`--allow-empty` skips the check)",
+                "failed to check what {} holds (`--allow-empty` skips the check)",
                 source.describe()
             )
-        })?;
-    let coverage = Coverage::from_table(&table)?;
-    let past_the_end = |day: Date| {
-        coverage
-            .last_scheduled
-            .as_deref()
-            .is_some_and(|last| day.to_string().as_str() > last)
-    };
-    if first != newest && past_the_end(newest) && !past_the_end(first) {
-        return Ok(());
+        })
+}
+
+/// The date in column `name` of a one-row result; `None` when NULL or absent.
+fn day(table: &Table, name: &str) -> Option<String> {
+    let column = table.columns.iter().find(|c| c.name == name)?;
+    if table.row_count != 1 || column.nulls.contains(&0) {
+        return None;
     }
-    match coverage.missing(&newest.to_string(), needs) {
-        missing if missing.is_empty() => Ok(()),
-        missing => Err(NotReady {
-            date: newest,
-            missing,
+    match &column.values {
+        ColumnValues::Date(d) | ColumnValues::Text(d) => {
+            Some(d.values[d.codes[0] as usize].clone())
         }
-        .into()),
+        _ => None,
+    }
+}
+
+/// How far the final scores go, in words.
+fn final_games(last_final: &Option<String>) -> String {
+    match last_final {
+        Some(day) => format!("the latest final game is on {day}"),
+        None => "no game of its season is final".to_string(),
     }
 }
 
@@ -168,49 +257,24 @@ impl Coverage {
                 Some(_) => anyhow::bail!("the freshness check's `{name}` is not one count"),
             }
         };
-        let day = |name: &str| -> Option<String> {
-            let column = table.columns.iter().find(|c| c.name == name)?;
-            if table.row_count != 1 || column.nulls.contains(&0) {
-                return None;
-            }
-            match &column.values {
-                ColumnValues::Date(d) | ColumnValues::Text(d) => {
-                    Some(d.values[d.codes[0] as usize].clone())
-                }
-                _ => None,
-            }
-        };
         Ok(Coverage {
             games: count("games")?,
             final_games: count("final_games")?,
             lines: count("lines")?,
             predictions: count("predictions")?,
-            last_scheduled: day("last_scheduled"),
-            last_final: day("last_final"),
-            last_lines: day("last_lines"),
-            last_predictions: day("last_predictions"),
+            last_final: day(table, "last_final"),
+            last_lines: day(table, "last_lines"),
+            last_predictions: day(table, "last_predictions"),
         })
     }
 
-    /// What is missing for `date` (`YYYY-MM-DD`) and `needs`, in words; empty when ready.
+    /// What is missing for `date` (`YYYY-MM-DD`, inside the schedule) and `needs`, in words;
+    /// empty when ready.
     fn missing(&self, date: &str, needs: &[Need]) -> Vec<String> {
         let up_to = |what: &str, day: &Option<String>| match day {
             Some(day) => format!("{what} are loaded up to {day}"),
-            None => format!("there are no {what} at all"),
+            None => format!("there are no {what} this season"),
         };
-        let final_games = match &self.last_final {
-            Some(day) => format!("the latest final game is on {day}"),
-            None => "no game is final yet".to_string(),
-        };
-        let Some(last) = &self.last_scheduled else {
-            return vec!["the warehouse's `schedule` table is empty".into()];
-        };
-        if date > last.as_str() {
-            return vec![format!(
-                "{date} is past the warehouse's schedule, which ends on {last} (data not loaded \
-                 yet; {final_games})"
-            )];
-        }
         if self.games == 0 {
             // An off day, or a date before the season: real, and published as empty documents.
             return Vec::new();
@@ -218,9 +282,10 @@ impl Coverage {
         let mut missing = Vec::new();
         if needs.contains(&Need::FinalScores) && self.final_games < self.games {
             missing.push(format!(
-                "{} of the {} games on {date} are not final yet ({final_games})",
+                "{} of the {} games on {date} are not final yet ({})",
                 self.games - self.final_games,
                 self.games,
+                final_games(&self.last_final)
             ));
         }
         if needs.contains(&Need::Lines) && self.lines == 0 {
@@ -249,7 +314,6 @@ mod tests {
             final_games: 6,
             lines: 120,
             predictions: 130,
-            last_scheduled: Some("2024-04-14".into()),
             last_final: Some("2024-01-10".into()),
             last_lines: Some("2024-01-11".into()),
             last_predictions: Some("2024-01-11".into()),
@@ -272,18 +336,6 @@ mod tests {
     }
 
     #[test]
-    fn a_date_past_the_schedule_is_not_ready_whatever_the_needs() {
-        let missing = coverage().missing("2024-07-15", &[]);
-        assert_eq!(
-            missing,
-            [
-                "2024-07-15 is past the warehouse's schedule, which ends on 2024-04-14 (data not \
-              loaded yet; the latest final game is on 2024-01-10)"
-            ]
-        );
-    }
-
-    #[test]
     fn each_need_names_what_is_missing() {
         let tonight = Coverage {
             final_games: 0,
@@ -299,17 +351,9 @@ mod tests {
                 "6 of the 6 games on 2024-01-11 are not final yet (the latest final game is on \
                  2024-01-10)",
                 "no points lines for 2024-01-11 yet (lines are loaded up to 2024-01-10)",
-                "no predictions for 2024-01-11 yet (there are no predictions at all)",
+                "no predictions for 2024-01-11 yet (there are no predictions this season)",
             ]
         );
         assert!(tonight.missing("2024-01-11", &[]).is_empty());
-        let before = Coverage {
-            games: 0,
-            ..coverage()
-        };
-        assert!(
-            before.missing("2019-01-01", &ALL).is_empty(),
-            "a date before the data is an off day"
-        );
     }
 }

@@ -47,6 +47,7 @@ pub(crate) use request::{
 pub(crate) use freshness::NotReady;
 pub(crate) use run::run;
 pub(crate) use schedule::RelativeDay;
+pub(crate) use settings::parse_duration;
 
 /// The tokio runtime a command's source and store run on. It lives here, in the jobs layer,
 /// for the length of one command: each call to BigQuery or Cloud Storage is a `block_on` on it,

@@ -44,6 +44,8 @@ pub(crate) struct RunRequest {
     pub(crate) dry_run: bool,
     /// Publish even when the freshness guards find the warehouse not ready for the date.
     pub(crate) allow_empty: bool,
+    /// How long to wait for the warehouse to be ready before giving up (exit code 3).
+    pub(crate) wait_for_data: Option<std::time::Duration>,
     pub(crate) verbose: bool,
 }
 

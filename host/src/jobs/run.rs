@@ -63,6 +63,17 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     }
     let source = edges.block_on(super::backends::open_source(&request.source, &settings))?;
     let mut date_list = edges.block_on(dates::resolve(request.dates, source.as_ref()))?;
+    if request.dry_run {
+        let plan = selection.for_date(date_list[0]);
+        return edges.block_on(dry_run(source.as_ref(), &plan.exporters));
+    }
+    if !request.allow_empty {
+        // The whole range, before it is shared out: every task of a sharded backfill gets the
+        // same answer as one backfill would.
+        let needs = settings.needs_of(selection.exporters.iter().map(|e| e.manifest.name.as_str()));
+        let check = || edges.block_on(freshness::check(source.as_ref(), &date_list, &needs));
+        freshness::wait_for(check, request.wait_for_data)?;
+    }
     if let Some(shard) = request.shard {
         let share = dates::shard(&date_list, shard).to_vec();
         report::print_shard(shard, &share, date_list.len());
@@ -70,14 +81,6 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         date_list = share;
-    }
-    if request.dry_run {
-        let plan = selection.for_date(date_list[0]);
-        return edges.block_on(dry_run(source.as_ref(), &plan.exporters));
-    }
-    if !request.allow_empty {
-        let needs = settings.needs_of(selection.exporters.iter().map(|e| e.manifest.name.as_str()));
-        edges.block_on(freshness::check(source.as_ref(), &date_list, &needs))?;
     }
     let store = edges.block_on(super::backends::open_store(&request.out))?;
     edges

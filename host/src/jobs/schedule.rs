@@ -132,10 +132,15 @@ pub(crate) fn resolve_request(
     mut request: RunRequest,
     schedule: &Schedule,
 ) -> anyhow::Result<RunRequest> {
-    let at = request.at.unwrap_or_else(now);
+    let mut at = request.at.unwrap_or_else(now);
     match (&request.job, request.dates) {
         (Some(name), dates) => {
             let job = schedule.job(name)?;
+            if request.at.is_none() {
+                // A late start or a retry of a scheduled run is that run: the same date and
+                // timestamp, so a retry rewrites nothing that already went out.
+                at = job.latest_run(at, &schedule.zone).unwrap_or(at);
+            }
             request.only = job.exporters.clone();
             request.params = job.options.iter().cloned().chain(request.params).collect();
             if dates == DateSelection::OfJob {
@@ -177,6 +182,18 @@ impl Job {
                 .collect(),
             description: file.description.clone(),
         })
+    }
+
+    /// The job's run at or before `at` within the last day, if any: the trigger a run started at
+    /// `at` belongs to.
+    pub(crate) fn latest_run(&self, at: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+        let run = self
+            .cron
+            .find_previous_occurrence(&Local(at.to_zoned_datetime(zone.clone())), true)
+            .ok()?
+            .0
+            .timestamp();
+        (at.as_second() - run.as_second() <= 24 * 3600).then_some(run)
     }
 
     /// The job's next `count` run times after `after`, in `zone`.
@@ -369,6 +386,28 @@ mod tests {
                 "2024-11-04T06:30:00Z",
                 "2024-11-05T06:30:00Z"
             ]
+        );
+    }
+
+    #[test]
+    fn a_late_start_belongs_to_the_latest_trigger_of_the_day() {
+        let daily = job("0 5 * * *", RelativeDay::Yesterday);
+        let at = |t: &str| t.parse::<Timestamp>().unwrap();
+        // A retry at 07:12 EST is the 05:00 EST run.
+        assert_eq!(
+            daily.latest_run(at("2024-01-11T12:12:00Z"), &new_york()),
+            Some(at("2024-01-11T10:00:00Z"))
+        );
+        // On the trigger itself.
+        assert_eq!(
+            daily.latest_run(at("2024-01-11T10:00:00Z"), &new_york()),
+            Some(at("2024-01-11T10:00:00Z"))
+        );
+        // A weekly job more than a day after its trigger is not a late start of it.
+        let weekly = job("0 6 * * SUN", RelativeDay::Today);
+        assert_eq!(
+            weekly.latest_run(at("2024-03-13T12:00:00Z"), &new_york()),
+            None
         );
     }
 

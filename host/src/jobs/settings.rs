@@ -330,7 +330,7 @@ pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
 }
 
 /// A duration: `60s`, `500ms`, `2m`; a bare number is seconds.
-fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let clean = text.trim();
     let split = clean
         .find(|c: char| !c.is_ascii_digit())
