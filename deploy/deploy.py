@@ -17,7 +17,8 @@ Usage:
 
     deploy/deploy.py --project P --region R --image IMAGE --dataset D --out gs://BUCKET/PREFIX \\
         --service-account SA [--scheduler-account SA2] [--config propcast.toml] \\
-        [--propcast target/release/propcast] [--backfill-tasks 4] [--dry-run]
+        [--propcast target/release/propcast] [--backfill-tasks 4] [--wait-for-data 2h] \\
+        [--task-timeout 3h] [--dry-run]
 
 --dry-run prints the exact gcloud commands and runs none. Without it, each command runs in turn
 (a Scheduler job that exists is updated, not created) and the script stops at the first failure.
@@ -129,7 +130,7 @@ def commands(args, zone, jobs):
              "--service-account", args.service_account,
              "--set-env-vars", common_env,
              "--tasks", str(args.backfill_tasks), "--parallelism", str(args.backfill_tasks),
-             "--max-retries", "1", "--task-timeout", "3h",
+             "--max-retries", "1", "--task-timeout", args.task_timeout,
              "--args", "backfill"],
             None,
         )

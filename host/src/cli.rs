@@ -257,7 +257,7 @@ pub(crate) struct PublishArgs {
     /// When the warehouse is not ready for the date, check again (every minute, or a tenth of
     /// the wait if shorter) until this long has passed, e.g. `2h`, before giving up with exit
     /// code 3: a scheduled run that starts before the data waits for it
-    #[arg(long, value_name = "DURATION", env = "PROPCAST_WAIT_FOR_DATA", value_parser = parse_wait)]
+    #[arg(long, value_name = "DURATION", env = "PROPCAST_WAIT_FOR_DATA", value_parser = parse_wait_for_data)]
     pub(crate) wait_for_data: Option<std::time::Duration>,
 
     /// The run's timestamp (RFC 3339, e.g. 2024-01-10T12:00:00Z) [default: now]; fixing it
@@ -595,15 +595,9 @@ fn cloud_run_task() -> anyhow::Result<Option<Shard>> {
     }
 }
 
-/// `--wait-for-data`: a duration like `90s`, `30m` or `2h`.
-fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
-    match text
-        .strip_suffix('h')
-        .map(|hours| hours.trim().parse::<u64>())
-    {
-        Some(Ok(hours)) => Ok(std::time::Duration::from_secs(hours * 3600)),
-        _ => crate::jobs::parse_duration(text).map_err(|e| format!("{e} or 2h")),
-    }
+/// `--wait-for-data`: a duration, as limits are written (`90s`, `30m`, `2h`).
+fn parse_wait_for_data(text: &str) -> Result<std::time::Duration, String> {
+    crate::jobs::parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// `--date`: a date, or `today` or `yesterday`.

@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use propcast_e2e::{EXPORTERS, Env, files_under, plugins_dir, sample_db, test_plugin};
+use propcast_e2e::{
+    EXPORTERS, Env, documents_under, files_under, plugins_dir, sample_db, test_plugin,
+};
 
 const DATE: &str = "2024-01-10";
 fn capture(env: &Env, plugins: &Path, extra: &[&str]) -> propcast_e2e::Output {
@@ -55,9 +57,9 @@ fn a_captured_date_replays_to_what_run_publishes() {
         assert!(case.join("tables").is_dir());
 
         // What the case expects is what `run` published for the date, document for document.
-        let published: Vec<(String, serde_json::Value)> = json_files(&env.out())
+        let published: Vec<(String, serde_json::Value)> = documents_under(&env.out())
             .into_iter()
-            .filter(|(path, _)| !path.starts_with("runs/") && !path.starts_with(".propcast/"))
+            .map(|(path, body)| (path, serde_json::from_slice(&body).unwrap()))
             .collect();
         assert!(!published.is_empty(), "{name}");
         assert_eq!(json_files(&case.join("expected")), published, "{name}");
@@ -201,7 +203,10 @@ fn an_exporter_that_fails_on_the_date_is_captured_with_its_error() {
     );
     let err = std::fs::read_to_string(env.path().join("fixtures").join(DATE).join("expected.err"))
         .unwrap();
-    assert!(err.contains(DATE), "{err}");
+    assert!(
+        err.contains(&format!("probe was asked to fail on {DATE}")),
+        "{err}"
+    );
     let test = env.run(&[
         "test",
         "probe",
@@ -211,4 +216,9 @@ fn an_exporter_that_fails_on_the_date_is_captured_with_its_error() {
         probe.parent().unwrap().to_str().unwrap(),
     ]);
     test.assert_success();
+    assert!(
+        test.stdout.contains("1 of 1 cases passed"),
+        "{}",
+        test.stdout
+    );
 }

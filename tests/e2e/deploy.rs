@@ -1,7 +1,7 @@
 //! Deployment: `deploy/deploy.py --dry-run` prints exactly the gcloud commands of the golden
 //! file for the project's config file (one Cloud Run Job and one Cloud Scheduler trigger per
-//! job, in New York time, and the backfill job), refuses a destination that is not a bucket, and
-//! the container image builds where a Docker daemon is available.
+//! job, in New York time, and the backfill job), and refuses a destination that is not a
+//! bucket. The container image's build is an ignored test, for machines with a Docker daemon.
 
 use std::process::Command;
 
@@ -48,9 +48,11 @@ fn the_dry_run_prints_the_golden_gcloud_commands() {
     let got = String::from_utf8(out.stdout).unwrap();
     assert!(
         got == want,
-        "the dry run differs from `{}`; if the change is meant, regenerate it with the command in \
-         the test:\n--- want\n{want}\n--- got\n{got}",
-        golden.display()
+        "the dry run differs from `{}`; if the change is meant, regenerate it:\n  python3 \
+         deploy/deploy.py {} --out gs://my-site/v1 > deploy/testdata/dry-run.txt\n--- want\n\
+         {want}\n--- got\n{got}",
+        golden.display(),
+        ARGS.join(" ")
     );
     // Each job's trigger carries its own schedule, in the file's zone.
     for line in [
@@ -75,15 +77,11 @@ fn a_destination_that_is_not_a_bucket_is_refused() {
     );
 }
 
+/// A full build of the host and plugins inside the image, where a Docker daemon is:
+/// `cargo test --release -p propcast-e2e --test deploy -- --ignored`.
 #[test]
+#[ignore = "needs a Docker daemon and a full build in the image; run with --ignored"]
 fn the_container_image_builds() {
-    let daemon = Command::new("docker").arg("info").output();
-    if !daemon.as_ref().is_ok_and(|o| o.status.success()) {
-        println!(
-            "skipped: no Docker daemon here (`docker info` failed), so the image is not built"
-        );
-        return;
-    }
     let built = Command::new("docker")
         .args(["build", "--tag", "propcast-e2e:latest", "."])
         .current_dir(root())

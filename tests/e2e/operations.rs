@@ -135,6 +135,42 @@ fn today_and_yesterday_are_read_in_the_configured_zone() {
     );
     out.assert_success();
     assert!(env.out().join("v1/predictions/2024-01-10.json").is_file());
+    // The same instant is already the 11th in Tokyo, so a file naming that zone publishes the
+    // 11th for `today` and the 10th for `yesterday`: the zone comes from the file.
+    std::fs::write(
+        env.path().join("propcast.toml"),
+        "time-zone = \"Asia/Tokyo\"\n",
+    )
+    .unwrap();
+    for (day, published) in [("today", "2024-01-11"), ("yesterday", "2024-01-10")] {
+        let tokyo = Env::new();
+        std::fs::copy(
+            env.path().join("propcast.toml"),
+            tokyo.path().join("propcast.toml"),
+        )
+        .unwrap();
+        run_here(
+            &tokyo,
+            sample_db(),
+            &[
+                "run",
+                "--date",
+                day,
+                "--at",
+                "2024-01-11T04:30:00Z",
+                "--only",
+                "predictions",
+            ],
+        )
+        .assert_success();
+        let files: Vec<String> = files_under(&tokyo.out().join("v1/predictions"))
+            .into_keys()
+            .collect();
+        assert!(
+            files.contains(&format!("{published}.json")),
+            "{day}: {files:?}"
+        );
+    }
     let bad = run(&env, sample_db(), &["run", "--date", "tomorrow"]);
     bad.assert_fails(
         2,
@@ -317,7 +353,7 @@ fn a_run_can_wait_for_its_data() {
         db.to_str().unwrap().to_string(),
         plugins_dir().to_str().unwrap().to_string(),
     );
-    let waiting = env
+    let mut waiting = env
         .command()
         .args(["run", "--job", "daily-results", "--wait-for-data", "30s"])
         .args(at)
@@ -327,7 +363,17 @@ fn a_run_can_wait_for_its_data() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Once it has found the data missing and said it waits, the scores arrive.
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("checking again") {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "it ended without waiting: {said}"
+        );
+        said.push_str(&line);
+    }
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch(
@@ -335,9 +381,8 @@ fn a_run_can_wait_for_its_data() {
                  WHERE game_date = '2024-01-10';",
         )
         .unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut said).unwrap();
     let done = waiting.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    assert!(done.status.success(), "{stderr}");
-    assert!(stderr.contains("checking again"), "it waited: {stderr}");
+    assert!(done.status.success(), "{said}");
     assert!(env.out().join("v1/results/2024-01-10.json").is_file());
 }

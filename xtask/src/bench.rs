@@ -28,6 +28,8 @@ use crate::tasks::{self, Result};
 const PANDAS_EXPORTERS: &str = "streaks,player-profiles,tonight-players";
 /// A late-season date of the sample warehouse: season-to-date tables near their largest.
 const CASE_DATE: &str = "2024-04-10";
+/// The timestamp every backfill and the pandas script write, so their documents compare.
+const GENERATED_AT: &str = "2024-04-10T12:00:00Z";
 /// A date without games: every table empty.
 const EMPTY_DATE: &str = "2024-07-15";
 
@@ -277,9 +279,8 @@ impl Bench {
         Ok(out)
     }
 
-    /// A backfill of every sample date, all exporters.
-    fn backfill(&self, plan: &Plan) -> Result<String> {
-        let folder = self.dir.join("backfill");
+    /// `propcast backfill` of the plan's game days into `out`, of `only` these exporters or all.
+    fn backfill_command(&self, plan: &Plan, out: &Path, only: Option<&str>) -> Command {
         let mut backfill = self.propcast_command();
         backfill
             .args([
@@ -290,11 +291,21 @@ impl Bench {
                 plan.to,
                 "--game-days",
             ])
-            .args(["--generated-at", "2024-04-10T12:00:00Z", "--db"])
+            .args(["--generated-at", GENERATED_AT, "--db"])
             .arg(&self.warehouse)
             .arg("--out")
-            .arg(&folder)
+            .arg(out)
             .args(self.plugin_args());
+        if let Some(only) = only {
+            backfill.args(["--only", only]);
+        }
+        backfill
+    }
+
+    /// A backfill of every sample date, all exporters.
+    fn backfill(&self, plan: &Plan) -> Result<String> {
+        let folder = self.dir.join("backfill");
+        let backfill = self.backfill_command(plan, &folder, None);
         let measured = measure(backfill)?;
         let dates = date_runs(&folder)?;
         let mut out = format!(
@@ -329,30 +340,15 @@ impl Bench {
             .arg(tasks::root().join("bench/pandas_reference.py"))
             .arg("--db")
             .arg(&self.warehouse)
-            .args(["--from", plan.from, "--to", plan.to, "--game-days", "--out"])
+            .args(["--from", plan.from, "--to", plan.to, "--game-days"])
+            .args(["--generated-at", GENERATED_AT, "--out"])
             .arg(self.dir.join("pandas"));
         let pandas = measure(pandas)?;
-        let mut propcast = self.propcast_command();
-        propcast
-            .args([
-                "backfill",
-                "--from",
-                plan.from,
-                "--to",
-                plan.to,
-                "--game-days",
-            ])
-            .args([
-                "--only",
-                PANDAS_EXPORTERS,
-                "--generated-at",
-                "2024-04-10T12:00:00Z",
-                "--db",
-            ])
-            .arg(&self.warehouse)
-            .arg("--out")
-            .arg(self.dir.join("propcast-three"))
-            .args(self.plugin_args());
+        let propcast = self.backfill_command(
+            plan,
+            &self.dir.join("propcast-three"),
+            Some(PANDAS_EXPORTERS),
+        );
         let propcast = measure(propcast)?;
         let mut out = format!(
             "\n## The Python way: {PANDAS_EXPORTERS} for the same dates, one process each\n\n\
@@ -477,7 +473,7 @@ fn files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(found)
 }
 
-/// How many dates a backfill wrote a run manifest for (`runs/<date>.json`).
+/// How many dates a backfill wrote run manifests for (`runs/<date>/`).
 fn date_runs(folder: &Path) -> Result<usize> {
     let runs = folder.join("runs");
     Ok(std::fs::read_dir(&runs)

@@ -53,6 +53,7 @@ pub(crate) fn bench(request: BenchRequest) -> anyhow::Result<ExitCode> {
         Ok(Runtime::new(EngineSettings {
             fuel,
             epoch,
+            perf_map: super::perf_map_requested(),
             ..EngineSettings::default()
         })?
         .with_cache(cache()))
@@ -166,11 +167,12 @@ fn bench_input(input: &BenchInput, exporter: &Exporter) -> anyhow::Result<RunInp
                 exporter,
                 &query,
             ))?;
+            let (_, generated_at) = super::dates_for_case(&date.to_string(), None)?;
             Ok(RunInput {
                 date: date.to_string(),
                 run_id: "bench".into(),
-                generated_at: format!("{date}T12:00:00Z"),
-                generated_at_seconds: 0,
+                generated_at: generated_at.to_string(),
+                generated_at_seconds: generated_at.as_second().max(0) as u64,
                 params: context,
                 tables,
             })

@@ -70,12 +70,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     let exporter = load_exporter(&runtime, request.plugins.as_deref(), &request.exporter)?;
     let name = exporter.manifest.name.clone();
     // The options a run would use: `[options.<name>]` of the config file, then `--param`.
-    let from_file: Vec<(String, String)> = settings
-        .options
-        .iter()
-        .filter(|(owner, _, _)| *owner == name)
-        .map(|(_, option, value)| (option.clone(), value.clone()))
-        .collect();
+    let from_file = settings.options_for(&name);
     for (option, from) in from_file
         .iter()
         .map(|(o, _)| (o, format!("`[options.{name}]` of the config file sets")))
@@ -119,19 +114,21 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         let outcome = runtime.run(&exporter, input, &settings.limits_for(&name));
         let expected = fixtures::Expected::of(&partial);
         let produced = match &outcome.result {
-            Ok(documents) => Ok(documents.len()),
+            Ok(documents) => {
+                expected.record(Ok(documents))?;
+                Ok(documents.len())
+            }
             Err(error @ RunError::Limit(_)) => bail!(
                 "`{name}` went past a limit on {}, so there is nothing to record: {error}\n\n\
                  Consider `--limit` to capture it under a larger one",
                 request.date
             ),
-            Err(error) => Err(error.to_string()),
+            Err(error) => {
+                let message = error.to_string();
+                expected.record(Err(&message))?;
+                Err(message)
+            }
         };
-        match (&outcome.result, &produced) {
-            (Ok(documents), _) => expected.record(Ok(documents))?,
-            (Err(_), Err(message)) => expected.record(Err(message))?,
-            (Err(_), Ok(_)) => unreachable!("an error is recorded as one"),
-        }
         let bytes = outcome
             .result
             .as_ref()

@@ -195,11 +195,10 @@ fn humantime(d: std::time::Duration) -> String {
     format!("{:.0?}", d)
 }
 
-/// Runs one of the guards' queries, binding the dates it names.
+/// Runs one of the guards' queries with these dates bound (each names every one).
 async fn query(source: &dyn Source, sql: &str, dates: &[(&str, Date)]) -> anyhow::Result<Table> {
     let params: Vec<QueryParam> = dates
         .iter()
-        .filter(|(name, _)| sql.contains(&format!("@{name}")))
         .map(|&(name, day)| QueryParam {
             name: name.into(),
             value: ParamValue::Date(day),

@@ -65,9 +65,16 @@ fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn runtime_for(settings: &Settings, cache: &CacheRequest) -> anyhow::Result<Runtime> {
     let runtime = Runtime::new(EngineSettings {
         stack: settings.stack,
+        perf_map: perf_map_requested(),
         ..EngineSettings::default()
     })?;
     Ok(runtime.with_cache(compile_cache(cache)))
+}
+
+/// Whether `PROPCAST_PERF_MAP=1` asks for `perf` maps of the compiled exporters
+/// (docs/performance.md).
+fn perf_map_requested() -> bool {
+    std::env::var_os("PROPCAST_PERF_MAP").is_some_and(|v| v == "1")
 }
 
 /// The compile cache a command uses: the folder given, else the default one; none when it is

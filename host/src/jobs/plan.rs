@@ -8,6 +8,7 @@ use jiff::civil::Date;
 
 use super::dates;
 use super::request::RunRequest;
+use super::settings::Settings;
 use crate::data::sql::param_sql_name;
 use crate::data::{ParamValue, QueryParam};
 use crate::runtime::{Exporter, LoadError};
@@ -43,11 +44,11 @@ pub(crate) struct ExporterPlan<'a> {
 }
 
 /// Checks what `args` selects and the options it sets against the loaded exporters, once for
-/// every date of the run. `file_options` (`[options.<exporter>]` of the config file, as
-/// `(exporter, option, value)`) come first for their exporter; the request's options win.
+/// every date of the run. `[options.<exporter>]` of the config file (`settings`) come first for
+/// their exporter; the request's options win.
 pub(crate) fn select<'a>(
     args: &RunRequest,
-    file_options: &[(String, String, String)],
+    settings: &Settings,
     exporters: &'a [Exporter],
     load_errors: &[LoadError],
 ) -> anyhow::Result<Selection<'a>> {
@@ -80,14 +81,9 @@ pub(crate) fn select<'a>(
         .iter()
         .map(|exporter| {
             let name = &exporter.manifest.name;
-            let given: Vec<(String, String)> = file_options
-                .iter()
-                .filter(|(owner, _, _)| owner == name)
-                .map(|(_, option, value)| (option.clone(), value.clone()))
-                .chain(args.params.iter().cloned())
-                .collect();
-            for (owner, option, _) in file_options {
-                if owner == name && !exporter.manifest.params.iter().any(|p| &p.name == option) {
+            let from_file = settings.options_for(name);
+            for (option, _) in &from_file {
+                if !exporter.manifest.params.iter().any(|p| &p.name == option) {
                     bail!(
                         "`[options.{name}]` in the config file sets `{option}`, which exporter \
                          `{name}` does not declare (its options: {})",
@@ -95,6 +91,10 @@ pub(crate) fn select<'a>(
                     );
                 }
             }
+            let given: Vec<(String, String)> = from_file
+                .into_iter()
+                .chain(args.params.iter().cloned())
+                .collect();
             option_values(exporter, &given)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

@@ -40,12 +40,12 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let folder_to_check = (!whole_folder).then_some(plugins_dir.as_path());
     check_named_exporters(&settings, &exporters, folder_to_check)?;
     let selection =
-        plan::select(&request, &settings.options, &exporters, &load_errors).map_err(|e| {
-            match &request.job {
+        plan::select(&request, &settings, &exporters, &load_errors).map_err(
+            |e| match &request.job {
                 Some(job) => e.context(format!("job `{job}` (its exporters and options)")),
                 None => e,
-            }
-        })?;
+            },
+        )?;
     if selection.exporters.is_empty() {
         bail!(
             "there is no exporter to run: `{}` holds no plugin that loads{}\n\nConsider \

@@ -240,6 +240,15 @@ impl Settings {
         limits
     }
 
+    /// `[options.<exporter>]` of the config file, as `(option, value)`.
+    pub(crate) fn options_for(&self, exporter: &str) -> Vec<(String, String)> {
+        self.options
+            .iter()
+            .filter(|(owner, _, _)| owner == exporter)
+            .map(|(_, option, value)| (option.clone(), value.clone()))
+            .collect()
+    }
+
     /// What the exporters `names` need loaded for their date, together.
     pub(crate) fn needs_of<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<Need> {
         let mut needs: Vec<Need> = names
@@ -336,15 +345,20 @@ pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(clean.len());
     let (digits, unit) = clean.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| anyhow!("`{text}` is not a duration like 60s, 500ms or 2m"))?;
-    Ok(match unit {
-        "" | "s" => Duration::from_secs(n),
-        "ms" => Duration::from_millis(n),
-        "m" | "min" => Duration::from_secs(n * 60),
-        _ => bail!("`{text}` is not a duration like 60s, 500ms or 2m"),
-    })
+    let wrong = || anyhow!("`{text}` is not a duration like 60s, 500ms, 2m or 2h");
+    let n: u64 = digits.parse().map_err(|_| wrong())?;
+    let seconds = |factor: u64| {
+        n.checked_mul(factor)
+            .map(Duration::from_secs)
+            .ok_or_else(wrong)
+    };
+    match unit {
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "ms" => Ok(Duration::from_millis(n)),
+        "m" | "min" => seconds(60),
+        "h" => seconds(3600),
+        _ => Err(wrong()),
+    }
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl Default for EngineSettings {
             stack: 1 << 20,
             fuel: true,
             epoch: true,
-            perf_map: std::env::var_os("PROPCAST_PERF_MAP").is_some_and(|v| v == "1"),
+            perf_map: false,
         }
     }
 }
