@@ -238,13 +238,16 @@ fn serve(mut client: TcpStream, upstream: u16, state: &Mutex<State>) -> std::io:
             (status, response, false)
         }
     };
-    client.write_all(&response)?;
-    let mut state = state.lock().unwrap();
-    state.clock += 1;
-    state.log[index].answered = state.clock;
-    state.log[index].status = status;
-    state.log[index].injected = injected;
-    Ok(())
+    {
+        // Stamped before the answer is written: a client that reads it and sends its next
+        // request at once must not arrive before the stamp is taken.
+        let mut state = state.lock().unwrap();
+        state.clock += 1;
+        state.log[index].answered = state.clock;
+        state.log[index].status = status;
+        state.log[index].injected = injected;
+    }
+    client.write_all(&response)
 }
 
 fn read_request(client: &mut TcpStream) -> std::io::Result<Request> {
