@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use crate::data::parse_date;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
-    RelativeDay, RunRequest, Shard, SourceRequest,
+    RelativeDay, RunRequest, Shard, SourceRequest, Warehouse,
 };
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
@@ -82,14 +82,10 @@ impl PluginArgs {
 /// Where the data comes from.
 #[derive(Debug, Args)]
 pub(crate) struct WarehouseArgs {
-    /// The SQLite warehouse to read
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "PROPCAST_DB",
-        default_value = "warehouse.sqlite"
-    )]
-    pub(crate) db: PathBuf,
+    /// The SQLite warehouse to read [default: `db` under [source] in propcast.toml, else
+    /// warehouse.sqlite]
+    #[arg(long, value_name = "FILE", env = "PROPCAST_DB")]
+    pub(crate) db: Option<PathBuf>,
 }
 
 /// Which warehouse `run` reads.
@@ -105,9 +101,10 @@ pub(crate) enum SourceKind {
 #[derive(Debug, Args)]
 pub(crate) struct BigQueryArgs {
     /// The warehouse to read. BigQuery uses Application Default Credentials
-    /// (GOOGLE_APPLICATION_CREDENTIALS, gcloud, or the Cloud Run service account)
-    #[arg(long, value_enum, env = "PROPCAST_SOURCE", default_value = "sqlite")]
-    pub(crate) source: SourceKind,
+    /// (GOOGLE_APPLICATION_CREDENTIALS, gcloud, or the Cloud Run service account) [default:
+    /// `kind` under [source] in propcast.toml, else sqlite]
+    #[arg(long, value_enum, env = "PROPCAST_SOURCE")]
+    pub(crate) source: Option<SourceKind>,
 
     /// The Google Cloud project that runs the queries and holds the dataset [default: `project`
     /// under [bigquery] in propcast.toml, else GOOGLE_CLOUD_PROJECT]
@@ -137,15 +134,19 @@ pub(crate) struct BigQueryArgs {
 impl BigQueryArgs {
     /// The warehouse these flags and `warehouse` name.
     fn source_request(self, warehouse: WarehouseArgs) -> SourceRequest {
-        match self.source {
-            SourceKind::Sqlite => SourceRequest::Sqlite(warehouse.db),
-            SourceKind::Bigquery => SourceRequest::BigQuery(BigQueryRequest {
+        SourceRequest {
+            kind: self.source.map(|kind| match kind {
+                SourceKind::Sqlite => Warehouse::Sqlite,
+                SourceKind::Bigquery => Warehouse::Bigquery,
+            }),
+            db: warehouse.db,
+            bigquery: BigQueryRequest {
                 project: self.project,
                 dataset: self.dataset,
                 location: self.location,
                 endpoint: self.bigquery_endpoint,
                 max_bytes_billed: self.max_bytes_billed,
-            }),
+            },
         }
     }
 }
@@ -203,6 +204,11 @@ pub(crate) struct BackfillArgs {
     #[arg(long, value_name = "I/N")]
     pub(crate) shard: Option<Shard>,
 
+    /// Publish every date again, also those whose run manifests show an earlier run published
+    /// them completely with the same exporters and options (which are skipped otherwise)
+    #[arg(long)]
+    pub(crate) force: bool,
+
     #[command(flatten)]
     pub(crate) publish: PublishArgs,
 }
@@ -236,14 +242,9 @@ pub(crate) struct PublishArgs {
 
     /// Where to publish: a folder, or a Cloud Storage bucket and prefix (`gs://BUCKET/PREFIX`),
     /// reached with Application Default Credentials (STORAGE_EMULATOR_HOST=HOST:PORT points it at
-    /// an emulator, with none)
-    #[arg(
-        long,
-        value_name = "DIR|gs://BUCKET/PREFIX",
-        env = "PROPCAST_OUT",
-        default_value = "out"
-    )]
-    pub(crate) out: String,
+    /// an emulator, with none) [default: `out` under [publish] in propcast.toml, else `out`]
+    #[arg(long, value_name = "DIR|gs://BUCKET/PREFIX", env = "PROPCAST_OUT")]
+    pub(crate) out: Option<String>,
 
     /// Gzip what goes to Cloud Storage, served with `Content-Encoding: gzip`
     #[arg(long)]
@@ -546,6 +547,7 @@ impl BackfillArgs {
             game_days_only: self.game_days,
         });
         request.shard = shard;
+        request.force = self.force;
         Ok(request)
     }
 }
@@ -570,6 +572,7 @@ impl PublishArgs {
             config: self.settings.config,
             limits: self.settings.limits,
             dry_run: false,
+            force: false,
             allow_empty: self.allow_empty,
             wait_for_data: self.wait_for_data,
             verbose: self.verbose,
@@ -649,8 +652,8 @@ mod tests {
             args.publish.params,
             [("min-length".to_string(), "5".to_string())]
         );
-        assert_eq!(args.publish.out, "out");
-        assert_eq!(args.publish.bigquery.source, SourceKind::Sqlite);
+        assert_eq!(args.publish.out, None);
+        assert_eq!(args.publish.bigquery.source, None);
     }
 
     #[test]

@@ -400,3 +400,73 @@ fn shards_together_publish_what_one_backfill_publishes_in_any_order() {
     backfill(&Env::new(), from, to, &["--shard", "3/3"])
         .assert_fails(2, &["`3/3` is not a shard: use I/N with I from 0 to N-1"]);
 }
+
+#[test]
+fn a_rerun_skips_the_dates_already_published_and_redoes_the_failed_one() {
+    let env = Env::new();
+    // Two weeks, with the results page of one date blocked by a folder in its place.
+    let blocked = env.out().join("v1/results/2024-01-09.json");
+    std::fs::create_dir_all(&blocked).unwrap();
+    let (from, to) = ("2024-01-01", "2024-01-14");
+    backfill(&env, from, to, &[]).assert_fails(1, &["exporter `results` failed on 2024-01-09"]);
+    let first = documents_under(&env.out());
+
+    // Every date but the failed one is skipped; it fails again, and nothing else changes.
+    let again = backfill(&env, from, to, &[]);
+    again.assert_fails(1, &["exporter `results` failed on 2024-01-09"]);
+    assert!(
+        again.stdout.contains("skipping 13 dates earlier runs already published")
+            && again.stdout.contains("0 of 1 dates published"),
+        "{}",
+        again.stdout
+    );
+    assert!(documents_under(&env.out()) == first);
+
+    // Once the cause is gone, the rerun publishes that date alone.
+    std::fs::remove_dir(&blocked).unwrap();
+    let fixed = backfill(&env, from, to, &[]);
+    fixed.assert_success();
+    assert!(fixed.stdout.contains("1 of 1 dates published"), "{}", fixed.stdout);
+    assert!(env.published().contains_key("v1/results/2024-01-09.json"));
+    let one_by_one = Env::new();
+    one_by_one.backfill(from, to, &plugins_dir(), &[]).assert_success();
+    assert!(
+        env.published() == one_by_one.published(),
+        "the resumed backfill left what one backfill leaves"
+    );
+
+    // Now everything is published: nothing runs, unless forced.
+    let done = backfill(&env, from, to, &[]);
+    done.assert_success();
+    assert!(
+        done.stdout
+            .contains("all 14 dates were already published by earlier runs; nothing to do"),
+        "{}",
+        done.stdout
+    );
+    let forced = backfill(&env, from, to, &["--force"]);
+    forced.assert_success();
+    assert!(forced.stdout.contains("14 of 14 dates published"), "{}", forced.stdout);
+}
+
+#[test]
+fn an_exporter_failing_on_the_flush_date_leaves_the_earlier_dates_done() {
+    let env = Env::new();
+    // The flush date (the range's last) fails for one exporter. The earlier dates deferred
+    // their current documents to it, and it still published them: those dates are done.
+    let plugins = plugin_folder(&["streaks"], &[]);
+    std::fs::copy(test_plugin("probe"), plugins.path().join("probe.wasm")).unwrap();
+    let fail = ["--fail-on", "2024-01-10"];
+    env.backfill("2024-01-08", "2024-01-10", plugins.path(), &fail)
+        .assert_fails(1, &["exporter `probe` failed on 2024-01-10"]);
+    let again = env.backfill("2024-01-08", "2024-01-10", plugins.path(), &fail);
+    assert!(
+        again.stdout.contains("skipping 2 dates earlier runs already published"),
+        "the earlier dates' deferred documents went out with the flush:\n{}",
+        again.stdout
+    );
+    // A different option is a different run: nothing is skipped.
+    let other = env.backfill("2024-01-08", "2024-01-10", plugins.path(), &[]);
+    other.assert_success();
+    assert!(other.stdout.contains("3 of 3 dates published"), "{}", other.stdout);
+}

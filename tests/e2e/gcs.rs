@@ -559,3 +559,44 @@ fn a_missing_bucket_is_named_before_anything_runs() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_backfill_rerun_reads_the_bucket_s_run_manifests_and_skips_what_is_published() {
+    let site = Site::new();
+    let db = sample_db().to_str().unwrap().to_string();
+    let plugins = plugins_dir();
+    let backfill = || {
+        let args = [
+            "backfill",
+            "--from",
+            "2024-01-08",
+            "--to",
+            "2024-01-10",
+            "--only",
+            "streaks,results",
+            "--db",
+            &db,
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--out",
+            "gs://site/api",
+            // Gzipped run manifests are read back too.
+            "--gzip",
+        ];
+        let host = site.proxy.host();
+        site.env
+            .run_with(&[("STORAGE_EMULATOR_HOST", host.as_str())], &args)
+    };
+    backfill().assert_success();
+    site.proxy.clear_log();
+    let again = backfill();
+    again.assert_success();
+    assert!(
+        again
+            .stdout
+            .contains("all 3 dates were already published by earlier runs; nothing to do"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(site.uploads(), Vec::<String>::new(), "nothing was written");
+}

@@ -1,9 +1,11 @@
 //! Opens the source and the store a run asks for, with settings layered lowest first: built-in
-//! defaults, `propcast.toml` (`[bigquery]`), environment variables, flags.
+//! defaults, `propcast.toml` (`[source]`, `[bigquery]`, `out` under `[publish]`), environment variables, flags.
 
 use anyhow::{Context as _, bail};
 
-use super::request::{BigQueryRequest, SourceRequest};
+use std::path::Path;
+
+use super::request::{BigQueryRequest, SourceRequest, Warehouse};
 use super::settings::{Settings, parse_bytes};
 use crate::publish::gcs::GcsStore;
 use crate::publish::local::LocalStore;
@@ -11,6 +13,12 @@ use crate::publish::{Destination, Store};
 use crate::source::Source;
 use crate::source::bigquery::{BigQueryConfig, BigQuerySource};
 use crate::source::sqlite::SqliteSource;
+
+/// The SQLite warehouse read unless configured.
+pub(super) const DEFAULT_DB: &str = "warehouse.sqlite";
+
+/// Where documents go unless configured.
+const DEFAULT_OUT: &str = "out";
 
 /// The most one BigQuery query may bill unless configured: 10 GB.
 const DEFAULT_MAX_BYTES_BILLED: &str = "10GB";
@@ -20,10 +28,16 @@ pub(crate) async fn open_source(
     request: &SourceRequest,
     settings: &Settings,
 ) -> anyhow::Result<Box<dyn Source>> {
-    Ok(match request {
-        SourceRequest::Sqlite(db) => Box::new(SqliteSource::open(db, settings.query)?),
-        SourceRequest::BigQuery(flags) => {
-            let config = bigquery_config(flags, settings)?;
+    let kind = request.kind.or(settings.source.kind);
+    Ok(match kind.unwrap_or(Warehouse::Sqlite) {
+        Warehouse::Sqlite => {
+            let db = (request.db.as_deref())
+                .or(settings.source.db.as_deref())
+                .unwrap_or(Path::new(DEFAULT_DB));
+            Box::new(SqliteSource::open(db, settings.query)?)
+        }
+        Warehouse::Bigquery => {
+            let config = bigquery_config(&request.bigquery, settings)?;
             Box::new(BigQuerySource::connect(config).await?)
         }
     })
@@ -66,8 +80,13 @@ fn bigquery_config(flags: &BigQueryRequest, settings: &Settings) -> anyhow::Resu
     })
 }
 
-/// The store `--out` names: a folder, or a Cloud Storage bucket and prefix.
-pub(crate) async fn open_store(out: &str) -> anyhow::Result<Box<dyn Store>> {
+/// The store `--out` names (else `out` under `[publish]`, else `out`): a folder, or a Cloud
+/// Storage bucket and prefix.
+pub(crate) async fn open_store(
+    out: Option<&str>,
+    settings: &Settings,
+) -> anyhow::Result<Box<dyn Store>> {
+    let out = out.or(settings.out.as_deref()).unwrap_or(DEFAULT_OUT);
     let destination = Destination::parse(out).map_err(anyhow::Error::msg)?;
     Ok(match destination {
         Destination::Folder(path) => Box::new(LocalStore::new(&path)),

@@ -42,7 +42,7 @@ pub(crate) struct BenchRequest {
 #[derive(Clone, Debug)]
 pub(crate) enum BenchInput {
     /// The SQLite warehouse's tables for a date.
-    Warehouse { db: PathBuf, date: Date },
+    Warehouse { db: Option<PathBuf>, date: Date },
     /// A fixture case folder (case.json and tables/).
     Case(PathBuf),
 }
@@ -158,6 +158,7 @@ fn bench_input(input: &BenchInput, exporter: &Exporter) -> anyhow::Result<RunInp
     match input {
         BenchInput::Case(case) => case_input(exporter, case),
         BenchInput::Warehouse { db, date } => {
+            let db = db.as_deref().unwrap_or(Path::new(super::backends::DEFAULT_DB));
             let source = SqliteSource::open(db, QueryLimits::default())?;
             let BoundParams { query, context } = exporter_params(exporter, *date, &[])?;
             let tables = futures::executor::block_on(fetch_tables(

@@ -10,10 +10,14 @@
 //! [limits.exporters.player-profiles]
 //! memory = "1GiB"
 //!
+//! [source]
+//! kind = "bigquery"                # or "sqlite", with db = "warehouse.sqlite"
+//!
 //! [bigquery]                       # project, dataset, location, endpoint, max-bytes-billed,
 //! dataset = "nba"                  # page-size
 //!
-//! [publish]                        # gzip, concurrency, [publish.cache-control]
+//! [publish]                        # out, gzip, concurrency, [publish.cache-control]
+//! out = "gs://site/api"            # or a folder
 //! gzip = true
 //!
 //! [options.player-profiles]        # exporter options, for every run
@@ -45,6 +49,7 @@ pub(crate) struct ConfigFile {
     pub(crate) time_zone: Option<String>,
     #[serde(default)]
     pub(crate) limits: LimitsFile,
+    pub(crate) source: Option<SourceFile>,
     pub(crate) bigquery: Option<BigQueryFile>,
     pub(crate) publish: Option<PublishFile>,
     /// Exporter options by exporter name, then option name.
@@ -135,10 +140,29 @@ fn set<const N: usize>(
         .collect()
 }
 
+/// `[source]`: the warehouse runs read unless a flag says otherwise.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SourceFile {
+    pub(crate) kind: Option<Warehouse>,
+    /// The SQLite file, relative to the config file's folder.
+    pub(crate) db: Option<std::path::PathBuf>,
+}
+
+/// The kinds of warehouse.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Warehouse {
+    Sqlite,
+    Bigquery,
+}
+
 /// `[publish]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct PublishFile {
+    /// Where documents go: a folder (relative to the config file's folder) or `gs://B/P`.
+    pub(crate) out: Option<String>,
     pub(crate) gzip: Option<bool>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) cache_control: Option<CacheControl>,

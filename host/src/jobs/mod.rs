@@ -19,6 +19,7 @@ mod freshness;
 mod plan;
 mod report;
 mod request;
+mod resume;
 mod run;
 mod schedule;
 mod season_rows;
@@ -41,7 +42,7 @@ use settings::Settings;
 pub(crate) use bench::{BenchInput, BenchRequest, bench};
 pub(crate) use capture::{CaptureRequest, capture};
 pub(crate) use request::{
-    BigQueryRequest, CacheRequest, DateSelection, RunRequest, Shard, SourceRequest,
+    BigQueryRequest, CacheRequest, DateSelection, RunRequest, Shard, SourceRequest, Warehouse,
 };
 
 pub(crate) use freshness::NotReady;

@@ -222,8 +222,27 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
     );
 }
 
-/// The closing summary of a run with several dates, naming the dates that failed.
-pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, destination: &str) {
+/// Before a backfill starts: how many of its dates earlier runs published completely.
+pub(crate) fn print_skipped(skipped: usize, left: usize) {
+    match (skipped, left) {
+        (0, _) => {}
+        (_, 0) => println!(
+            "all {skipped} dates were already published by earlier runs; nothing to do (`--force` publishes them again)"
+        ),
+        _ => println!(
+            "skipping {skipped} dates earlier runs already published (`--force` publishes them again); {left} to go"
+        ),
+    }
+}
+
+/// The closing summary of a run with several dates, naming the dates that failed; `skipped`
+/// dates were published before.
+pub(crate) fn print_dates_summary(
+    outcomes: &[DateOutcome],
+    skipped: usize,
+    elapsed: Duration,
+    destination: &str,
+) {
     let failed: Vec<String> = outcomes
         .iter()
         .filter(|o| o.failed())
@@ -241,6 +260,9 @@ pub(crate) fn print_dates_summary(outcomes: &[DateOutcome], elapsed: Duration, d
         outcome_counts(&t),
         t.deferred,
     );
+    if skipped > 0 {
+        println!("{skipped} dates were skipped, already published by earlier runs");
+    }
     let spent = |time: fn(&Row) -> Duration| -> f64 {
         rows.iter().map(time).sum::<Duration>().as_secs_f64()
     };

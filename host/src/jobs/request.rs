@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+pub(crate) use super::config::Warehouse;
 use super::schedule::RelativeDay;
 
 /// One run: its dates, the exporters, where data comes from and where documents go.
@@ -30,8 +31,8 @@ pub(crate) struct RunRequest {
     /// Where compiled exporters are kept.
     pub(crate) cache: CacheRequest,
     pub(crate) source: SourceRequest,
-    /// `--out`: a folder or `gs://bucket/prefix`.
-    pub(crate) out: String,
+    /// `--out`: a folder or `gs://bucket/prefix`; from the config file, else `out`, when unset.
+    pub(crate) out: Option<String>,
     /// Gzip objects for stores that keep headers (overrides `[publish] gzip` when set).
     pub(crate) gzip: bool,
     /// The run's timestamp; now when not given.
@@ -42,6 +43,8 @@ pub(crate) struct RunRequest {
     pub(crate) limits: Vec<(String, String)>,
     /// Check queries and estimate their cost only.
     pub(crate) dry_run: bool,
+    /// A backfill publishes every date, also those earlier runs published completely.
+    pub(crate) force: bool,
     /// Publish even when the freshness guards find the warehouse not ready for the date.
     pub(crate) allow_empty: bool,
     /// How long to wait for the warehouse to be ready before giving up (exit code 3).
@@ -93,12 +96,14 @@ impl std::str::FromStr for Shard {
     }
 }
 
-/// Which warehouse to read, and the flags that shape it. Unset BigQuery fields come from
-/// `[bigquery]` in the config file.
-#[derive(Clone, Debug)]
-pub(crate) enum SourceRequest {
-    Sqlite(PathBuf),
-    BigQuery(BigQueryRequest),
+/// Which warehouse to read, and the flags that shape it. What is unset comes from `[source]`
+/// and `[bigquery]` in the config file, else the defaults (SQLite, `warehouse.sqlite`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SourceRequest {
+    pub(crate) kind: Option<Warehouse>,
+    /// The SQLite file.
+    pub(crate) db: Option<PathBuf>,
+    pub(crate) bigquery: BigQueryRequest,
 }
 
 /// BigQuery settings given on the command line.

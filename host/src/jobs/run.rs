@@ -19,7 +19,7 @@ use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
 use super::{check_named_exporters, dates, load_selected, resolve_plugins_dir, runtime_for};
-use super::{freshness, schedule};
+use super::{freshness, resume, schedule};
 use crate::publish::Publisher;
 use crate::publish::run_manifest::ExporterEntry;
 use crate::runtime::LoadError;
@@ -82,12 +82,24 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         }
         date_list = share;
     }
-    let store = edges.block_on(super::backends::open_store(&request.out))?;
+    let store = edges.block_on(super::backends::open_store(request.out.as_deref(), &settings))?;
     edges
         .block_on(store.check_writable())
         .with_context(|| format!("cannot publish to {}; nothing was run", store.describe()))?;
     let publisher = Publisher::new(store, &settings.publish);
-    let plans: Vec<_> = date_list.iter().map(|&d| selection.for_date(d)).collect();
+    let mut plans: Vec<_> = date_list.iter().map(|&d| selection.for_date(d)).collect();
+    let several_dates = !matches!(request.dates, DateSelection::One(_));
+    let mut skipped = 0;
+    if several_dates && !request.force {
+        let done = edges.block_on(resume::published_dates(publisher.store(), &plans))?;
+        plans.retain(|plan| !done.contains(&plan.date));
+        date_list.retain(|date| !done.contains(date));
+        skipped = done.len();
+        report::print_skipped(skipped, plans.len());
+        if plans.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     if request.verbose {
         report::print_settings(
             &settings,
@@ -103,7 +115,6 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         warn_skipped(&load_errors);
         Vec::new()
     };
-    let several_dates = !matches!(request.dates, DateSelection::One(_));
     let season = SeasonRows::new(&date_list);
     let work = Work {
         context: Context {
@@ -143,7 +154,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     }
     let destination = publisher.store().describe();
     if several_dates {
-        report::print_dates_summary(&outcomes, started.elapsed(), &destination);
+        report::print_dates_summary(&outcomes, skipped, started.elapsed(), &destination);
     } else {
         report::print_table(&outcomes[0].rows, &destination);
     }

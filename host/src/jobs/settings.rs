@@ -38,10 +38,10 @@ use anyhow::{Context as _, anyhow, bail};
 
 use serde::Deserialize;
 
-use super::config::ConfigFile;
+use super::config::{ConfigFile, SourceFile};
 use super::freshness::Need;
 use super::schedule::Schedule;
-use crate::publish::PublishSettings;
+use crate::publish::{Destination, PublishSettings};
 use crate::runtime::Limits;
 use crate::source::QueryLimits;
 
@@ -69,8 +69,12 @@ pub(crate) struct Settings {
     pub(crate) stack: usize,
     /// Query limits (source-wide).
     pub(crate) query: QueryLimits,
+    /// `[source]` as the file gives it, its `db` relative to the file's folder resolved.
+    pub(crate) source: SourceFile,
     /// `[bigquery]` as the file gives it; flags override each field.
     pub(crate) bigquery: BigQueryFile,
+    /// `out` under `[publish]`, a relative folder resolved against the file's folder.
+    pub(crate) out: Option<String>,
     /// How documents are published.
     pub(crate) publish: PublishSettings,
     /// `[options.<exporter>]`: `(exporter, option, value)`, for every run.
@@ -104,7 +108,9 @@ impl Default for Settings {
             entries: Vec::new(),
             stack: 1 << 20,
             query: QueryLimits::default(),
+            source: SourceFile::default(),
             bigquery: BigQueryFile::default(),
+            out: None,
             publish: PublishSettings::default(),
             options: Vec::new(),
             schedule: Schedule::default(),
@@ -134,8 +140,9 @@ impl Settings {
         if let Some(path) = path {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("failed to read `{}`", path.display()))?;
+            let folder = path.parent().unwrap_or(Path::new(""));
             settings
-                .apply_toml(&text)
+                .apply_toml(&text, folder)
                 .with_context(|| format!("`{}` is invalid", path.display()))?;
             settings.origin.push(format!("`{}`", path.display()));
         }
@@ -154,8 +161,15 @@ impl Settings {
         Ok(settings)
     }
 
-    fn apply_toml(&mut self, text: &str) -> anyhow::Result<()> {
+    /// Applies the config file `text`, whose relative paths are relative to `folder`.
+    fn apply_toml(&mut self, text: &str, folder: &Path) -> anyhow::Result<()> {
         let file = ConfigFile::parse(text)?;
+        if let Some(source) = file.source {
+            self.source = SourceFile {
+                db: source.db.map(|db| folder.join(db)),
+                ..source
+            };
+        }
         for (key, value) in file.limits.entries() {
             self.set(key, &value)
                 .with_context(|| format!("limits.{key}"))?;
@@ -173,6 +187,10 @@ impl Settings {
             if publish.concurrency == Some(0) {
                 bail!("[publish]: `concurrency` must be at least 1");
             }
+            self.out = publish.out.map(|out| match Destination::parse(&out) {
+                Ok(Destination::Folder(path)) => folder.join(path).display().to_string(),
+                _ => out,
+            });
             self.publish = PublishSettings {
                 gzip: publish.gzip.unwrap_or(self.publish.gzip),
                 concurrency: publish.concurrency.unwrap_or(self.publish.concurrency),
@@ -362,6 +380,14 @@ pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 }
 
 #[cfg(test)]
+impl Settings {
+    /// [`Settings::apply_toml`] of a file in the current folder.
+    fn apply_toml_here(&mut self, text: &str) -> anyhow::Result<()> {
+        self.apply_toml(text, Path::new(""))
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -383,7 +409,7 @@ mod tests {
     fn layers_apply_lowest_first() {
         let mut settings = Settings::default();
         settings
-            .apply_toml(
+            .apply_toml_here(
                 r#"
                 [limits]
                 memory = "256MiB"
@@ -408,28 +434,28 @@ mod tests {
     #[test]
     fn unknown_keys_are_named() {
         let err = Settings::default()
-            .apply_toml("[limits]\ncolour = 3")
+            .apply_toml_here("[limits]\ncolour = 3")
             .unwrap_err();
         assert!(
             format!("{err:#}").contains("unknown field `colour`, expected one of `fuel`"),
             "{err:#}"
         );
         let err = Settings::default()
-            .apply_toml("verbose = true")
+            .apply_toml_here("verbose = true")
             .unwrap_err();
         assert!(
             format!("{err:#}").contains("unknown field `verbose`, expected one of `time-zone`"),
             "{err:#}"
         );
         let err = Settings::default()
-            .apply_toml("[bigquery]\nprojet = \"p\"")
+            .apply_toml_here("[bigquery]\nprojet = \"p\"")
             .unwrap_err();
         assert!(
             format!("{err:#}").contains("unknown field `projet`"),
             "{err:#}"
         );
         let err = Settings::default()
-            .apply_toml("[limits.exporters.x]\nstack = \"1MiB\"")
+            .apply_toml_here("[limits.exporters.x]\nstack = \"1MiB\"")
             .unwrap_err();
         assert!(
             format!("{err:#}").contains("unknown field `stack`"),
@@ -453,7 +479,7 @@ mod file_tests {
     fn bigquery_and_publishing_come_from_the_file() {
         let mut settings = Settings::default();
         settings
-            .apply_toml(
+            .apply_toml_here(
                 r#"
                 [bigquery]
                 project = "p"
@@ -475,5 +501,26 @@ mod file_tests {
             settings.publish.cache_control.dated, "public, max-age=31536000, immutable",
             "unset kinds keep their defaults"
         );
+    }
+
+    #[test]
+    fn the_source_and_the_destination_come_from_the_file_relative_to_it() {
+        let mut settings = Settings::default();
+        let text = "[source]\nkind = \"sqlite\"\ndb = \"data/w.sqlite\"\n[publish]\nout = \"site\"";
+        settings.apply_toml(text, Path::new("/etc/propcast")).unwrap();
+        assert_eq!(settings.source.kind, Some(super::super::Warehouse::Sqlite));
+        assert_eq!(
+            settings.source.db.as_deref(),
+            Some(Path::new("/etc/propcast/data/w.sqlite"))
+        );
+        assert_eq!(settings.out.as_deref(), Some("/etc/propcast/site"));
+        settings
+            .apply_toml("[publish]\nout = \"gs://b/api\"", Path::new("/etc"))
+            .unwrap();
+        assert_eq!(settings.out.as_deref(), Some("gs://b/api"), "a bucket is kept as written");
+        let err = Settings::default()
+            .apply_toml_here("[source]\nkind = \"postgres\"")
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("unknown variant `postgres`"), "{err:#}");
     }
 }

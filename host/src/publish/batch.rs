@@ -97,6 +97,14 @@ impl Outcome {
             Outcome::Deferred => "deferred",
         }
     }
+
+    /// Whether an outcome named `name` (as a run manifest records it) left the path in the
+    /// store as published, or with a newer date's version.
+    pub(crate) fn left_published(name: &str) -> bool {
+        [Outcome::Uploaded, Outcome::Unchanged, Outcome::KeptNewer(Date::MIN)]
+            .iter()
+            .any(|o| o.name() == name)
+    }
 }
 
 /// One document's line in the report.
@@ -594,6 +602,9 @@ mod tests {
         }
         async fn stat(&self, path: &str) -> anyhow::Result<Option<StoredObject>> {
             self.inner.stat(path).await
+        }
+        async fn read(&self, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+            self.inner.read(path).await
         }
         async fn put(&self, object: &NewObject, p: Option<Precondition>) -> anyhow::Result<()> {
             let n = self.puts.fetch_add(1, Ordering::SeqCst) + 1;

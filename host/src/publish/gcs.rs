@@ -330,6 +330,25 @@ impl Store for GcsStore {
         self.stored(item).map(Some)
     }
 
+    async fn read(&self, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let url = self.object_url(path);
+        let what = format!("read `gs://{}/{}`", self.bucket, self.object_name(path));
+        let build = || {
+            // The bytes as stored: no decompressive transcoding of gzip objects.
+            (self.http.get(&url))
+                .query(&[("alt", "media")])
+                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+        };
+        let Some(response) = self.send(&what, build).await? else {
+            return Ok(None);
+        };
+        let body = response
+            .bytes()
+            .await
+            .with_context(|| format!("failed to {what}"))?;
+        Ok(Some(body.to_vec()))
+    }
+
     async fn put(
         &self,
         object: &NewObject,

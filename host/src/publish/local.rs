@@ -235,6 +235,15 @@ impl Store for LocalStore {
         self.stat_sync(path)
     }
 
+    async fn read(&self, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let file = self.root.join(path);
+        match std::fs::read(&file) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("failed to read `{}`", file.display())),
+        }
+    }
+
     async fn put(
         &self,
         object: &NewObject,

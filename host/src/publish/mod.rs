@@ -30,7 +30,7 @@ use jiff::civil::Date;
 
 use crate::data::DocumentKind;
 
-pub(crate) use batch::{Batch, BatchReport, PublishSettings, Publisher, Tally};
+pub(crate) use batch::{Batch, BatchReport, Outcome, PublishSettings, Publisher, Tally};
 pub(crate) use encoding::CacheControl;
 
 /// Who wrote an object, and for which date: kept with every object propcast publishes, so the
@@ -135,6 +135,10 @@ pub(crate) trait Store: Send + Sync {
 
     /// The object at `path`, if there is one.
     async fn stat(&self, path: &str) -> anyhow::Result<Option<StoredObject>>;
+
+    /// The bytes of the object at `path` as stored (gzip stays compressed where a store keeps
+    /// it so), if there is one.
+    async fn read(&self, path: &str) -> anyhow::Result<Option<Vec<u8>>>;
 
     /// Writes `object` in one step, so a reader sees the old or the new bytes; with a
     /// precondition that no longer holds it fails and changes nothing. Stores that cannot
