@@ -415,7 +415,9 @@ fn a_rerun_skips_the_dates_already_published_and_redoes_the_failed_one() {
     let again = backfill(&env, from, to, &[]);
     again.assert_fails(1, &["exporter `results` failed on 2024-01-09"]);
     assert!(
-        again.stdout.contains("skipping 13 dates earlier runs already published")
+        again
+            .stdout
+            .contains("skipping 13 dates earlier runs already published")
             && again.stdout.contains("0 of 1 dates published"),
         "{}",
         again.stdout
@@ -426,10 +428,16 @@ fn a_rerun_skips_the_dates_already_published_and_redoes_the_failed_one() {
     std::fs::remove_dir(&blocked).unwrap();
     let fixed = backfill(&env, from, to, &[]);
     fixed.assert_success();
-    assert!(fixed.stdout.contains("1 of 1 dates published"), "{}", fixed.stdout);
+    assert!(
+        fixed.stdout.contains("1 of 1 dates published"),
+        "{}",
+        fixed.stdout
+    );
     assert!(env.published().contains_key("v1/results/2024-01-09.json"));
     let one_by_one = Env::new();
-    one_by_one.backfill(from, to, &plugins_dir(), &[]).assert_success();
+    one_by_one
+        .backfill(from, to, &plugins_dir(), &[])
+        .assert_success();
     assert!(
         env.published() == one_by_one.published(),
         "the resumed backfill left what one backfill leaves"
@@ -446,7 +454,11 @@ fn a_rerun_skips_the_dates_already_published_and_redoes_the_failed_one() {
     );
     let forced = backfill(&env, from, to, &["--force"]);
     forced.assert_success();
-    assert!(forced.stdout.contains("14 of 14 dates published"), "{}", forced.stdout);
+    assert!(
+        forced.stdout.contains("14 of 14 dates published"),
+        "{}",
+        forced.stdout
+    );
 }
 
 #[test]
@@ -461,12 +473,18 @@ fn an_exporter_failing_on_the_flush_date_leaves_the_earlier_dates_done() {
         .assert_fails(1, &["exporter `probe` failed on 2024-01-10"]);
     let again = env.backfill("2024-01-08", "2024-01-10", plugins.path(), &fail);
     assert!(
-        again.stdout.contains("skipping 2 dates earlier runs already published"),
+        again
+            .stdout
+            .contains("skipping 2 dates earlier runs already published"),
         "the earlier dates' deferred documents went out with the flush:\n{}",
         again.stdout
     );
     // A different option is a different run: nothing is skipped.
     let other = env.backfill("2024-01-08", "2024-01-10", plugins.path(), &[]);
     other.assert_success();
-    assert!(other.stdout.contains("3 of 3 dates published"), "{}", other.stdout);
+    assert!(
+        other.stdout.contains("3 of 3 dates published"),
+        "{}",
+        other.stdout
+    );
 }

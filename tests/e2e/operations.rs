@@ -386,3 +386,45 @@ fn a_run_can_wait_for_its_data() {
     assert!(done.status.success(), "{said}");
     assert!(env.out().join("v1/results/2024-01-10.json").is_file());
 }
+
+#[test]
+fn the_config_file_names_the_warehouse_and_the_destination_relative_to_itself() {
+    let env = Env::new();
+    let site = env.path().join("site");
+    std::fs::create_dir_all(site.join("data")).unwrap();
+    std::fs::copy(sample_db(), site.join("data/w.sqlite")).unwrap();
+    let config = site.join("propcast.toml");
+    std::fs::write(
+        &config,
+        "[source]\nkind = \"sqlite\"\ndb = \"data/w.sqlite\"\n[publish]\nout = \"api\"\n",
+    )
+    .unwrap();
+    let plugins = plugins_dir();
+    let (config, plugins) = (config.to_str().unwrap(), plugins.to_str().unwrap());
+    let args = [
+        "run",
+        "--date",
+        "2024-01-10",
+        "--only",
+        "streaks",
+        "--plugins",
+        plugins,
+        "--config",
+        config,
+    ];
+    env.run(&args).assert_success();
+    assert!(
+        files_under(&site.join("api")).contains_key("v1/streaks/2024-01-10.json"),
+        "published where the file says, beside it"
+    );
+    // A flag, or its PROPCAST_* variable, wins over the file.
+    let elsewhere = env.run_with(&[("PROPCAST_OUT", "flagged")], &args);
+    elsewhere.assert_success();
+    assert!(
+        env.path()
+            .join("flagged/v1/streaks/2024-01-10.json")
+            .is_file()
+    );
+    let missing = env.run(&[&args[..], &["--db", "nowhere.sqlite"]].concat());
+    missing.assert_fails(2, &["nowhere.sqlite"]);
+}

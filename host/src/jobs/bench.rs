@@ -158,7 +158,9 @@ fn bench_input(input: &BenchInput, exporter: &Exporter) -> anyhow::Result<RunInp
     match input {
         BenchInput::Case(case) => case_input(exporter, case),
         BenchInput::Warehouse { db, date } => {
-            let db = db.as_deref().unwrap_or(Path::new(super::backends::DEFAULT_DB));
+            let db = db
+                .as_deref()
+                .unwrap_or(Path::new(super::backends::DEFAULT_DB));
             let source = SqliteSource::open(db, QueryLimits::default())?;
             let BoundParams { query, context } = exporter_params(exporter, *date, &[])?;
             let tables = futures::executor::block_on(fetch_tables(

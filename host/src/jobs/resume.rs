@@ -78,12 +78,21 @@ pub(super) async fn published_dates(
         .await?;
     let sets: HashMap<&str, &[String]> = (plans.iter().take(1))
         .flat_map(|plan| &plan.exporters)
-        .map(|e| (e.exporter.manifest.name.as_str(), &e.exporter.manifest.replaced_sets[..]))
+        .map(|e| {
+            (
+                e.exporter.manifest.name.as_str(),
+                &e.exporter.manifest.replaced_sets[..],
+            )
+        })
         .collect();
     let evidence = Evidence::new(&runs, &sets);
     Ok(plans
         .iter()
-        .filter(|plan| plan.exporters.iter().all(|e| evidence.done(plan.date, &Part::of(e))))
+        .filter(|plan| {
+            plan.exporters
+                .iter()
+                .all(|e| evidence.done(plan.date, &Part::of(e)))
+        })
         .map(|plan| plan.date)
         .collect())
 }
@@ -192,8 +201,8 @@ impl<'a> Evidence<'a> {
     /// version of `date` or of a later date, or a later version of its replaced set.
     fn settled(&self, exporter: &str, path: &str, date: Date) -> bool {
         let newest = self.newest.get(&(exporter, path));
-        let newest_set = (self.set_of(exporter, path))
-            .and_then(|set| self.newest_sets.get(&(exporter, set)));
+        let newest_set =
+            (self.set_of(exporter, path)).and_then(|set| self.newest_sets.get(&(exporter, set)));
         newest.into_iter().chain(newest_set).any(|&d| d >= date)
     }
 

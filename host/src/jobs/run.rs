@@ -82,7 +82,10 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         }
         date_list = share;
     }
-    let store = edges.block_on(super::backends::open_store(request.out.as_deref(), &settings))?;
+    let store = edges.block_on(super::backends::open_store(
+        request.out.as_deref(),
+        &settings,
+    ))?;
     edges
         .block_on(store.check_writable())
         .with_context(|| format!("cannot publish to {}; nothing was run", store.describe()))?;

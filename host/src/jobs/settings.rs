@@ -507,7 +507,9 @@ mod file_tests {
     fn the_source_and_the_destination_come_from_the_file_relative_to_it() {
         let mut settings = Settings::default();
         let text = "[source]\nkind = \"sqlite\"\ndb = \"data/w.sqlite\"\n[publish]\nout = \"site\"";
-        settings.apply_toml(text, Path::new("/etc/propcast")).unwrap();
+        settings
+            .apply_toml(text, Path::new("/etc/propcast"))
+            .unwrap();
         assert_eq!(settings.source.kind, Some(super::super::Warehouse::Sqlite));
         assert_eq!(
             settings.source.db.as_deref(),
@@ -517,10 +519,17 @@ mod file_tests {
         settings
             .apply_toml("[publish]\nout = \"gs://b/api\"", Path::new("/etc"))
             .unwrap();
-        assert_eq!(settings.out.as_deref(), Some("gs://b/api"), "a bucket is kept as written");
+        assert_eq!(
+            settings.out.as_deref(),
+            Some("gs://b/api"),
+            "a bucket is kept as written"
+        );
         let err = Settings::default()
             .apply_toml_here("[source]\nkind = \"postgres\"")
             .unwrap_err();
-        assert!(format!("{err:#}").contains("unknown variant `postgres`"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("unknown variant `postgres`"),
+            "{err:#}"
+        );
     }
 }

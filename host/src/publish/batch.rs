@@ -101,9 +101,13 @@ impl Outcome {
     /// Whether an outcome named `name` (as a run manifest records it) left the path in the
     /// store as published, or with a newer date's version.
     pub(crate) fn left_published(name: &str) -> bool {
-        [Outcome::Uploaded, Outcome::Unchanged, Outcome::KeptNewer(Date::MIN)]
-            .iter()
-            .any(|o| o.name() == name)
+        [
+            Outcome::Uploaded,
+            Outcome::Unchanged,
+            Outcome::KeptNewer(Date::MIN),
+        ]
+        .iter()
+        .any(|o| o.name() == name)
     }
 }
 
