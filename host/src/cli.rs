@@ -10,8 +10,9 @@ use jiff::civil::Date;
 use crate::data::parse_date;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
-    RelativeDay, RunRequest, Shard, SourceRequest, Warehouse,
+    RelativeDay, ReportStyle, RunRequest, Shard, SourceRequest, Warehouse,
 };
+use crate::logging::LogFormat;
 
 /// Publish the NBA player-props JSON API by running sandboxed WebAssembly exporters.
 ///
@@ -23,6 +24,69 @@ use crate::jobs::{
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+
+    #[command(flatten)]
+    pub(crate) log: LogArgs,
+}
+
+/// What is logged on stderr, and how.
+#[derive(Debug, Args)]
+pub(crate) struct LogArgs {
+    /// Log more: `-v` the settings and what each exporter and date did, `-vv` each query and
+    /// compile too (PROPCAST_LOG, e.g. `debug` or `propcast=trace`, overrides)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+
+    /// Log errors only, and print no report unless `--report json` asks for one
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
+    /// How logs are written: lines for people, or one JSON object per line with the
+    /// `severity` field Cloud Logging reads
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        global = true,
+        env = "PROPCAST_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub(crate) log_format: LogFormatArg,
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormatArg {
+    Text,
+    Json,
+}
+
+impl LogArgs {
+    /// `-q` as -1, each `-v` as +1.
+    pub(crate) fn verbosity(&self) -> i8 {
+        if self.quiet {
+            -1
+        } else {
+            self.verbose.min(3) as i8
+        }
+    }
+
+    pub(crate) fn format(&self) -> LogFormat {
+        match self.log_format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+/// `--report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportArg {
+    /// A table (a line per date for a backfill) and a summary
+    Text,
+    /// One JSON object: each date and exporter with status, documents, bytes, timings,
+    /// instructions, memory and error
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,9 +333,9 @@ pub(crate) struct PublishArgs {
     #[command(flatten)]
     pub(crate) settings: SettingsArgs,
 
-    /// Print the settings chosen and where they came from
-    #[arg(long, short)]
-    pub(crate) verbose: bool,
+    /// How the run's report is printed on stdout when it is done
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub(crate) report: ReportArg,
 }
 
 /// Limits and the config file they can come from.
@@ -426,6 +490,7 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
     let known: Vec<&str> = run
         .get_arguments()
         .filter_map(|a| a.get_long())
+        .chain(command.get_arguments().filter_map(|a| a.get_long()))
         .chain(["help", "version"])
         .collect();
     let mut rewritten: Vec<OsString> = args[..=run_at].to_vec();
@@ -523,10 +588,10 @@ impl BenchArgs {
 
 impl RunArgs {
     /// The run these arguments ask for, as the jobs layer takes it.
-    pub(crate) fn into_request(self) -> RunRequest {
+    pub(crate) fn into_request(self, log: &LogArgs) -> RunRequest {
         let mut request = self
             .publish
-            .into_request(self.date.unwrap_or(DateSelection::OfJob));
+            .into_request(self.date.unwrap_or(DateSelection::OfJob), log.quiet);
         request.dry_run = self.dry_run;
         request.job = self.job;
         request.at = self.at;
@@ -536,16 +601,17 @@ impl RunArgs {
 
 impl BackfillArgs {
     /// The backfill these arguments ask for, as the jobs layer takes it.
-    pub(crate) fn into_request(self) -> anyhow::Result<RunRequest> {
+    pub(crate) fn into_request(self, log: &LogArgs) -> anyhow::Result<RunRequest> {
         let shard = match self.shard {
             Some(shard) => Some(shard),
             None => cloud_run_task()?,
         };
-        let mut request = self.publish.into_request(DateSelection::Range {
+        let dates = DateSelection::Range {
             from: self.from,
             to: self.to,
             game_days_only: self.game_days,
-        });
+        };
+        let mut request = self.publish.into_request(dates, log.quiet);
         request.shard = shard;
         request.force = self.force;
         Ok(request)
@@ -553,7 +619,8 @@ impl BackfillArgs {
 }
 
 impl PublishArgs {
-    fn into_request(self, dates: DateSelection) -> RunRequest {
+    /// With `quiet` (`-q`), no text report.
+    fn into_request(self, dates: DateSelection, quiet: bool) -> RunRequest {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         RunRequest {
             dates,
@@ -575,7 +642,11 @@ impl PublishArgs {
             force: false,
             allow_empty: self.allow_empty,
             wait_for_data: self.wait_for_data,
-            verbose: self.verbose,
+            report: match self.report {
+                ReportArg::Json => ReportStyle::Json,
+                ReportArg::Text if quiet => ReportStyle::Quiet,
+                ReportArg::Text => ReportStyle::Text,
+            },
         }
     }
 }

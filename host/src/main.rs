@@ -11,6 +11,7 @@ mod cloud;
 mod data;
 mod files;
 mod jobs;
+mod logging;
 mod publish;
 mod runtime;
 mod sample;
@@ -22,9 +23,14 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse_from(cli::options_as_params(std::env::args_os().collect()));
+    if let Err(error) = logging::init(cli.log.verbosity(), cli.log.format()) {
+        eprintln!("propcast: {error:#}");
+        return ExitCode::from(2);
+    }
+    let log = &cli.log;
     let result = match cli.command {
-        cli::Command::Run(args) => jobs::run(args.into_request()),
-        cli::Command::Backfill(args) => args.into_request().and_then(jobs::run),
+        cli::Command::Run(args) => jobs::run(args.into_request(log)),
+        cli::Command::Backfill(args) => args.into_request(log).and_then(jobs::run),
         cli::Command::Jobs(args) => jobs::list_jobs(args.config.as_deref(), args.at, args.json),
         cli::Command::Plugins(args) => jobs::plugins(args),
         cli::Command::SampleData(args) => jobs::sample_data(args),
@@ -36,7 +42,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("propcast: {error:#}");
+            tracing::error!("{error:#}");
             // 3: the data is not ready (retry later); 2: usage or configuration.
             if error.downcast_ref::<jobs::NotReady>().is_some() {
                 ExitCode::from(3)

@@ -428,3 +428,126 @@ fn the_config_file_names_the_warehouse_and_the_destination_relative_to_itself() 
     let missing = env.run(&[&args[..], &["--db", "nowhere.sqlite"]].concat());
     missing.assert_fails(2, &["nowhere.sqlite"]);
 }
+
+#[test]
+fn report_json_gives_each_date_and_exporter_with_its_numbers_and_error() {
+    let env = Env::new();
+    // The results page of one date is blocked by a folder in its place.
+    std::fs::create_dir_all(env.out().join("v1/results/2024-01-09.json")).unwrap();
+    let out = env.backfill(
+        "2024-01-08",
+        "2024-01-10",
+        &plugins_dir(),
+        &["--only", "streaks,results", "--report", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON object");
+    assert_eq!(report["published"], 2);
+    assert_eq!(report["failed"], serde_json::json!(["2024-01-09"]));
+    let dates = report["dates"].as_array().unwrap();
+    assert_eq!(dates.len(), 3);
+    let failed = &dates[1]["exporters"][1];
+    assert_eq!(failed["name"], "results");
+    assert_eq!(failed["status"], "publish failed");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("v1/results/2024-01-09.json"),
+        "{failed}"
+    );
+    let streaks = &dates[0]["exporters"][0];
+    assert_eq!(streaks["status"], "ok");
+    assert!(streaks["documents"].as_u64().unwrap() >= 1);
+    assert!(streaks["instructions"].as_u64().unwrap() > 0);
+    assert!(streaks["memory_bytes"].as_u64().unwrap() > 0);
+    assert!(
+        dates[0]["run_manifest"]
+            .as_str()
+            .unwrap()
+            .starts_with("runs/2024-01-08/")
+    );
+}
+
+#[test]
+fn json_logs_are_one_object_a_line_with_a_severity() {
+    let env = Env::new();
+    let (db, plugins) = (sample_db(), plugins_dir());
+    let logs = |date: &str| {
+        let args = [
+            "run",
+            "--date",
+            date,
+            "--only",
+            "streaks",
+            "--db",
+            db.to_str().unwrap(),
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "-v",
+        ];
+        let out = env.run_with(&[("PROPCAST_LOG_FORMAT", "json")], &args);
+        let lines: Vec<serde_json::Value> = (out.stderr.lines())
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect();
+        (out.code, lines)
+    };
+    let (code, lines) = logs("2024-01-10");
+    assert_eq!(code, 0);
+    let done = lines
+        .iter()
+        .find(|l| l["message"] == "exporter done")
+        .expect("-v logs each exporter's part");
+    assert_eq!(done["severity"], "INFO");
+    assert_eq!(done["exporter"], "streaks");
+    assert_eq!(done["date"], "2024-01-10");
+    assert_eq!(done["documents"], 2);
+    let (code, lines) = logs("2030-01-10");
+    assert_eq!(code, 3);
+    let last = lines.last().unwrap();
+    assert_eq!(last["severity"], "ERROR");
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .contains("the warehouse is not ready for 2030-01-10"),
+        "{last}"
+    );
+}
+
+#[test]
+fn quiet_prints_no_report_and_logs_only_errors_and_debug_logs_each_query() {
+    let env = Env::new();
+    let db = sample_db();
+    let quiet = run_here(
+        &env,
+        &db,
+        &["run", "--date", "2024-01-10", "--only", "streaks", "-q"],
+    );
+    quiet.assert_success();
+    assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
+    let debug = env.run_with(
+        &[("PROPCAST_LOG", "debug")],
+        &[
+            "run",
+            "--date",
+            "2024-01-10",
+            "--only",
+            "streaks",
+            "--db",
+            db.to_str().unwrap(),
+            "--plugins",
+            plugins_dir().to_str().unwrap(),
+        ],
+    );
+    debug.assert_success();
+    assert!(
+        debug
+            .stderr
+            .contains("propcast: debug: query done exporter=streaks query=games"),
+        "{}",
+        debug.stderr
+    );
+    let bad = env.run_with(&[("PROPCAST_LOG", "propcast=loud")], &["jobs"]);
+    bad.assert_fails(2, &["PROPCAST_LOG=`propcast=loud` is not a log filter"]);
+}

@@ -222,13 +222,14 @@ impl Computed {
         captured: &[String],
     ) {
         let date = context.several_dates.then_some(date);
-        report::print_failure(&self.row.name, date, &message, captured);
+        report::log_failure(&self.row.name, date, &message, captured);
         self.row.status = status;
         self.entry.status = status.label().to_string();
         self.entry.error = Some(match self.entry.error.take() {
             Some(earlier) => format!("{earlier}\n{message}"),
             None => message,
         });
+        self.row.error = self.entry.error.clone();
     }
 }
 
@@ -249,6 +250,7 @@ pub(super) async fn fetch_tables(
             sql: &query.sql,
             params,
         };
+        let started = Instant::now();
         let table = match (season, &query.season_to_date) {
             (Some((season, date)), Some(column)) => {
                 season.rows(source, &request, column, date).await
@@ -256,6 +258,13 @@ pub(super) async fn fetch_tables(
             _ => queries.run(source, &request).await,
         }
         .map_err(|e| e.context(format!("failed to read {}", source.describe())))?;
+        tracing::debug!(
+            exporter = exporter.manifest.name,
+            query = query.name,
+            rows = table.row_count,
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "query done"
+        );
         tables.push(table);
     }
     Ok(tables)

@@ -180,8 +180,8 @@ pub(crate) fn wait_for(
                 if now >= deadline {
                     return Err(e.context(format!("waited {} for the data", humantime(wait))));
                 }
-                eprintln!(
-                    "propcast: {e}\n(checking again, until {} from the start)",
+                tracing::warn!(
+                    "{e}\n(checking again, until {} from the start)",
                     humantime(wait)
                 );
                 std::thread::sleep(pause.min(deadline - now));

@@ -17,7 +17,9 @@ mod exporter_run;
 mod fixtures;
 mod freshness;
 mod plan;
+mod progress;
 mod report;
+mod report_json;
 mod request;
 mod resume;
 mod run;
@@ -42,7 +44,8 @@ use settings::Settings;
 pub(crate) use bench::{BenchInput, BenchRequest, bench};
 pub(crate) use capture::{CaptureRequest, capture};
 pub(crate) use request::{
-    BigQueryRequest, CacheRequest, DateSelection, RunRequest, Shard, SourceRequest, Warehouse,
+    BigQueryRequest, CacheRequest, DateSelection, ReportStyle, RunRequest, Shard, SourceRequest,
+    Warehouse,
 };
 
 pub(crate) use freshness::NotReady;

@@ -51,6 +51,8 @@ pub(crate) struct Row {
     pub(crate) fuel: Option<u64>,
     /// Peak linear memory, in bytes.
     pub(crate) memory: usize,
+    /// Why it failed, when it did.
+    pub(crate) error: Option<String>,
 }
 
 impl Row {
@@ -65,6 +67,7 @@ impl Row {
             publish_time: Duration::ZERO,
             fuel: None,
             memory: 0,
+            error: None,
         }
     }
 
@@ -222,6 +225,26 @@ pub(crate) fn print_date_line(outcome: &DateOutcome) {
     );
 }
 
+/// Each exporter's part of a finished date, logged at `-v` with its numbers as fields.
+pub(crate) fn log_date(outcome: &DateOutcome) {
+    for row in &outcome.rows {
+        let t = &row.published;
+        tracing::info!(
+            date = %outcome.date,
+            exporter = row.name,
+            status = row.status.label(),
+            documents = t.documents,
+            uploaded = t.uploaded,
+            unchanged = t.unchanged,
+            deferred = t.deferred,
+            query_ms = row.query_time.as_millis() as u64,
+            run_ms = row.run_time.as_millis() as u64,
+            publish_ms = row.publish_time.as_millis() as u64,
+            "exporter done"
+        );
+    }
+}
+
 /// Before a backfill starts: how many of its dates earlier runs published completely.
 pub(crate) fn print_skipped(skipped: usize, left: usize) {
     match (skipped, left) {
@@ -326,28 +349,28 @@ fn print_aligned(lines: &[Vec<String>]) {
     }
 }
 
-/// The settings a run uses and where they came from (`--verbose`).
-pub(crate) fn print_settings(
+/// The settings a run uses and where they came from, logged at `-v`.
+pub(crate) fn log_settings(
     settings: &Settings,
     plugins: &Path,
     source: &str,
     publisher: &str,
     plans: &[ExporterPlan<'_>],
 ) {
-    eprintln!(
-        "propcast: plugins from `{}`, data from {source}, publishing to {publisher}",
+    tracing::info!(
+        "plugins from `{}`, data from {source}, publishing to {publisher}",
         plugins.display()
     );
-    eprintln!("propcast: limits from {}", settings.origin.join(", then "));
-    eprintln!(
-        "propcast: stack {}, query time {}s, query rows {}",
+    tracing::info!("limits from {}", settings.origin.join(", then "));
+    tracing::info!(
+        "stack {}, query time {}s, query rows {}",
         crate::runtime::format_bytes_binary(settings.stack as u64),
         settings.query.time.as_secs_f64(),
         settings.query.rows
     );
     let publish = &settings.publish;
-    eprintln!(
-        "propcast: publishing {} uploads at a time, gzip {}, cache-control dated `{}`, current `{}`, alias `{}`",
+    tracing::info!(
+        "publishing {} uploads at a time, gzip {}, cache-control dated `{}`, current `{}`, alias `{}`",
         publish.concurrency,
         if publish.gzip { "on" } else { "off" },
         publish.cache_control.dated,
@@ -356,8 +379,8 @@ pub(crate) fn print_settings(
     );
     for plan in plans {
         let l = settings.limits_for(&plan.exporter.manifest.name);
-        eprintln!(
-            "propcast: `{}`: fuel {}, deadline {}s, memory {}, table elements {}, output {}, documents {}, document size {}, log {}",
+        tracing::info!(
+            "`{}`: fuel {}, deadline {}s, memory {}, table elements {}, output {}, documents {}, document size {}, log {}",
             plan.exporter.manifest.name,
             l.fuel,
             l.deadline.as_secs_f64(),
@@ -371,16 +394,18 @@ pub(crate) fn print_settings(
     }
 }
 
-/// An exporter's failure on stderr (on `date`, when a run has several), with what it logged
-/// and printed.
-pub(crate) fn print_failure(name: &str, date: Option<Date>, message: &str, captured: &[String]) {
-    match date {
-        Some(date) => eprintln!("propcast: exporter `{name}` failed on {date}: {message}"),
-        None => eprintln!("propcast: exporter `{name}` failed: {message}"),
-    }
+/// An exporter's failure, logged (on `date`, when a run has several) with what it logged and
+/// printed.
+pub(crate) fn log_failure(name: &str, date: Option<Date>, message: &str, captured: &[String]) {
+    let mut text = match date {
+        Some(date) => format!("exporter `{name}` failed on {date}: {message}"),
+        None => format!("exporter `{name}` failed: {message}"),
+    };
     for block in captured {
-        eprintln!("{block}");
+        text.push('\n');
+        text.push_str(block);
     }
+    tracing::error!(exporter = name, "{text}");
 }
 
 /// The log, stdout and stderr of a failed run, as blocks between dividers (the last lines of
@@ -478,10 +503,12 @@ pub(crate) fn print_cases(
     );
     for r in reports {
         if let Some(failure) = &r.failure {
-            eprintln!("propcast: case `{}` failed: {failure}", r.name);
+            let mut text = format!("case `{}` failed: {failure}", r.name);
             for block in captured_output(&r.logs, &r.stdout, &r.stderr) {
-                eprintln!("{block}");
+                text.push('\n');
+                text.push_str(&block);
             }
+            tracing::error!(exporter, case = r.name, "{text}");
         }
     }
 }

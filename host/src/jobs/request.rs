@@ -49,7 +49,19 @@ pub(crate) struct RunRequest {
     pub(crate) allow_empty: bool,
     /// How long to wait for the warehouse to be ready before giving up (exit code 3).
     pub(crate) wait_for_data: Option<std::time::Duration>,
-    pub(crate) verbose: bool,
+    /// What is printed on stdout when the run is done.
+    pub(crate) report: ReportStyle,
+}
+
+/// How a run reports on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportStyle {
+    /// A table (a line per date for several) and a summary.
+    Text,
+    /// One JSON object.
+    Json,
+    /// Nothing: `-q`, where the exit code and the logged errors say enough.
+    Quiet,
 }
 
 /// The dates a run publishes.

@@ -7,14 +7,16 @@
 //! source, the store. [`super::workers`] runs the pieces.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
 use super::exporter_run::Context;
 use super::plan::{self, ExporterPlan};
+use super::progress::Progress;
 use super::report::{self, Row, Status};
-use super::request::{DateSelection, RunRequest};
+use super::report_json;
+use super::request::{DateSelection, ReportStyle, RunRequest};
 use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
@@ -92,19 +94,24 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let publisher = Publisher::new(store, &settings.publish);
     let mut plans: Vec<_> = date_list.iter().map(|&d| selection.for_date(d)).collect();
     let several_dates = !matches!(request.dates, DateSelection::One(_));
-    let mut skipped = 0;
+    let mut skipped = Vec::new();
     if several_dates && !request.force {
         let done = edges.block_on(resume::published_dates(publisher.store(), &plans))?;
         plans.retain(|plan| !done.contains(&plan.date));
         date_list.retain(|date| !done.contains(date));
-        skipped = done.len();
-        report::print_skipped(skipped, plans.len());
+        skipped = done.into_iter().collect();
+        if request.report == ReportStyle::Text {
+            report::print_skipped(skipped.len(), plans.len());
+        }
         if plans.is_empty() {
+            if request.report == ReportStyle::Json {
+                report_json::print(&[], &skipped, Duration::ZERO, &publisher.store().locator());
+            }
             return Ok(ExitCode::SUCCESS);
         }
     }
-    if request.verbose {
-        report::print_settings(
+    if tracing::enabled!(tracing::Level::INFO) {
+        report::log_settings(
             &settings,
             &plugins_dir,
             &source.describe(),
@@ -139,27 +146,39 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     };
     let started = Instant::now();
     let outcomes = std::sync::Mutex::new(Vec::new());
+    let progress = several_dates
+        .then(|| Progress::start(date_list.len(), request.report == ReportStyle::Text));
     workers::run(work, &|outcome: DateOutcome| {
-        if several_dates {
-            report::print_date_line(&outcome);
+        report::log_date(&outcome);
+        if let Some(progress) = &progress {
+            progress.date_done(&outcome);
         }
         outcomes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(outcome);
     });
+    drop(progress);
     let mut outcomes = outcomes.into_inner().unwrap_or_else(|e| e.into_inner());
     outcomes.sort_by_key(|o| o.date);
     for outcome in &outcomes {
         if let Err(e) = &outcome.manifest {
-            eprintln!("propcast: {e:#}");
+            tracing::error!("{e:#}");
         }
     }
     let destination = publisher.store().describe();
-    if several_dates {
-        report::print_dates_summary(&outcomes, skipped, started.elapsed(), &destination);
-    } else {
-        report::print_table(&outcomes[0].rows, &destination);
+    match request.report {
+        ReportStyle::Text if several_dates => {
+            report::print_dates_summary(&outcomes, skipped.len(), started.elapsed(), &destination)
+        }
+        ReportStyle::Text => report::print_table(&outcomes[0].rows, &destination),
+        ReportStyle::Json => report_json::print(
+            &outcomes,
+            &skipped,
+            started.elapsed(),
+            &publisher.store().locator(),
+        ),
+        ReportStyle::Quiet => {}
     }
     Ok(if outcomes.iter().any(DateOutcome::failed) {
         ExitCode::from(1)
@@ -184,13 +203,17 @@ fn load_failures(load_errors: &[LoadError]) -> Vec<(Row, ExporterEntry)> {
                 error.file.display(),
                 error.error
             );
-            report::print_failure(&name, None, &message, &[]);
+            report::log_failure(&name, None, &message, &[]);
             let entry = ExporterEntry {
                 status: Status::LoadFailed.label().to_string(),
-                error: Some(message),
+                error: Some(message.clone()),
                 ..ExporterEntry::new(name.clone(), name.clone())
             };
-            (Row::new(name).failed(Status::LoadFailed), entry)
+            let row = Row {
+                error: Some(message),
+                ..Row::new(name).failed(Status::LoadFailed)
+            };
+            (row, entry)
         })
         .collect()
 }
@@ -198,8 +221,8 @@ fn load_failures(load_errors: &[LoadError]) -> Vec<(Row, ExporterEntry)> {
 /// With `--only`, a plugin that failed to load is not part of the run: a warning, not a failure.
 fn warn_skipped(load_errors: &[LoadError]) {
     for error in load_errors {
-        eprintln!(
-            "propcast: warning: skipped `{}`, which failed to load: {:#}",
+        tracing::warn!(
+            "skipped `{}`, which failed to load: {:#}",
             error.file.display(),
             error.error
         );
@@ -220,7 +243,7 @@ async fn dry_run(source: &dyn Source, plans: &[ExporterPlan<'_>]) -> anyhow::Res
             };
             let result = source.dry_run(&request).await;
             if let Err(e) = &result {
-                report::print_failure(&plan.exporter.manifest.name, None, &format!("{e:#}"), &[]);
+                report::log_failure(&plan.exporter.manifest.name, None, &format!("{e:#}"), &[]);
                 failed = true;
             }
             lines.push(report::DryRunLine {

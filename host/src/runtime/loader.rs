@@ -100,6 +100,7 @@ impl Runtime {
                 CacheOutcome::Uncached("no cache folder (set `--cache-dir`)".into()),
             ),
         };
+        tracing::debug!(file = %file.display(), cache = cache.describe(), "component loaded");
         let contract_version = self.check_contract(&component)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
             anyhow!(
