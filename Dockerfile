@@ -33,9 +33,11 @@ WORKDIR /app
 # build machine's compiles each exporter once and adds its entry.
 COPY --from=build --chown=propcast /out/ /app/
 USER propcast
+# Logs as one JSON object per line, which Cloud Logging reads with their severity.
 ENV PROPCAST_PLUGINS=/app/plugins \
     PROPCAST_CACHE_DIR=/app/cache \
     PROPCAST_CONFIG=/app/propcast.toml \
-    PROPCAST_SOURCE=bigquery
+    PROPCAST_SOURCE=bigquery \
+    PROPCAST_LOG_FORMAT=json
 ENTRYPOINT ["/app/propcast"]
 CMD ["run"]

@@ -840,7 +840,7 @@ mod tests {
         let Command::Backfill(args) = cli.command else {
             panic!("not backfill")
         };
-        let request = args.into_request().unwrap();
+        let request = args.into_request(&cli.log).unwrap();
         assert_eq!(
             request.dates,
             DateSelection::Range {

@@ -426,13 +426,13 @@ fn a_rerun_skips_the_dates_already_published_and_redoes_the_failed_one() {
 
     // Once the cause is gone, the rerun publishes that date alone.
     std::fs::remove_dir(&blocked).unwrap();
-    let fixed = backfill(&env, from, to, &[]);
+    let fixed = backfill(&env, from, to, &["--report", "json"]);
     fixed.assert_success();
-    assert!(
-        fixed.stdout.contains("1 of 1 dates published"),
-        "{}",
-        fixed.stdout
-    );
+    let report = fixed.report();
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 13);
+    assert_eq!(report["dates"].as_array().unwrap().len(), 1);
+    assert_eq!(report["dates"][0]["date"], "2024-01-09");
+    assert_eq!(report["dates"][0]["status"], "ok");
     assert!(env.published().contains_key("v1/results/2024-01-09.json"));
     let one_by_one = Env::new();
     one_by_one
@@ -452,12 +452,15 @@ fn a_rerun_skips_the_dates_already_published_and_redoes_the_failed_one() {
         "{}",
         done.stdout
     );
-    let forced = backfill(&env, from, to, &["--force"]);
+    let forced = backfill(&env, from, to, &["--force", "--report", "json"]);
     forced.assert_success();
-    assert!(
-        forced.stdout.contains("14 of 14 dates published"),
-        "{}",
-        forced.stdout
+    let report = forced.report();
+    assert_eq!(
+        (
+            report["published"].as_u64(),
+            report["skipped"].as_array().map(Vec::len)
+        ),
+        (Some(14), Some(0))
     );
 }
 

@@ -112,6 +112,16 @@ impl Output {
         }
     }
 
+    /// The report of a run given `--report json`.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not a JSON report ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
     /// Panics, showing the exit code and both streams, unless the command succeeded.
     pub fn assert_success(&self) {
         assert!(
