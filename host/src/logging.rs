@@ -163,15 +163,44 @@ fn text_line(level: Level, fields: &Fields) -> String {
         Level::DEBUG => "debug: ",
         Level::TRACE => "trace: ",
     };
-    let mut line = format!("propcast: {prefix}{}", fields.message);
-    for (name, value) in &fields.others {
+    let mut line = format!("propcast: {prefix}{}", printable(&fields.message));
+    // Errors and warnings read as sentences; their fields are for JSON logs.
+    let others = if level <= Level::WARN {
+        &[][..]
+    } else {
+        &fields.others[..]
+    };
+    for (name, value) in others {
         match value {
-            Value::String(text) => write!(line, " {name}={text}"),
+            Value::String(text) => write!(line, " {name}={}", printable(text)),
             other => write!(line, " {name}={other}"),
         }
         .expect("writing to a String");
     }
     line
+}
+
+/// `text` safe to print on a terminal: control characters but newline and tab, and the
+/// bidirectional-text controls, are written as escapes (`\u{1b}`), so text from an exporter
+/// (its error, hint, log, output or manifest) cannot move the cursor, rewrite lines, set the
+/// clipboard or reorder what is shown.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+    };
+    if !text.contains(unsafe_char) {
+        return text.into();
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            write!(escaped, "\\u{{{:x}}}", c as u32).expect("writing to a String");
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped.into()
 }
 
 /// `{"severity": "WARNING", "message": …, "time": …, "target": …, <fields>}`.
@@ -255,16 +284,39 @@ mod tests {
 
     #[test]
     fn text_lines_read_like_the_rest_of_the_output() {
-        let f = fields("skipped `x.wasm`", &[("date", "2024-01-10".into())]);
-        assert_eq!(
-            text_line(Level::WARN, &f),
-            "propcast: warning: skipped `x.wasm` date=2024-01-10"
+        let f = fields(
+            "exporter done",
+            &[("date", "2024-01-10".into()), ("rows", 3.into())],
         );
-        let f = fields("exporter `streaks` failed", &[("rows", 3.into())]);
+        assert_eq!(
+            text_line(Level::INFO, &f),
+            "propcast: exporter done date=2024-01-10 rows=3"
+        );
+        let f = fields(
+            "exporter `streaks` failed",
+            &[("exporter", "streaks".into())],
+        );
         assert_eq!(
             text_line(Level::ERROR, &f),
-            "propcast: exporter `streaks` failed rows=3"
+            "propcast: exporter `streaks` failed"
         );
+        let f = fields("skipped `x.wasm`", &[]);
+        assert_eq!(
+            text_line(Level::WARN, &f),
+            "propcast: warning: skipped `x.wasm`"
+        );
+    }
+
+    #[test]
+    fn guest_text_cannot_drive_the_terminal() {
+        let fake = "\u{1b}[2K\r7 of 7 exporters published\u{1b}]52;c;eA==\u{7} \u{202e}gpj.exe";
+        assert_eq!(
+            printable(fake),
+            "\\u{1b}[2K\\u{d}7 of 7 exporters published\\u{1b}]52;c;eA==\\u{7} \\u{202e}gpj.exe"
+        );
+        assert_eq!(printable("two\nlines\tok"), "two\nlines\tok");
+        let f = fields("failed: \u{1b}[31m", &[]);
+        assert_eq!(text_line(Level::ERROR, &f), "propcast: failed: \\u{1b}[31m");
     }
 
     #[test]

@@ -187,11 +187,48 @@ hostile_cases! {
         "the exporter failed: the clock reads 1704888000 and 0ns passed",
     ];
     log_flood_hits_the_log_limit: "log-flood", &[], [
-        "propcast: exporter `hostile` failed: it went past its log output limit of 1 MiB: it logged 1 MiB in 1024 lines and then 1 KiB more",
+        "propcast: exporter `hostile` failed: it went past its log output limit of 1 MiB: it logged 1023 KiB in 992 lines and then 1.0 KiB more (each line counts 32 bytes besides its text)",
     ];
     stderr_flood_hits_the_log_limit: "stderr-flood", &[], [
         "propcast: exporter `hostile` failed: it went past its log output limit of 1 MiB: it wrote more than that to stderr",
     ];
+    empty_log_lines_count_against_the_log_limit: "empty-log-flood", &[], [
+        "propcast: exporter `hostile` failed: it went past its log output limit of 1 MiB: it logged 1 MiB in 32768 lines and then 32 B more (each line counts 32 bytes besides its text)",
+    ];
+    json_nested_a_million_deep_is_rejected: "deep-json", &[], [
+        "the exporter's output was rejected: `v1/hostile/2024-01-10.json` is not valid JSON: nests deeper than 64 arrays and objects at line 1 column 65",
+    ];
+    a_number_past_a_double_is_rejected: "infinite-number", &[], [
+        "the exporter's output was rejected: `v1/hostile/2024-01-10.json` is not valid JSON: number out of range at line 1 column 16",
+    ];
+    a_lone_surrogate_is_rejected: "lone-surrogate", &[], [
+        "the exporter's output was rejected: `v1/hostile/2024-01-10.json` is not valid JSON: unexpected end of hex escape at line 1 column 17",
+    ];
+    a_huge_error_message_is_cut: "huge-error", &[], [
+        "propcast: exporter `hostile` failed: the exporter failed: eeee",
+        "e… (100.0 MiB more cut)",
+    ];
+}
+
+#[test]
+fn guest_text_reaches_the_terminal_escaped() {
+    let out = check(Case {
+        plugin: "hostile",
+        file: "hostile.wasm",
+        mode: Some("terminal-escape"),
+        args: &[],
+        row: "hostile",
+        status: "run failed",
+        expect: &[
+            "the exporter failed: \\u{1b}[2K\\u{d}7 of 7 exporters published\\u{1b}]52;c;cm0gLXJmIH4=\\u{7}",
+            "warn: \\u{1b}[2K",
+        ],
+    });
+    assert!(
+        !out.stderr.contains(['\u{1b}', '\r', '\u{7}']),
+        "raw control characters reached stderr: {:?}",
+        out.stderr
+    );
 }
 
 #[test]

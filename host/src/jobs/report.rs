@@ -599,23 +599,28 @@ pub(crate) fn print_shard(shard: Shard, share: &[Date], all: usize) {
 
 /// `propcast plugins` output.
 pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[LoadError]) {
-    println!("plugins in `{}`:", dir.display());
+    use std::fmt::Write as _;
+    // Manifests are the exporters' text: escaped as one, before it reaches the terminal.
+    let mut out = String::new();
+    writeln!(out, "plugins in `{}`:", dir.display()).expect("writing to a String");
     if exporters.is_empty() && load_errors.is_empty() {
-        println!("  (none: no .wasm files)");
+        writeln!(out, "  (none: no .wasm files)").expect("writing to a String");
     }
     for e in exporters {
         let m = &e.manifest;
         let file = e.file.file_name().unwrap_or_default().to_string_lossy();
-        println!();
-        println!(
+        out.push('\n');
+        writeln!(
+            out,
             "{} {}  ({file}, contract {}, loaded in {}, {})",
             m.name,
             m.version,
             e.contract_version,
             format_duration(e.load_time),
             e.cache.describe()
-        );
-        println!("  {}", m.description);
+        )
+        .expect("writing to a String");
+        writeln!(out, "  {}", m.description).expect("writing to a String");
         let outputs: Vec<String> = m
             .outputs
             .iter()
@@ -627,34 +632,41 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
                 }
             })
             .collect();
-        println!("  writes:  {}", outputs.join(", "));
+        writeln!(out, "  writes:  {}", outputs.join(", ")).expect("writing to a String");
         let queries: Vec<&str> = m.queries.iter().map(|q| q.name.as_str()).collect();
-        println!(
+        writeln!(
+            out,
             "  queries: {}",
             if queries.is_empty() {
                 "none".into()
             } else {
                 queries.join(", ")
             }
-        );
+        )
+        .expect("writing to a String");
         if m.params.is_empty() {
-            println!("  options: none");
+            writeln!(out, "  options: none").expect("writing to a String");
         }
         for p in &m.params {
-            println!(
+            writeln!(
+                out,
                 "  option:  --param {}=<{}>  (default {}) {}",
                 p.name, p.ty, p.default, p.description
-            );
+            )
+            .expect("writing to a String");
         }
     }
     for error in load_errors {
-        println!();
-        println!(
+        out.push('\n');
+        writeln!(
+            out,
             "{}  FAILED TO LOAD: {:#}",
             error.file.display(),
             error.error
-        );
+        )
+        .expect("writing to a String");
     }
+    print!("{}", crate::logging::printable(&out));
 }
 
 /// `propcast precompile` output: what happened to each plugin, and where the cache is.

@@ -111,12 +111,12 @@ impl Runtime {
         let result = match called {
             Ok(Ok(documents)) => output::check(&exporter.manifest, documents, limits),
             Ok(Err(wit::ExportError::BadInput(e))) => Err(RunError::BadInput {
-                message: e.message,
-                hint: e.hint,
+                message: bounded(e.message),
+                hint: e.hint.map(bounded),
             }),
             Ok(Err(wit::ExportError::Failed(e))) => Err(RunError::Failed {
-                message: e.message,
-                hint: e.hint,
+                message: bounded(e.message),
+                hint: e.hint.map(bounded),
             }),
             Err(error) => Err(classify(
                 error,
@@ -277,4 +277,22 @@ fn table_to_wit(table: Table) -> wit::Table {
             })
             .collect(),
     }
+}
+
+/// The most of an exporter's error message or hint that is kept, reported and recorded.
+const MAX_ERROR_TEXT: usize = 16 << 10;
+
+/// `text`, cut to [`MAX_ERROR_TEXT`] bytes (at a character's start) with a note of what was cut.
+fn bounded(mut text: String) -> String {
+    if text.len() <= MAX_ERROR_TEXT {
+        return text;
+    }
+    let mut cut = MAX_ERROR_TEXT;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let dropped = text.len() - cut;
+    text.truncate(cut);
+    text.push_str(&format!("… ({} more cut)", bytes(dropped as u64)));
+    text
 }

@@ -16,6 +16,7 @@ mod limits;
 mod loader;
 mod output;
 mod state;
+mod strict_json;
 
 use std::sync::mpsc;
 use std::time::Duration;

@@ -138,8 +138,7 @@ fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
 
 fn check_body(body: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("is not UTF-8: {e}"))?;
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .map_err(|e| format!("is not valid JSON: {e}"))?;
+    super::strict_json::check(text).map_err(|e| format!("is not valid JSON: {e}"))?;
     Ok(())
 }
 

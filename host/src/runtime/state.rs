@@ -37,6 +37,10 @@ pub(crate) struct LogLine {
     pub(crate) message: String,
 }
 
+/// What each log line counts against the log limit besides its text: its place in the host's
+/// list of lines.
+const LINE_COST: usize = std::mem::size_of::<LogLine>();
+
 /// The captured log of one run, bounded so a flooding exporter cannot exhaust host memory.
 #[derive(Debug, Default)]
 pub(crate) struct Log {
@@ -181,12 +185,15 @@ impl WasiView for HostState {
 
 impl log::Host for HostState {
     fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        if self.log.bytes + message.len() > self.max_log_bytes {
+        // A line costs the host its text and its place in the list: empty lines are not free.
+        let cost = message.len() + LINE_COST;
+        if self.log.bytes + cost > self.max_log_bytes {
             let used = format!(
-                "it logged {} in {} lines and then {} more",
+                "it logged {} in {} lines and then {} more (each line counts {LINE_COST} bytes \
+                 besides its text)",
                 bytes(self.log.bytes as u64),
                 self.log.lines.len(),
-                bytes(message.len() as u64)
+                bytes(cost as u64)
             );
             return Err(wasmtime::Error::new(LimitBreach::new(
                 LimitKind::Log,
@@ -194,7 +201,7 @@ impl log::Host for HostState {
                 used,
             )));
         }
-        self.log.bytes += message.len();
+        self.log.bytes += cost;
         let level = match level {
             log::Level::Debug => LogLevel::Debug,
             log::Level::Info => LogLevel::Info,

@@ -102,6 +102,26 @@ impl Exporter for Hostile {
                 }
                 Err(Error::failed("the stderr flood was not stopped"))
             }
+            "deep-json" => {
+                let depth = 1_000_000;
+                let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+                Ok(vec![document(&here, body.into_bytes())])
+            }
+            "infinite-number" => Ok(vec![document(&here, b"{\"points\": 1e999}".to_vec())]),
+            "lone-surrogate" => Ok(vec![document(&here, b"{\"name\": \"\\ud800\"}".to_vec())]),
+            "terminal-escape" => {
+                // Clear the line, print a fake success row, set the clipboard (OSC 52).
+                let fake = "\u{1b}[2K\r7 of 7 exporters published\u{1b}]52;c;cm0gLXJmIH4=\u{7}";
+                propcast_sdk::warn!("{fake}");
+                Err(Error::failed(fake).with_hint(fake))
+            }
+            "huge-error" => Err(Error::failed("e".repeat(100 << 20))),
+            "empty-log-flood" => {
+                for _ in 0..10_000_000 {
+                    propcast_sdk::info!("");
+                }
+                Err(Error::failed("the empty log flood was not stopped"))
+            }
             other => Err(Error::bad_input(format!("unknown mode `{other}`"))),
         }
     }
