@@ -310,16 +310,61 @@ fn a_query_with_two_statements_is_refused_at_load() {
     );
 }
 
+/// `plugin`, as `file` beside streaks and tonight, clashes with one of them: the run stops
+/// before anything runs, exit code 2, naming both files, and nothing is published.
+fn clash_stops_the_run(plugin: &str, file: &str, expect: &[&str]) {
+    let folder = plugin_folder(&["streaks", "tonight"], &[]);
+    std::fs::copy(test_plugin(plugin), folder.path().join(file)).unwrap();
+    let env = Env::new();
+    let out = env.publish("2024-01-10", folder.path(), &[]);
+    let mut all = vec!["the plugin folder holds plugins that clash, so nothing was run:"];
+    all.extend(expect);
+    out.assert_fails(2, &all);
+    assert!(
+        !env.out().join("v1").exists(),
+        "nothing was published: {:?}",
+        env.published().keys().collect::<Vec<_>>()
+    );
+}
+
 #[test]
-fn outputs_that_overlap_another_exporter_are_refused() {
-    // Named to load after streaks, so it is the one refused.
-    refused_at_load(
+fn outputs_that_overlap_another_exporter_refuse_both() {
+    // Named to sort first: it must not win by that.
+    clash_stops_the_run(
         "hostile-outputs-overlap",
-        "zz-overlap.wasm",
+        "aa-overlap.wasm",
         &[
-            "zz-overlap.wasm`: its output `v1/streaks/` overlaps `v1/streaks/` of exporter `streaks`",
+            "aa-overlap.wasm` and `",
+            "streaks.wasm` write overlapping paths: `v1/streaks/` of exporter `hostile-overlap` and `v1/streaks/` of exporter `streaks`; neither was loaded",
         ],
     );
+}
+
+#[test]
+fn a_folder_named_like_another_exporter_s_file_overlaps_it() {
+    clash_stops_the_run(
+        "hostile-outputs-file-as-folder",
+        "aa-folder.wasm",
+        &[
+            "write overlapping paths: `v1/tonight/All-Players.json/` of exporter `hostile-folder` and `v1/tonight/all-players.json` of exporter `tonight`",
+        ],
+    );
+}
+
+#[test]
+fn two_plugins_with_one_name_refuse_both() {
+    let streaks = std::fs::read(propcast_e2e::plugins_dir().join("streaks.wasm")).unwrap();
+    let folder = plugin_folder(&["streaks", "tonight"], &[("aa-impostor.wasm", &streaks)]);
+    let env = Env::new();
+    let out = env.publish("2024-01-10", folder.path(), &[]);
+    out.assert_fails(
+        2,
+        &[
+            "aa-impostor.wasm` and `",
+            "streaks.wasm` both declare exporter `streaks`; neither was loaded",
+        ],
+    );
+    assert!(!env.out().join("v1").exists());
 }
 
 #[test]

@@ -188,15 +188,3 @@ fn a_file_that_is_not_wasm_is_named() {
         out.stderr
     );
 }
-
-#[test]
-fn two_plugins_with_one_name_keep_the_first() {
-    let streaks = std::fs::read(propcast_e2e::plugins_dir().join("streaks.wasm")).unwrap();
-    let out = run_with_extra_file("streaks2.wasm", &streaks);
-    assert!(
-        out.stderr
-            .contains("exporter name `streaks` is already used by"),
-        "{}",
-        out.stderr
-    );
-}

@@ -341,6 +341,7 @@ pub fn test_plugin(name: &str) -> PathBuf {
             "query-many-rows",
             "query-season-promise",
             "outputs-overlap",
+            "outputs-file-as-folder",
         ] {
             build(&["--package", "hostile", "--features", feature]);
             std::fs::copy(

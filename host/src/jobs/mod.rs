@@ -37,7 +37,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 
 use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
-use crate::runtime::{CompileCache, EngineSettings, Exporter, LoadError, Runtime};
+use crate::runtime::{Clash, CompileCache, EngineSettings, Exporter, LoadError, Runtime};
 
 use settings::Settings;
 
@@ -124,7 +124,28 @@ fn load_selected(
         }
     }
     let (exporters, errors) = runtime.load_dir(dir)?;
+    refuse_clashes(&errors)?;
     Ok((exporters, errors, true))
+}
+
+/// Plugins that clash (one exporter name, overlapping outputs) are a mistake in the plugin
+/// folder: the run stops before anything runs (exit code 2), naming every clash.
+fn refuse_clashes(errors: &[LoadError]) -> anyhow::Result<()> {
+    let mut clashes: Vec<String> = errors
+        .iter()
+        .filter_map(|e| e.error.downcast_ref::<Clash>())
+        .map(|clash| format!("  - {clash}"))
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    clashes.sort();
+    clashes.dedup();
+    anyhow::bail!(
+        "the plugin folder holds plugins that clash, so nothing was run:\n{}\n\nConsider \
+         removing or renaming one plugin of each pair",
+        clashes.join("\n")
+    )
 }
 
 /// Limits, `[options]` and `[freshness]` may only name exporters that exist, so a typo is not

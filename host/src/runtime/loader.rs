@@ -49,8 +49,8 @@ pub(crate) struct LoadError {
 }
 
 impl Runtime {
-    /// Loads every `*.wasm` file in `dir`, in name order. A duplicate exporter name is an error
-    /// for the second file; the first stays loaded.
+    /// Loads every `*.wasm` file in `dir`, in name order. Plugins that clash (one exporter
+    /// name, or overlapping outputs) are all refused with a [`Clash`].
     pub(crate) fn load_dir(&self, dir: &Path) -> anyhow::Result<(Vec<Exporter>, Vec<LoadError>)> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("failed to read the plugin folder `{}`", dir.display()))?
@@ -61,21 +61,39 @@ impl Runtime {
         Ok(self.load_files(files))
     }
 
-    /// Loads `files` in order. A duplicate exporter name or an overlapping output is an error
-    /// for the later file; the earlier one stays loaded.
+    /// Loads `files` in order. Plugins that clash (one exporter name, or overlapping outputs)
+    /// are all refused with a [`Clash`]: which of them is the real one cannot be told, so none
+    /// wins by sorting first.
     pub(crate) fn load_files(&self, files: Vec<PathBuf>) -> (Vec<Exporter>, Vec<LoadError>) {
         let mut loaded: Vec<Exporter> = Vec::new();
         let mut failed = Vec::new();
         for file in files {
             match self.load_file(&file) {
-                Ok(exporter) => match clash(&exporter, &loaded) {
-                    Some(error) => failed.push(LoadError { file, error }),
-                    None => loaded.push(exporter),
-                },
+                Ok(exporter) => loaded.push(exporter),
                 Err(error) => failed.push(LoadError { file, error }),
             }
         }
-        (loaded, failed)
+        let mut clashes: Vec<Option<String>> = vec![None; loaded.len()];
+        for (i, a) in loaded.iter().enumerate() {
+            for (j, b) in loaded.iter().enumerate().skip(i + 1) {
+                if let Some(reason) = clash(a, b) {
+                    clashes[i].get_or_insert_with(|| reason.clone());
+                    clashes[j].get_or_insert(reason);
+                }
+            }
+        }
+        let mut kept = Vec::with_capacity(loaded.len());
+        for (exporter, clash) in loaded.into_iter().zip(clashes) {
+            match clash {
+                Some(reason) => failed.push(LoadError {
+                    file: exporter.file,
+                    error: Clash { reason }.into(),
+                }),
+                None => kept.push(exporter),
+            }
+        }
+        failed.sort_by(|a, b| a.file.cmp(&b.file));
+        (kept, failed)
     }
 
     /// Loads one plugin file.
@@ -194,38 +212,44 @@ impl Runtime {
     }
 }
 
-/// Why `exporter` cannot join `loaded`: the same name, or outputs that overlap.
-fn clash(exporter: &Exporter, loaded: &[Exporter]) -> Option<anyhow::Error> {
-    if let Some(first) = loaded
-        .iter()
-        .find(|e| e.manifest.name == exporter.manifest.name)
-    {
-        return Some(anyhow!(
-            "exporter name `{}` is already used by `{}`; each plugin needs its own name",
-            exporter.manifest.name,
-            first.file.display()
-        ));
+/// Plugins that cannot both be loaded: one exporter name, or outputs that overlap. A
+/// configuration error of the plugin folder (exit code 2), not a failure of one exporter.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}; neither was loaded")]
+pub(crate) struct Clash {
+    reason: String,
+}
+
+/// Why `a` and `b` cannot both be loaded: the same name, or outputs that overlap.
+fn clash(a: &Exporter, b: &Exporter) -> Option<String> {
+    let (files, names) = (
+        format!("`{}` and `{}`", a.file.display(), b.file.display()),
+        (&a.manifest.name, &b.manifest.name),
+    );
+    if names.0 == names.1 {
+        return Some(format!("{files} both declare exporter `{}`", names.0));
     }
-    let overlaps = |a: &str, b: &str| {
-        a == b || (a.ends_with('/') && b.starts_with(a)) || (b.ends_with('/') && a.starts_with(b))
-    };
-    for other in loaded {
-        for mine in &exporter.manifest.outputs {
-            if let Some(theirs) = other
-                .manifest
-                .outputs
-                .iter()
-                .find(|theirs| overlaps(mine, theirs))
-            {
-                return Some(anyhow!(
-                    "its output `{mine}` overlaps `{theirs}` of exporter `{}` (`{}`); two exporters may not write the same paths",
-                    other.manifest.name,
-                    other.file.display()
-                ));
-            }
+    for mine in &a.manifest.outputs {
+        if let Some(theirs) = b.manifest.outputs.iter().find(|t| overlaps(mine, t)) {
+            return Some(format!(
+                "{files} write overlapping paths: `{mine}` of exporter `{}` and `{theirs}` of \
+                 exporter `{}`",
+                names.0, names.1
+            ));
         }
     }
     None
+}
+
+/// Whether two declared outputs can name one path: equal, one a folder holding the other, or a
+/// file and a folder of one name (`x.json` and `x.json/`), compared without regard to case (a
+/// store or a reader may not tell `A.json` from `a.json`).
+fn overlaps(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    let (bare_a, bare_b) = (a.trim_end_matches('/'), b.trim_end_matches('/'));
+    bare_a == bare_b
+        || (a.ends_with('/') && b.starts_with(&a))
+        || (b.ends_with('/') && a.starts_with(&b))
 }
 
 /// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.

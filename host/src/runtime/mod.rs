@@ -28,7 +28,7 @@ use wasmtime::{Config, Engine};
 pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::{RunError, RunInput};
 pub(crate) use limits::{Limits, bytes as format_bytes_binary};
-pub(crate) use loader::{Exporter, LoadError};
+pub(crate) use loader::{Clash, Exporter, LoadError};
 #[cfg(test)]
 pub(crate) use state::LogLevel;
 pub(crate) use state::LogLine;

@@ -133,7 +133,8 @@ impl Exporter for Hostile {
     feature = "query-slow",
     feature = "query-many-rows",
     feature = "query-season-promise",
-    feature = "outputs-overlap"
+    feature = "outputs-overlap",
+    feature = "outputs-file-as-folder"
 )))]
 propcast_sdk::exporter!(Hostile, manifest = "manifests/modes.toml");
 #[cfg(feature = "query-delete")]
@@ -148,3 +149,5 @@ propcast_sdk::exporter!(Hostile, manifest = "manifests/query-many-rows.toml");
 propcast_sdk::exporter!(Hostile, manifest = "manifests/query-season-promise.toml");
 #[cfg(feature = "outputs-overlap")]
 propcast_sdk::exporter!(Hostile, manifest = "manifests/outputs-overlap.toml");
+#[cfg(feature = "outputs-file-as-folder")]
+propcast_sdk::exporter!(Hostile, manifest = "manifests/outputs-file-as-folder.toml");
