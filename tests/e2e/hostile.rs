@@ -204,6 +204,13 @@ hostile_cases! {
     a_lone_surrogate_is_rejected: "lone-surrogate", &[], [
         "the exporter's output was rejected: `v1/hostile/2024-01-10.json` is not valid JSON: unexpected end of hex escape at line 1 column 17",
     ];
+    look_alike_and_bidi_paths_are_rejected: "lookalike-path", &[], [
+        "the exporter's output was rejected: `v1/hostile/str\u{435}aks.json` contains `\u{435}`; a path may hold only ASCII letters, digits, `-`, `_`, `.` and `/`",
+        "`v1/hostile/\\u{202e}nosj.json` contains `\\u{202e}`",
+    ];
+    paths_differing_only_in_case_are_rejected: "case-twins", &[], [
+        "the exporter's output was rejected: `v1/hostile/Today.json` and `v1/hostile/today.json` differ only in case",
+    ];
     a_huge_error_message_is_cut: "huge-error", &[], [
         "propcast: exporter `hostile` failed: the exporter failed: eeee",
         "e… (100.0 MiB more cut)",

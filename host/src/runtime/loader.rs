@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use propcast_manifest::{is_column_name, is_kebab};
+use propcast_manifest::{bounds, is_column_name, is_kebab};
 use wasmtime::component::{Component, types::ComponentItem};
 
 use super::Runtime;
@@ -252,8 +252,37 @@ fn overlaps(a: &str, b: &str) -> bool {
         || (b.ends_with('/') && a.starts_with(&b))
 }
 
+/// The manifest's counts and text lengths, before anything else is looked at.
+fn check_bounds(m: &wit::Manifest) -> Result<(), String> {
+    let mut texts = vec![
+        ("name".to_string(), m.name.as_str()),
+        ("version".to_string(), m.version.as_str()),
+        ("description".to_string(), m.description.as_str()),
+    ];
+    for p in m.params.iter().take(bounds::MAX_OPTIONS + 1) {
+        texts.push(("option name".to_string(), &p.name));
+        texts.push(("option description".to_string(), &p.description));
+        texts.push(("option default".to_string(), &p.default));
+    }
+    for q in m.queries.iter().take(bounds::MAX_QUERIES + 1) {
+        texts.push(("query name".to_string(), &q.name));
+    }
+    bounds::check(&bounds::Declared {
+        outputs: m.outputs.len(),
+        queries: m.queries.len(),
+        options: m.params.len(),
+        texts,
+        sql: m
+            .queries
+            .iter()
+            .map(|q| (q.name.as_str(), q.sql.as_str()))
+            .collect(),
+    })
+}
+
 /// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.
 fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
+    check_bounds(&m).map_err(|problem| anyhow!("the manifest is too large: {problem}"))?;
     if !is_kebab(&m.name) {
         bail!(
             "exporter name `{}` must be lowercase letters, digits and dashes",
@@ -264,16 +293,11 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         bail!("exporter `{}` declares no output prefixes", m.name);
     }
     for wit::Output { path: output, .. } in &m.outputs {
-        let segments: Vec<&str> = output.trim_end_matches('/').split('/').collect();
-        let plain = !output.starts_with('/')
-            && segments
-                .iter()
-                .all(|s| !s.is_empty() && *s != "." && *s != "..");
-        if !plain || !(output.ends_with('/') || output.ends_with(".json")) {
-            bail!(
-                "output `{output}` must be a relative folder ending in `/` or a `.json` file path, of plain segments"
-            );
+        propcast_manifest::paths::check(output).map_err(|problem| anyhow!("output {problem}"))?;
+        if !(output.ends_with('/') || output.ends_with(".json")) {
+            bail!("output `{output}` must be a folder ending in `/` or a `.json` file path");
         }
+        let segments: Vec<&str> = output.trim_end_matches('/').split('/').collect();
         if segments.iter().any(|s| s.starts_with('.')) || output.starts_with(RESERVED_OUTPUT) {
             bail!(
                 "output `{output}` is reserved: names starting with `.` and the folder `{RESERVED_OUTPUT}` hold the host's own records"

@@ -2,7 +2,7 @@
 //! UTF-8 JSON, a clean relative `.json` path under one of the exporter's declared prefixes, and
 //! no path written twice. Problems are collected, not stopped at, so the user sees them all.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::bindings::wit;
 use super::invoke::RunError;
@@ -63,6 +63,8 @@ fn check_rules(
 ) -> Result<Vec<Document>, Vec<String>> {
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
+    // Lowercased, with the path first seen: a store or reader that ignores case would see one.
+    let mut folded: HashMap<String, String> = HashMap::new();
     let mut checked = Vec::with_capacity(documents.len());
     for doc in documents {
         if let Err(problem) = check_path(&doc.path, &manifest.outputs) {
@@ -71,6 +73,10 @@ fn check_rules(
         }
         if !seen.insert(doc.path.clone()) {
             problems.push(format!("`{}` is written twice", doc.path));
+            continue;
+        }
+        if let Some(first) = folded.insert(doc.path.to_ascii_lowercase(), doc.path.clone()) {
+            problems.push(format!("`{first}` and `{}` differ only in case", doc.path));
             continue;
         }
         if let Err(problem) = check_body(&doc.body) {
@@ -94,30 +100,15 @@ fn check_rules(
     Ok(checked)
 }
 
-/// A path is relative, made of plain segments, ends in `.json`, and lies under a declared output
-/// folder or is a declared output file.
+/// A path follows the path rule (`propcast_manifest::paths`), ends in `.json`, and lies under a
+/// declared output folder or is a declared output file.
 fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
-    let shown = path.escape_debug();
     if path.is_empty() {
         return Err("a document has an empty path".into());
     }
-    if path.starts_with('/') {
-        return Err(format!("`{shown}` is an absolute path"));
-    }
-    if path.contains('\\') {
-        return Err(format!("`{shown}` contains a backslash"));
-    }
-    if path.chars().any(char::is_control) {
-        return Err(format!("`{shown}` contains a control character"));
-    }
-    if path
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return Err(format!("`{shown}` has an empty, `.` or `..` segment"));
-    }
+    propcast_manifest::paths::check(path)?;
     if !path.ends_with(".json") {
-        return Err(format!("`{shown}` does not end in `.json`"));
+        return Err(format!("`{path}` does not end in `.json`"));
     }
     // A folder output covers everything under it; a file output only that file.
     let covers = |output: &String| {
@@ -129,7 +120,7 @@ fn check_path(path: &str, prefixes: &[String]) -> Result<(), String> {
     };
     if !prefixes.iter().any(covers) {
         return Err(format!(
-            "`{shown}` is outside the exporter's declared outputs ({})",
+            "`{path}` is outside the exporter's declared outputs ({})",
             prefixes.join(", ")
         ));
     }
@@ -189,11 +180,11 @@ mod tests {
             ),
             (
                 "v1\\streaks\\a.json",
-                "`v1\\\\streaks\\\\a.json` contains a backslash",
+                "`v1\\\\streaks\\\\a.json` contains `\\\\`; a path may hold only ASCII letters, digits, `-`, `_`, `.` and `/`",
             ),
             (
                 "v1/streaks/a\n.json",
-                "`v1/streaks/a\\n.json` contains a control character",
+                "`v1/streaks/a\\n.json` contains `\\n`; a path may hold only ASCII letters, digits, `-`, `_`, `.` and `/`",
             ),
             (
                 "v1/streaks/a.txt",

@@ -37,6 +37,9 @@
 //! outputs = [{ path = "v1/tonight/player/", replace-set = true }]
 //! ```
 
+pub mod bounds;
+pub mod paths;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -239,6 +242,7 @@ impl Manifest {
         if self.outputs.is_empty() {
             return invalid("`outputs` must list at least one path prefix".into());
         }
+        bounds::check(&self.declared()).or_else(invalid)?;
         for Output {
             path: output,
             replace_set,
@@ -249,12 +253,10 @@ impl Manifest {
                     "output `{output}` is a file; only a folder ending in `/` can be a replaced set"
                 ));
             }
-            let plain = !output.starts_with('/')
-                && output
-                    .trim_end_matches('/')
-                    .split('/')
-                    .all(|s| !s.is_empty() && s != "." && s != "..");
-            if !plain || !(output.ends_with('/') || output.ends_with(".json")) {
+            if let Err(problem) = paths::check(output) {
+                return invalid(format!("output {problem}"));
+            }
+            if !(output.ends_with('/') || output.ends_with(".json")) {
                 return invalid(format!(
                     "output `{output}` must be a relative folder ending in `/` (like `v1/{}/`) or a `.json` file path",
                     self.name
@@ -280,6 +282,36 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+}
+
+impl Manifest {
+    /// What it declares, for [`bounds::check`].
+    fn declared(&self) -> bounds::Declared<'_> {
+        let mut texts = vec![
+            ("name".to_string(), self.name.as_str()),
+            ("version".to_string(), self.version.as_str()),
+            ("description".to_string(), self.description.as_str()),
+        ];
+        for param in &self.params {
+            texts.push((format!("option `{}`", param.name), param.name.as_str()));
+            texts.push((
+                format!("option `{}` description", param.name),
+                &param.description,
+            ));
+            texts.push((format!("option `{}` default", param.name), &param.default));
+        }
+        bounds::Declared {
+            outputs: self.outputs.len(),
+            queries: self.queries.len(),
+            options: self.params.len(),
+            texts,
+            sql: self
+                .queries
+                .iter()
+                .map(|q| (q.name.as_str(), q.sql.as_str()))
+                .collect(),
+        }
     }
 }
 

@@ -116,6 +116,15 @@ impl Exporter for Hostile {
                 Err(Error::failed(fake).with_hint(fake))
             }
             "huge-error" => Err(Error::failed("e".repeat(100 << 20))),
+            // A Cyrillic `е` in `strеaks`, and a right-to-left override.
+            "lookalike-path" => Ok(vec![
+                document("v1/hostile/str\u{435}aks.json", b"{}".to_vec()),
+                document("v1/hostile/\u{202e}nosj.json", b"{}".to_vec()),
+            ]),
+            "case-twins" => Ok(vec![
+                document("v1/hostile/Today.json", b"{}".to_vec()),
+                document("v1/hostile/today.json", b"{}".to_vec()),
+            ]),
             "empty-log-flood" => {
                 for _ in 0..10_000_000 {
                     propcast_sdk::info!("");
