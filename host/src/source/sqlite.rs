@@ -31,6 +31,8 @@ struct Handle {
     connection: Connection,
     /// When the running query must stop.
     deadline: Arc<Mutex<Option<Instant>>>,
+    /// What the authorizer last refused.
+    denied: Denied,
 }
 
 /// Page cache per connection, in KiB (SQLite's negative `cache_size`): season-long queries
@@ -87,6 +89,8 @@ impl Handle {
                 connection.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             })
             .with_context(|| format!("`{}` is not a readable SQLite database", path.display()))?;
+        let denied = install_authorizer(&mut connection)
+            .with_context(|| format!("failed to read the tables of `{}`", path.display()))?;
         // SQLite calls the handler every few thousand steps; returning true interrupts the query.
         let deadline: Arc<Mutex<Option<Instant>>> = Arc::default();
         let watched = Arc::clone(&deadline);
@@ -104,9 +108,78 @@ impl Handle {
         Ok(Handle {
             connection,
             deadline,
+            denied,
         })
     }
 }
+
+/// What SQLite's authorizer refused while a statement was prepared, to name in the error.
+type Denied = Arc<Mutex<Option<String>>>;
+
+/// Lets queries read the warehouse's own tables and views (of the `main` database) and
+/// nothing else: not `sqlite_master`, not the table-valued pragma functions
+/// (`pragma_database_list` shows the host's file paths), not a pragma, not the `sqlite_*`
+/// functions that describe the host's build. Everything a SELECT needs besides is allowed.
+fn install_authorizer(connection: &mut Connection) -> rusqlite::Result<Denied> {
+    use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+    let mut statement = connection.prepare(
+        "SELECT lower(name) FROM sqlite_master WHERE type IN ('table', 'view') \
+         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )?;
+    let tables: std::collections::HashSet<String> = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(statement);
+    let denied = Denied::default();
+    let record = Arc::clone(&denied);
+    connection.authorizer(Some(move |context: AuthContext<'_>| {
+        let refusal = match context.action {
+            AuthAction::Select | AuthAction::Recursive => None,
+            // No database: a common table expression or a subquery of this statement.
+            AuthAction::Read { .. } if context.database_name.is_none() => None,
+            AuthAction::Read { table_name, .. }
+                if context.database_name == Some("main")
+                    && tables.contains(&table_name.to_ascii_lowercase()) =>
+            {
+                None
+            }
+            AuthAction::Read { table_name, .. } => Some(format!(
+                "reads `{table_name}`, which is not a table of the warehouse; {READ_ONLY_TABLES}"
+            )),
+            AuthAction::Function { function_name }
+                if !function_name.to_ascii_lowercase().starts_with("sqlite_")
+                    && !HIDDEN_FUNCTIONS.contains(&function_name.to_ascii_lowercase().as_str()) =>
+            {
+                None
+            }
+            AuthAction::Function { function_name } => Some(format!(
+                "calls `{function_name}()`, which describes the host, not the warehouse; \
+                 {READ_ONLY_TABLES}"
+            )),
+            AuthAction::Pragma { pragma_name, .. } => {
+                Some(format!("runs `PRAGMA {pragma_name}`; {READ_ONLY_TABLES}"))
+            }
+            other => Some(format!(
+                "would modify the database ({other:?}); only SELECT and WITH queries are allowed"
+            )),
+        };
+        match refusal {
+            None => Authorization::Allow,
+            Some(refusal) => {
+                record.lock().expect("denied lock").get_or_insert(refusal);
+                Authorization::Deny
+            }
+        }
+    }))?;
+    Ok(denied)
+}
+
+/// What the authorizer's refusals end with.
+const READ_ONLY_TABLES: &str =
+    "a query may read only the warehouse's tables and views (docs/sql.md)";
+
+/// Functions a query may not call besides the `sqlite_*` ones (most are not even compiled in).
+const HIDDEN_FUNCTIONS: [&str; 4] = ["load_extension", "fts3_tokenizer", "readfile", "writefile"];
 
 #[async_trait]
 impl Source for SqliteSource {
@@ -120,7 +193,7 @@ impl Source for SqliteSource {
 
     async fn dry_run(&self, request: &QueryRequest<'_>) -> anyhow::Result<DryRun> {
         let handle = self.take()?;
-        let prepared = prepare(&handle.connection, request).map(drop);
+        let prepared = prepare(&handle, request).map(drop);
         self.give_back(handle);
         prepared?;
         Ok(DryRun { bytes: None })
@@ -133,13 +206,16 @@ impl Source for SqliteSource {
 
 /// Prepares `request` and binds its parameters: a valid, read-only statement ready to run.
 fn prepare<'c>(
-    connection: &'c Connection,
+    handle: &'c Handle,
     request: &QueryRequest<'_>,
 ) -> anyhow::Result<rusqlite::Statement<'c>> {
     let name = request.name;
-    let mut statement = connection
-        .prepare(request.sql)
-        .with_context(|| format!("query `{name}` is not valid SQL for SQLite"))?;
+    let prepared = handle.connection.prepare(request.sql);
+    if let Some(refusal) = handle.denied.lock().expect("denied lock").take() {
+        bail!("query `{name}` {refusal}");
+    }
+    let mut statement =
+        prepared.with_context(|| format!("query `{name}` is not valid SQL for SQLite"))?;
     if !statement.readonly() {
         bail!("query `{name}` would modify the database; only SELECT and WITH queries are allowed");
     }
@@ -174,7 +250,7 @@ impl SqliteSource {
 
     fn query_on(&self, handle: &Handle, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
         let name = request.name;
-        let mut statement = prepare(&handle.connection, request)?;
+        let mut statement = prepare(handle, request)?;
         let mut builders: Vec<ColumnBuilder> = statement
             .columns()
             .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
@@ -383,6 +459,54 @@ mod tests {
             sql,
             params: &params,
         })
+    }
+
+    #[test]
+    fn queries_read_the_warehouse_tables_and_nothing_of_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database(dir.path());
+        Connection::open(&db)
+            .unwrap()
+            .execute_batch(
+                "CREATE VIEW recent AS SELECT player FROM g WHERE game_date >= '2024-01-09'",
+            )
+            .unwrap();
+        let source = SqliteSource::open(&db, QueryLimits::default()).unwrap();
+        for sql in [
+            "SELECT player, upper(player) FROM G WHERE game_date < @date",
+            "SELECT player FROM recent",
+            "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 3) SELECT x FROM r",
+        ] {
+            assert!(query(&source, sql).is_ok(), "{sql}");
+        }
+        for (sql, refusal) in [
+            (
+                "SELECT * FROM pragma_database_list",
+                "reads `pragma_database_list`, which is not a table of the warehouse",
+            ),
+            (
+                "SELECT name FROM pragma_function_list",
+                "reads `pragma_function_list`",
+            ),
+            ("SELECT sql FROM sqlite_master", "reads `sqlite_master`"),
+            (
+                "SELECT * FROM temp.sqlite_master",
+                "reads `sqlite_temp_master`",
+            ),
+            (
+                "SELECT sqlite_source_id()",
+                "calls `sqlite_source_id()`, which describes the host",
+            ),
+        ] {
+            let error = format!("{:#}", query(&source, sql).unwrap_err());
+            assert!(
+                error.starts_with(&format!("query `games` {refusal}"))
+                    && error.ends_with(
+                        "; a query may read only the warehouse's tables and views (docs/sql.md)"
+                    ),
+                "{sql}: {error}"
+            );
+        }
     }
 
     #[test]
