@@ -211,6 +211,10 @@ hostile_cases! {
     paths_differing_only_in_case_are_rejected: "case-twins", &[], [
         "the exporter's output was rejected: `v1/hostile/Today.json` and `v1/hostile/today.json` differ only in case",
     ];
+    // Without virtual waits this run blocks the host for an hour, past any deadline.
+    a_sleep_does_not_block_the_host: "sleep", &["--limit", "deadline=5s"], [
+        "propcast: exporter `hostile` failed: the exporter failed: woke from a sleep of an hour",
+    ];
     a_huge_error_message_is_cut: "huge-error", &[], [
         "propcast: exporter `hostile` failed: the exporter failed: eeee",
         "e… (100.0 MiB more cut)",

@@ -17,6 +17,7 @@ mod loader;
 mod output;
 mod state;
 mod strict_json;
+mod virtual_time;
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -93,6 +94,9 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(anyhow::Error::from)
             .context("failed to link WASI")?;
+        virtual_time::add_to_linker(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("failed to link the virtual clock's waits")?;
         bindings::log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(anyhow::Error::from)
             .context("failed to link the log import")?;

@@ -116,6 +116,10 @@ impl Exporter for Hostile {
                 Err(Error::failed(fake).with_hint(fake))
             }
             "huge-error" => Err(Error::failed("e".repeat(100 << 20))),
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                Err(Error::failed("woke from a sleep of an hour"))
+            }
             // A Cyrillic `е` in `strеaks`, and a right-to-left override.
             "lookalike-path" => Ok(vec![
                 document("v1/hostile/str\u{435}aks.json", b"{}".to_vec()),
