@@ -314,6 +314,11 @@ pub(crate) struct PublishArgs {
     #[arg(long)]
     pub(crate) gzip: bool,
 
+    /// When another run is publishing to the same folder, wait for it to finish instead of
+    /// failing before anything runs
+    #[arg(long)]
+    pub(crate) wait_lock: bool,
+
     /// Publish even if the warehouse is not ready for the date (past its schedule, games not
     /// final, lines not posted: exit code 3 otherwise), e.g. to publish empty documents on purpose
     #[arg(long)]
@@ -640,6 +645,7 @@ impl PublishArgs {
             limits: self.settings.limits,
             dry_run: false,
             force: false,
+            wait_lock: self.wait_lock,
             allow_empty: self.allow_empty,
             wait_for_data: self.wait_for_data,
             report: match self.report {

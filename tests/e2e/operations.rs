@@ -551,3 +551,38 @@ fn quiet_prints_no_report_and_logs_only_errors_and_debug_logs_each_query() {
     let bad = env.run_with(&[("PROPCAST_LOG", "propcast=loud")], &["jobs"]);
     bad.assert_fails(2, &["PROPCAST_LOG=`propcast=loud` is not a log filter"]);
 }
+
+#[test]
+fn two_runs_never_publish_to_one_folder_at_once() {
+    let env = Env::new();
+    let db = sample_db();
+    std::fs::create_dir_all(env.out()).unwrap();
+    // Another run holds the folder.
+    let held = std::fs::File::create(env.out().join(".propcast.lock")).unwrap();
+    held.lock().unwrap();
+    let args = ["run", "--date", "2024-01-10", "--only", "streaks"];
+    run_here(&env, &db, &args).assert_fails(
+        2,
+        &["another propcast run is publishing to `out` (it holds `.propcast.lock` there)"],
+    );
+    assert!(!env.out().join("v1").exists(), "nothing ran");
+
+    // With --wait-lock it waits, says so, and publishes once the other run is done.
+    let plugins = plugins_dir();
+    let mut waiting = env
+        .command()
+        .args(args)
+        .args(["--wait-lock", "--db", db.to_str().unwrap()])
+        .args(["--plugins", plugins.to_str().unwrap(), "--out", "out"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    assert!(line.contains("waiting for it to finish"), "{line}");
+    drop(held);
+    assert!(waiting.wait().unwrap().success());
+    assert!(env.out().join("v1/streaks/2024-01-10.json").is_file());
+}

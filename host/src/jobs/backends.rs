@@ -81,15 +81,17 @@ fn bigquery_config(flags: &BigQueryRequest, settings: &Settings) -> anyhow::Resu
 }
 
 /// The store `--out` names (else `out` under `[publish]`, else `out`): a folder, or a Cloud
-/// Storage bucket and prefix.
+/// Storage bucket and prefix. A folder another run is publishing to makes this run wait when
+/// `wait_for_lock`, else fail (a bucket needs no lock: its uploads are conditional).
 pub(crate) async fn open_store(
     out: Option<&str>,
     settings: &Settings,
+    wait_for_lock: bool,
 ) -> anyhow::Result<Box<dyn Store>> {
     let out = out.or(settings.out.as_deref()).unwrap_or(DEFAULT_OUT);
     let destination = Destination::parse(out).map_err(anyhow::Error::msg)?;
     Ok(match destination {
-        Destination::Folder(path) => Box::new(LocalStore::new(&path)),
+        Destination::Folder(path) => Box::new(LocalStore::new(&path, wait_for_lock)),
         Destination::Bucket { bucket, prefix } => {
             Box::new(GcsStore::connect(&bucket, &prefix).await?)
         }

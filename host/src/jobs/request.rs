@@ -45,6 +45,8 @@ pub(crate) struct RunRequest {
     pub(crate) dry_run: bool,
     /// A backfill publishes every date, also those earlier runs published completely.
     pub(crate) force: bool,
+    /// Wait for another run publishing to the same folder instead of failing.
+    pub(crate) wait_lock: bool,
     /// Publish even when the freshness guards find the warehouse not ready for the date.
     pub(crate) allow_empty: bool,
     /// How long to wait for the warehouse to be ready before giving up (exit code 3).

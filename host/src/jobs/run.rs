@@ -87,6 +87,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let store = edges.block_on(super::backends::open_store(
         request.out.as_deref(),
         &settings,
+        request.wait_lock,
     ))?;
     edges
         .block_on(store.check_writable())

@@ -680,7 +680,7 @@ mod tests {
     fn a_rerun_uploads_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let first = publish(
-            Box::new(LocalStore::new(dir.path())),
+            Box::new(LocalStore::new(dir.path(), false)),
             "2024-01-10",
             &day("2024-01-10"),
             &[],
@@ -688,7 +688,7 @@ mod tests {
         assert_eq!(outcomes(&first), ["uploaded", "uploaded"]);
         assert_eq!(first.tally().bytes, 20);
         let again = publish(
-            Box::new(LocalStore::new(dir.path())),
+            Box::new(LocalStore::new(dir.path(), false)),
             "2024-01-10",
             &day("2024-01-10"),
             &[],
@@ -701,13 +701,13 @@ mod tests {
     fn an_older_date_never_moves_an_alias_back() {
         let dir = tempfile::tempdir().unwrap();
         publish(
-            Box::new(LocalStore::new(dir.path())),
+            Box::new(LocalStore::new(dir.path(), false)),
             "2024-01-17",
             &day("2024-01-17"),
             &[],
         );
         let older = publish(
-            Box::new(LocalStore::new(dir.path())),
+            Box::new(LocalStore::new(dir.path(), false)),
             "2024-01-10",
             &day("2024-01-10"),
             &[],
@@ -720,7 +720,7 @@ mod tests {
         assert_eq!(read(dir.path(), "v1/s/2024-01-10.json"), "2024-01-10");
         assert_eq!(read(dir.path(), "v1/s/today.json"), "2024-01-17");
         let newer = publish(
-            Box::new(LocalStore::new(dir.path())),
+            Box::new(LocalStore::new(dir.path(), false)),
             "2024-01-18",
             &day("2024-01-18"),
             &[],
@@ -733,13 +733,13 @@ mod tests {
     fn a_failed_upload_holds_the_aliases_and_names_the_object() {
         let dir = tempfile::tempdir().unwrap();
         publish(
-            Box::new(LocalStore::new(dir.path())),
+            Box::new(LocalStore::new(dir.path(), false)),
             "2024-01-10",
             &day("2024-01-10"),
             &[],
         );
         let faulty = Faulty {
-            inner: LocalStore::new(dir.path()),
+            inner: LocalStore::new(dir.path(), false),
             puts: AtomicUsize::new(0),
             fail_at: 1,
             failed_path: Default::default(),
@@ -774,7 +774,7 @@ mod tests {
     fn a_replaced_set_loses_the_pages_this_run_did_not_produce() {
         let dir = tempfile::tempdir().unwrap();
         let sets = ["v1/s/player/".to_string()];
-        let store = || Box::new(LocalStore::new(dir.path()));
+        let store = || Box::new(LocalStore::new(dir.path(), false));
         publish(
             store(),
             "2024-01-17",
@@ -793,7 +793,7 @@ mod tests {
         assert_eq!(read(dir.path(), "v1/s/player/dee.json"), "<missing>");
         // A failed run removes nothing.
         let faulty = Faulty {
-            inner: LocalStore::new(dir.path()),
+            inner: LocalStore::new(dir.path(), false),
             puts: AtomicUsize::new(0),
             fail_at: 2,
             failed_path: Default::default(),
@@ -837,7 +837,7 @@ mod tests {
     fn dated_files_and_other_files_are_never_removed() {
         let dir = tempfile::tempdir().unwrap();
         let sets = ["v1/s/".to_string()];
-        let store = || Box::new(LocalStore::new(dir.path()));
+        let store = || Box::new(LocalStore::new(dir.path(), false));
         publish(store(), "2024-01-10", &day("2024-01-10"), &sets);
         std::fs::write(dir.path().join("v1/s/hand-made.json"), "{}").unwrap();
         let next = publish(store(), "2024-01-11", &[], &sets);

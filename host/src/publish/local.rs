@@ -24,7 +24,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -37,11 +37,29 @@ const STAMPS: &str = ".propcast/objects";
 /// The extended attribute holding a file's stamp.
 const STAMP_ATTRIBUTE: &str = "user.propcast.stamp";
 
+/// The file in the folder a publishing run holds locked, so two runs never publish into one
+/// folder at once.
+const LOCK_FILE: &str = ".propcast.lock";
+
 /// A folder that receives objects at their relative paths.
 pub(crate) struct LocalStore {
     root: PathBuf,
     /// How stamps are written, decided once per folder.
     stamps: OnceLock<StampKeeping>,
+    /// Whether to wait for another run's lock on the folder rather than fail.
+    wait_for_lock: bool,
+    /// The lock on the folder, held from [`Store::check_writable`] until the store is dropped.
+    lock: OnceLock<fs::File>,
+}
+
+/// Another run holds the folder: the run stops before anything runs.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "another propcast run is publishing to `{folder}` (it holds `{LOCK_FILE}` there)\n\n\
+     Consider waiting for it, or `--wait-lock` to wait here"
+)]
+pub(crate) struct FolderBusy {
+    folder: String,
 }
 
 /// Where this folder's stamps are written.
@@ -62,11 +80,50 @@ struct StampFile {
 }
 
 impl LocalStore {
-    pub(crate) fn new(root: &Path) -> LocalStore {
+    /// The folder `root`; a second run publishing there fails, or waits when `wait_for_lock`.
+    pub(crate) fn new(root: &Path, wait_for_lock: bool) -> LocalStore {
         LocalStore {
             root: root.to_path_buf(),
             stamps: OnceLock::new(),
+            wait_for_lock,
+            lock: OnceLock::new(),
         }
+    }
+
+    /// Takes the folder's lock for this run (once), failing or waiting when another run has it.
+    fn take_lock(&self) -> anyhow::Result<()> {
+        if self.lock.get().is_some() {
+            return Ok(());
+        }
+        let path = self.root.join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("failed to open the lock file `{}`", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) if self.wait_for_lock => {
+                tracing::warn!(
+                    "another propcast run is publishing to `{}`; waiting for it to finish",
+                    self.root.display()
+                );
+                file.lock()
+                    .with_context(|| format!("failed to lock `{}`", path.display()))?;
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(FolderBusy {
+                    folder: self.root.display().to_string(),
+                }
+                .into());
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("failed to lock `{}`", path.display()));
+            }
+        }
+        let _ = self.lock.set(file);
+        Ok(())
     }
 
     /// How this folder keeps stamps: in attributes if a probe file in the (existing) folder
@@ -205,6 +262,7 @@ impl Store for LocalStore {
                 self.root.display()
             )
         })?;
+        self.take_lock()?;
         let probe = self
             .root
             .join(format!(".write-check.{}.tmp", std::process::id()));
@@ -256,26 +314,15 @@ impl Store for LocalStore {
         };
         let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
         let target = self.root.join(&object.path);
-        match self.stamp_keeping() {
-            StampKeeping::Attribute { old_files } => {
-                replace_file_with(&target, &object.bytes, |file| {
-                    xattr::FileExt::set_xattr(file, STAMP_ATTRIBUTE, &text)
-                })?;
-                if old_files {
-                    self.remove_stamp_file(&object.path)?;
-                }
-                Ok(())
-            }
-            StampKeeping::Files => {
-                // A rewritten document usually keeps its stamp (same exporter, kind and
-                // date): then only the document is written.
-                if self.read_stamp_file(&object.path).as_ref() != Some(&object.stamp) {
-                    replace_file(&self.stamp_path(&object.path), &text)
-                        .context("failed to record the file's stamp")?;
-                }
-                replace_file(&target, &object.bytes)
+        let created = self.create_folders_for(&object.path)?;
+        let written = self.write_object(object, &target, &text);
+        if written.is_err() {
+            // A failed write leaves no folder it created behind.
+            for folder in created.iter().rev() {
+                let _ = fs::remove_dir(folder);
             }
         }
+        written
     }
 
     async fn delete(&self, path: &str, _precondition: Option<Precondition>) -> anyhow::Result<()> {
@@ -287,6 +334,75 @@ impl Store for LocalStore {
             _ => {}
         }
         self.remove_stamp_file(path)
+    }
+}
+
+impl LocalStore {
+    /// Creates the folders `path` (relative to the root) lies in, one by one, never through a
+    /// symbolic link (a link planted inside the output folder would lead the write outside
+    /// it); returns those it created, outermost first.
+    fn create_folders_for(&self, path: &str) -> anyhow::Result<Vec<PathBuf>> {
+        let mut created = Vec::new();
+        let mut folder = self.root.clone();
+        let Some((folders, _file)) = path.rsplit_once('/') else {
+            return Ok(created);
+        };
+        for segment in folders.split('/') {
+            folder.push(segment);
+            match fs::symlink_metadata(&folder) {
+                Ok(meta) if meta.file_type().is_symlink() => bail!(
+                    "`{}` is a symbolic link; propcast never follows links inside the output \
+                     folder\n\nConsider removing the link",
+                    folder.display()
+                ),
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => bail!("`{}` is a file where a folder must be", folder.display()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    match fs::create_dir(&folder) {
+                        Ok(()) => created.push(folder.clone()),
+                        // Another thread of this run made it meanwhile.
+                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                        Err(e) => {
+                            for made in created.iter().rev() {
+                                let _ = fs::remove_dir(made);
+                            }
+                            return Err(e).with_context(|| {
+                                format!("failed to create the folder `{}`", folder.display())
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("failed to look at `{}`", folder.display()));
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// Writes `object` to `target` with its stamp `text`, the way the folder keeps stamps.
+    fn write_object(&self, object: &NewObject, target: &Path, text: &[u8]) -> anyhow::Result<()> {
+        match self.stamp_keeping() {
+            StampKeeping::Attribute { old_files } => {
+                replace_file_with(target, &object.bytes, |file| {
+                    xattr::FileExt::set_xattr(file, STAMP_ATTRIBUTE, text)
+                })?;
+                if old_files {
+                    self.remove_stamp_file(&object.path)?;
+                }
+                Ok(())
+            }
+            StampKeeping::Files => {
+                // A rewritten document usually keeps its stamp (same exporter, kind and
+                // date): then only the document is written.
+                if self.read_stamp_file(&object.path).as_ref() != Some(&object.stamp) {
+                    replace_file(&self.stamp_path(&object.path), text)
+                        .context("failed to record the file's stamp")?;
+                }
+                replace_file(target, &object.bytes)
+            }
+        }
     }
 }
 
@@ -316,9 +432,49 @@ mod tests {
     }
 
     #[test]
+    fn a_link_inside_the_folder_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("v1")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("v1/a")).unwrap();
+        let store = LocalStore::new(dir.path(), false);
+        let error = block_on(store.put(&object("v1/a/b/x.json", "[1]"), None)).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("v1/a` is a symbolic link; propcast never follows links"),
+            "{error:#}"
+        );
+        assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_folder_it_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), false);
+        // Folders are made, then the file's name is too long for the file system.
+        let path = format!("v1/new/deeper/{}.json", "x".repeat(300));
+        assert!(block_on(store.put(&object(&path, "[1]"), None)).is_err());
+        assert!(
+            !dir.path().join("v1").exists(),
+            "the folders it made are gone"
+        );
+    }
+
+    #[test]
+    fn one_run_at_a_time_publishes_to_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = LocalStore::new(dir.path(), false);
+        block_on(first.check_writable()).unwrap();
+        let second = LocalStore::new(dir.path(), false);
+        let error = block_on(second.check_writable()).unwrap_err();
+        assert!(error.downcast_ref::<FolderBusy>().is_some(), "{error:#}");
+        drop(first);
+        block_on(second.check_writable()).unwrap();
+    }
+
+    #[test]
     fn a_put_replaces_the_file_and_keeps_its_stamp() {
         let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path());
+        let store = LocalStore::new(dir.path(), false);
         block_on(store.put(&object("v1/a/x.json", "[1]"), None)).unwrap();
         block_on(store.put(&object("v1/a/x.json", "[2]"), None)).unwrap();
         assert_eq!(
@@ -340,14 +496,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let x = object("v1/a/x.json", "[1]");
         // A folder published before attributes: a stamp file only.
-        let old = LocalStore::new(dir.path());
+        let old = LocalStore::new(dir.path(), false);
         old.stamps.set(StampKeeping::Files).unwrap();
         block_on(old.put(&x, None)).unwrap();
         assert!(old.stamp_path("v1/a/x.json").is_file());
-        let stored = block_on(LocalStore::new(dir.path()).stat("v1/a/x.json")).unwrap();
+        let stored = block_on(LocalStore::new(dir.path(), false).stat("v1/a/x.json")).unwrap();
         assert_eq!(stored.unwrap().stamp, Some(x.stamp.clone()));
 
-        let store = LocalStore::new(dir.path());
+        let store = LocalStore::new(dir.path(), false);
         block_on(store.check_writable()).unwrap();
         if store.stamp_keeping() == StampKeeping::Files {
             eprintln!("this file system takes no user attributes; only stamp files were tested");
@@ -376,7 +532,7 @@ mod tests {
     #[test]
     fn lists_files_at_any_depth_but_not_hidden_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path());
+        let store = LocalStore::new(dir.path(), false);
         block_on(store.put(&object("v1/a/x.json", "[1]"), None)).unwrap();
         block_on(store.put(&object("v1/a/b/y.json", "[2]"), None)).unwrap();
         fs::write(dir.path().join("v1/a/.x.json.propcast-1.tmp"), "half").unwrap();
@@ -396,7 +552,7 @@ mod tests {
     fn a_folder_that_cannot_be_created_is_named() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("file"), "").unwrap();
-        let store = LocalStore::new(&dir.path().join("file/out"));
+        let store = LocalStore::new(&dir.path().join("file/out"), false);
         let err = block_on(store.check_writable()).unwrap_err();
         assert!(
             format!("{err:#}").starts_with("failed to create the output folder `"),
