@@ -558,12 +558,12 @@ fn two_runs_never_publish_to_one_folder_at_once() {
     let db = sample_db();
     std::fs::create_dir_all(env.out()).unwrap();
     // Another run holds the folder.
-    let held = std::fs::File::create(env.out().join(".propcast.lock")).unwrap();
+    let held = std::fs::File::open(env.out()).unwrap();
     held.lock().unwrap();
     let args = ["run", "--date", "2024-01-10", "--only", "streaks"];
     run_here(&env, &db, &args).assert_fails(
         2,
-        &["another propcast run is publishing to `out` (it holds `.propcast.lock` there)"],
+        &["another propcast run is publishing to `out` (it holds the folder's lock)"],
     );
     assert!(!env.out().join("v1").exists(), "nothing ran");
 

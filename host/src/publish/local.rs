@@ -37,10 +37,6 @@ const STAMPS: &str = ".propcast/objects";
 /// The extended attribute holding a file's stamp.
 const STAMP_ATTRIBUTE: &str = "user.propcast.stamp";
 
-/// The file in the folder a publishing run holds locked, so two runs never publish into one
-/// folder at once.
-const LOCK_FILE: &str = ".propcast.lock";
-
 /// A folder that receives objects at their relative paths.
 pub(crate) struct LocalStore {
     root: PathBuf,
@@ -48,14 +44,15 @@ pub(crate) struct LocalStore {
     stamps: OnceLock<StampKeeping>,
     /// Whether to wait for another run's lock on the folder rather than fail.
     wait_for_lock: bool,
-    /// The lock on the folder, held from [`Store::check_writable`] until the store is dropped.
+    /// The folder itself, opened and locked from [`Store::check_writable`] until the store is
+    /// dropped, so two runs never publish into one folder at once (nothing is added to it).
     lock: OnceLock<fs::File>,
 }
 
 /// Another run holds the folder: the run stops before anything runs.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "another propcast run is publishing to `{folder}` (it holds `{LOCK_FILE}` there)\n\n\
+    "another propcast run is publishing to `{folder}` (it holds the folder's lock)\n\n\
      Consider waiting for it, or `--wait-lock` to wait here"
 )]
 pub(crate) struct FolderBusy {
@@ -95,13 +92,9 @@ impl LocalStore {
         if self.lock.get().is_some() {
             return Ok(());
         }
-        let path = self.root.join(LOCK_FILE);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("failed to open the lock file `{}`", path.display()))?;
+        let path = &self.root;
+        let file = fs::File::open(path)
+            .with_context(|| format!("failed to open the folder `{}`", path.display()))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) if self.wait_for_lock => {

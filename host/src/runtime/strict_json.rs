@@ -120,6 +120,45 @@ impl<'de> serde::de::DeserializeSeed<'de> for Key {
 mod tests {
     use super::*;
 
+    /// What the check costs next to a plain parse, on real documents (docs/sandbox.md):
+    /// `PROPCAST_JSON_BENCH_DIR=out cargo test --release -p propcast strict_json_cost --
+    /// --ignored --nocapture` after a backfill into `out`. Prints; asserts nothing of timing.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn strict_json_cost() {
+        let dir = std::env::var("PROPCAST_JSON_BENCH_DIR").expect("PROPCAST_JSON_BENCH_DIR");
+        let mut bodies = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(folder) = stack.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    bodies.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let bytes: usize = bodies.iter().map(String::len).sum();
+        let time = |check: &dyn Fn(&str) -> bool| {
+            let mut best = std::time::Duration::MAX;
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                assert!(bodies.iter().all(|b| check(b)));
+                best = best.min(started.elapsed());
+            }
+            best
+        };
+        let plain = time(&|b| serde_json::from_str::<serde::de::IgnoredAny>(b).is_ok());
+        let strict = time(&|b| check(b).is_ok());
+        println!(
+            "{} documents, {bytes} bytes: plain parse {plain:?}, strict check {strict:?}, \
+             ratio {:.2}",
+            bodies.len(),
+            strict.as_secs_f64() / plain.as_secs_f64()
+        );
+    }
+
     #[test]
     fn accepts_what_readers_read() {
         for text in [
