@@ -211,12 +211,19 @@ fn json_line(level: Level, target: &str, fields: Fields) -> String {
         Level::INFO => "INFO",
         Level::DEBUG | Level::TRACE => "DEBUG",
     };
+    // JSON escapes only C0 controls; DEL, C1 and bidirectional controls are escaped here, so a
+    // log viewer shows what an exporter wrote rather than obeying it.
+    let text = |text: &str| Value::from(printable(text).into_owned());
     let mut object = Map::new();
     object.insert("severity".into(), severity.into());
-    object.insert("message".into(), fields.message.into());
+    object.insert("message".into(), text(&fields.message));
     object.insert("time".into(), jiff::Timestamp::now().to_string().into());
     object.insert("target".into(), target.into());
     for (name, value) in fields.others {
+        let value = match value {
+            Value::String(s) => text(&s),
+            other => other,
+        };
         object.entry(name).or_insert(value);
     }
     Value::Object(object).to_string()

@@ -2,7 +2,7 @@
 
 /// The folder, under a destination's root, where the host writes its run manifests; no
 /// exporter may write there.
-pub(crate) const RUNS_FOLDER: &str = "runs/";
+pub(crate) const RUNS_FOLDER: &str = propcast_manifest::paths::RUNS_FOLDER;
 
 /// How a document is cached and in which order it is published; see `wit/exporter.wit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -164,9 +164,10 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     );
     match produced {
         Ok(documents) => println!("  expected output: {documents} documents, {bytes} bytes"),
-        Err(error) => {
-            println!("  the exporter failed on it ({error}); the case expects that error")
-        }
+        Err(error) => println!(
+            "  the exporter failed on it ({}); the case expects that error",
+            crate::logging::printable(&error.to_string())
+        ),
     }
     if !retyped.is_empty() {
         println!(

@@ -345,7 +345,8 @@ fn print_aligned(lines: &[Vec<String>]) {
                 }
             })
             .collect();
-        println!("{}", cells.join("  ").trim_end());
+        // Cells can hold an exporter's or a file's name: escaped like any text from outside.
+        println!("{}", crate::logging::printable(cells.join("  ").trim_end()));
     }
 }
 
@@ -680,11 +681,12 @@ pub(crate) fn print_precompiled(cache: &Path, exporters: &[Exporter], load_error
         );
     }
     for error in load_errors {
-        println!(
+        let line = format!(
             "{}: FAILED TO LOAD: {:#}",
             error.file.display(),
             error.error
         );
+        println!("{}", crate::logging::printable(&line));
     }
     println!(
         "{} of {} plugins are in the compile cache `{}`",

@@ -61,7 +61,8 @@ struct ExporterReport<'a> {
     instructions: Option<u64>,
     /// Peak linear memory, in bytes.
     memory_bytes: usize,
-    error: Option<&'a str>,
+    /// Escaped like every text from an exporter (`\u{1b}`).
+    error: Option<String>,
 }
 
 /// Prints the report of a run that published `outcomes` to `destination` and skipped
@@ -117,7 +118,7 @@ fn exporter_report(row: &Row) -> ExporterReport<'_> {
         publish_ms: ms(row.publish_time),
         instructions: row.fuel,
         memory_bytes: row.memory,
-        error: row.error.as_deref(),
+        error: (row.error.as_deref()).map(|e| crate::logging::printable(e).into_owned()),
     }
 }
 

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::plan::{ExporterPlan, RunPlan};
 use super::report::Status;
 use crate::data::RUNS_FOLDER;
-use crate::publish::{Outcome, Store};
+use crate::publish::{Outcome, Store, run_manifest};
 
 /// Run manifests read at once from a store.
 const READS_AT_ONCE: usize = 16;
@@ -32,7 +32,17 @@ const READS_AT_ONCE: usize = 16;
 #[derive(Debug, Deserialize)]
 struct PublishedRun {
     date: Date,
+    generated_at: jiff::Timestamp,
+    /// Absent from manifests written before it was recorded.
+    written_at: Option<jiff::Timestamp>,
     exporters: Vec<PublishedExporter>,
+}
+
+impl PublishedRun {
+    /// When the run ended, as near as the manifest tells.
+    fn written(&self) -> jiff::Timestamp {
+        self.written_at.unwrap_or(self.generated_at)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,7 +78,7 @@ pub(super) async fn published_dates(
         .context("failed to list the run manifests, to find the dates already published")?
         .into_iter()
         .map(|object| object.path)
-        .filter(|path| manifest_date(path).is_some_and(|d| wanted.contains(&d)))
+        .filter(|path| run_manifest::date_of(path).is_some_and(|d| wanted.contains(&d)))
         .collect();
     let runs: Vec<PublishedRun> = futures::stream::iter(paths)
         .map(|path| async move { read_run(store, &path).await })
@@ -95,15 +105,6 @@ pub(super) async fn published_dates(
         })
         .map(|plan| plan.date)
         .collect())
-}
-
-/// The date of a run manifest's path, `runs/<date>/<name>.json`.
-fn manifest_date(path: &str) -> Option<Date> {
-    let rest = path.strip_prefix(RUNS_FOLDER)?;
-    let (date, name) = rest.split_once('/')?;
-    (name.ends_with(".json") && !name.contains('/'))
-        .then(|| date.parse().ok())
-        .flatten()
 }
 
 /// One run manifest; `None` when it is gone or is not one this version can read (then it is
@@ -147,8 +148,10 @@ impl<'a> Part<'a> {
 
 /// What the run manifests say was published.
 struct Evidence<'a> {
-    /// Each date's manifests' exporter entries.
-    entries: HashMap<Date, Vec<&'a PublishedExporter>>,
+    /// For each (date, exporter), the entry of the newest run of that date that ran it: what
+    /// the store holds of it (an older run matching the plan proves nothing once a newer run
+    /// with another build or other options has overwritten its documents).
+    entries: HashMap<(Date, &'a str), (jiff::Timestamp, &'a PublishedExporter)>,
     /// For each (exporter, path), the newest date it was published for.
     newest: HashMap<(&'a str, &'a str), Date>,
     /// For each (exporter, replaced set), the newest date the set was published for: a page
@@ -169,18 +172,34 @@ impl<'a> Evidence<'a> {
         for run in runs {
             for exporter in &run.exporters {
                 let name = exporter.name.as_str();
-                evidence.entries.entry(run.date).or_default().push(exporter);
+                let written = run.written();
+                let slot = evidence.entries.entry((run.date, name));
+                let slot = slot.or_insert((written, exporter));
+                if written > slot.0 {
+                    *slot = (written, exporter);
+                }
+                // A set counts as published only where none of its documents in this entry
+                // failed or was held back: then its leftovers were not removed either.
+                let broken_sets: Vec<&str> = (exporter.documents.iter())
+                    .filter(|d| !Outcome::left_published(&d.outcome))
+                    .filter(|d| d.outcome != Outcome::Deferred.name())
+                    .filter_map(|d| evidence.set_of(name, &d.path))
+                    .collect();
                 for document in &exporter.documents {
                     if Outcome::left_published(&document.outcome) {
                         let date = document.date.unwrap_or(run.date);
                         raise(&mut evidence.newest, (name, &document.path), date);
-                        if let Some(set) = evidence.set_of(name, &document.path) {
+                        if let Some(set) = evidence.set_of(name, &document.path)
+                            && !broken_sets.contains(&set)
+                        {
                             raise(&mut evidence.newest_sets, (name, set), date);
                         }
                     }
                 }
                 for path in &exporter.removed {
-                    if let Some(set) = evidence.set_of(name, path) {
+                    if let Some(set) = evidence.set_of(name, path)
+                        && !broken_sets.contains(&set)
+                    {
                         raise(&mut evidence.newest_sets, (name, set), run.date);
                     }
                 }
@@ -206,23 +225,20 @@ impl<'a> Evidence<'a> {
         newest.into_iter().chain(newest_set).any(|&d| d >= date)
     }
 
-    /// Whether `part` of `date` was published completely.
+    /// Whether `part` of `date` was published completely by the newest run of the date that
+    /// ran its exporter.
     fn done(&self, date: Date, part: &Part<'_>) -> bool {
         let name = part.name;
-        let Some(entries) = self.entries.get(&date) else {
+        let Some((_, entry)) = self.entries.get(&(date, name)) else {
             return false;
         };
-        entries.iter().any(|entry| {
-            entry.name == name
-                && entry.status == Status::Ok.label()
-                && entry.component_sha256.as_deref() == Some(part.sha256)
-                && entry.params == part.params
-                && entry.documents.iter().all(|d| {
-                    Outcome::left_published(&d.outcome)
-                        || (d.outcome == Outcome::Deferred.name()
-                            && self.settled(name, &d.path, date))
-                })
-        })
+        entry.status == Status::Ok.label()
+            && entry.component_sha256.as_deref() == Some(part.sha256)
+            && entry.params == part.params
+            && entry.documents.iter().all(|d| {
+                Outcome::left_published(&d.outcome)
+                    || (d.outcome == Outcome::Deferred.name() && self.settled(name, &d.path, date))
+            })
     }
 }
 
@@ -238,16 +254,26 @@ mod tests {
 
     #[test]
     fn only_manifest_paths_have_a_date() {
-        assert_eq!(
-            manifest_date("runs/2024-01-10/20240110T120000Z-3f9a1c02.json"),
-            Some("2024-01-10".parse().unwrap())
-        );
-        assert_eq!(manifest_date("runs/sets/v1/players.json"), None);
-        assert_eq!(manifest_date("runs/2024-01-10/x/y.json"), None);
-        assert_eq!(manifest_date("v1/results/2024-01-10.json"), None);
+        let date = |path: &str| run_manifest::date_of(path);
+        let path = run_manifest::path("2024-01-10".parse().unwrap(), jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(date(&path), Some("2024-01-10".parse().unwrap()));
+        assert_eq!(date("runs/sets/v1/players.json"), None);
+        assert_eq!(date("runs/2024-01-10/x/y.json"), None);
+        assert_eq!(date("v1/results/2024-01-10.json"), None);
     }
 
     fn run(date: &str, status: &str, documents: &[(&str, &str, Option<&str>)]) -> PublishedRun {
+        run_of("abc", "2026-01-01T00:00:00Z", date, status, documents)
+    }
+
+    /// A run of component `sha` whose manifest was written at `written`.
+    fn run_of(
+        sha: &str,
+        written: &str,
+        date: &str,
+        status: &str,
+        documents: &[(&str, &str, Option<&str>)],
+    ) -> PublishedRun {
         let documents = documents
             .iter()
             .map(|(path, outcome, date)| {
@@ -256,8 +282,10 @@ mod tests {
             .collect::<Vec<_>>();
         serde_json::from_value(serde_json::json!({
             "date": date,
+            "generated_at": format!("{date}T12:00:00Z"),
+            "written_at": written,
             "exporters": [{
-                "name": "x", "component_sha256": "abc", "params": {"date": date},
+                "name": "x", "component_sha256": sha, "params": {"date": date},
                 "status": status, "documents": documents, "removed": [],
             }],
         }))
@@ -308,6 +336,43 @@ mod tests {
         part.sha256 = "abc";
         part.params.insert("min-games".into(), "5".into());
         assert!(!evidence.done("2024-01-09".parse().unwrap(), &part));
+    }
+
+    #[test]
+    fn only_the_newest_run_of_a_date_counts() {
+        let docs = [("v1/x/2024-01-08.json", "uploaded", None)];
+        // Build `abc` published, then `def`, then `abc` is back: the store holds `def`'s.
+        let runs = [
+            run_of("abc", "2026-01-01T00:00:00Z", "2024-01-08", "ok", &docs),
+            run_of("def", "2026-01-02T00:00:00Z", "2024-01-08", "ok", &docs),
+        ];
+        assert!(!done(&runs, "2024-01-08"));
+        let runs = [
+            run_of("def", "2026-01-02T00:00:00Z", "2024-01-08", "ok", &docs),
+            run_of("abc", "2026-01-03T00:00:00Z", "2024-01-08", "ok", &docs),
+        ];
+        assert!(done(&runs, "2024-01-08"));
+    }
+
+    #[test]
+    fn a_set_whose_flush_partly_failed_settles_nothing() {
+        let first = run(
+            "2024-01-08",
+            "ok",
+            &[
+                ("v1/x/player/a.json", "deferred", None),
+                ("v1/x/player/b.json", "deferred", None),
+            ],
+        );
+        let flush = run(
+            "2024-01-09",
+            "publish failed",
+            &[
+                ("v1/x/player/a.json", "uploaded", Some("2024-01-08")),
+                ("v1/x/player/b.json", "failed", Some("2024-01-08")),
+            ],
+        );
+        assert!(!done(&[first, flush], "2024-01-08"));
     }
 
     #[test]

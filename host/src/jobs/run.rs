@@ -78,7 +78,9 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     }
     if let Some(shard) = request.shard {
         let share = dates::shard(&date_list, shard).to_vec();
-        report::print_shard(shard, &share, date_list.len());
+        if request.report == ReportStyle::Text {
+            report::print_shard(shard, &share, date_list.len());
+        }
         if share.is_empty() {
             return Ok(ExitCode::SUCCESS);
         }
@@ -96,7 +98,9 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let mut plans: Vec<_> = date_list.iter().map(|&d| selection.for_date(d)).collect();
     let several_dates = !matches!(request.dates, DateSelection::One(_));
     let mut skipped = Vec::new();
-    if several_dates && !request.force {
+    // A plugin that fails to load fails every date it would run on: nothing is skipped then.
+    let every_plugin_loads = !request.only.is_empty() || load_errors.is_empty();
+    if several_dates && !request.force && every_plugin_loads {
         let done = edges.block_on(resume::published_dates(publisher.store(), &plans))?;
         plans.retain(|plan| !done.contains(&plan.date));
         date_list.retain(|date| !done.contains(date));

@@ -163,6 +163,7 @@ fn finish_date(
         run_id: plan.run_id.clone(),
         date: plan.date.to_string(),
         generated_at: plan.generated_at.to_string(),
+        written_at: jiff::Timestamp::now().to_string(),
         propcast_version: env!("CARGO_PKG_VERSION"),
         source: context.source.locator(),
         destination: context.publisher.store().locator(),

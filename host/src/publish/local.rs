@@ -307,8 +307,13 @@ impl Store for LocalStore {
         };
         let text = serde_json::to_vec(&stamp).expect("a stamp serializes");
         let target = self.root.join(&object.path);
-        let created = self.create_folders_for(&object.path)?;
-        let written = self.write_object(object, &target, &text);
+        let mut created = self.create_folders_for(&object.path)?;
+        let mut written = self.write_object(object, &target, &text);
+        if written.is_err() && target.parent().is_some_and(|folder| !folder.is_dir()) {
+            // Another write's failure removed a folder this one had found: make it again.
+            created = self.create_folders_for(&object.path)?;
+            written = self.write_object(object, &target, &text);
+        }
         if written.is_err() {
             // A failed write leaves no folder it created behind.
             for folder in created.iter().rev() {

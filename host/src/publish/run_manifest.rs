@@ -32,12 +32,24 @@ pub(crate) fn path(date: jiff::civil::Date, generated_at: jiff::Timestamp) -> St
     )
 }
 
+/// The date of a run manifest's path (see [`path`]); `None` for any other path.
+pub(crate) fn date_of(path: &str) -> Option<jiff::civil::Date> {
+    let rest = path.strip_prefix(RUNS_FOLDER)?;
+    let (date, name) = rest.split_once('/')?;
+    (name.ends_with(".json") && !name.contains('/'))
+        .then(|| date.parse().ok())
+        .flatten()
+}
+
 /// What one run published.
 #[derive(Debug, Serialize)]
 pub(crate) struct RunManifest {
     pub(crate) run_id: String,
     pub(crate) date: String,
     pub(crate) generated_at: String,
+    /// When the manifest was written (the real clock): which of a date's runs came last, also
+    /// for reruns with the same `--generated-at`.
+    pub(crate) written_at: String,
     pub(crate) propcast_version: &'static str,
     /// Where the data came from: `sqlite:warehouse.sqlite`, `bigquery:project.dataset`.
     pub(crate) source: String,

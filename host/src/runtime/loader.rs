@@ -21,8 +21,6 @@ use crate::data::{self, Manifest, Param, ParamType, Query};
 const ACCEPTED_MAJOR_MINOR: (u64, u64) = (0, 3);
 /// The version this host was built with.
 const HOST_VERSION: &str = "0.3.0";
-/// Where the host writes its run manifests; no exporter may write there.
-const RESERVED_OUTPUT: &str = data::RUNS_FOLDER;
 /// Parameters the host binds for every query; exporters may not declare options with these names.
 pub(crate) const BUILTIN_PARAMS: [&str; 3] = ["date", "season", "season-start"];
 
@@ -254,30 +252,14 @@ fn overlaps(a: &str, b: &str) -> bool {
 
 /// The manifest's counts and text lengths, before anything else is looked at.
 fn check_bounds(m: &wit::Manifest) -> Result<(), String> {
-    let mut texts = vec![
-        ("name".to_string(), m.name.as_str()),
-        ("version".to_string(), m.version.as_str()),
-        ("description".to_string(), m.description.as_str()),
-    ];
-    for p in m.params.iter().take(bounds::MAX_OPTIONS + 1) {
-        texts.push(("option name".to_string(), &p.name));
-        texts.push(("option description".to_string(), &p.description));
-        texts.push(("option default".to_string(), &p.default));
+    let mut declared = bounds::Declared::new(&m.name, &m.version, &m.description, m.outputs.len());
+    for p in &m.params {
+        declared.option(&p.name, &p.description, &p.default);
     }
-    for q in m.queries.iter().take(bounds::MAX_QUERIES + 1) {
-        texts.push(("query name".to_string(), &q.name));
+    for q in &m.queries {
+        declared.query(&q.name, &q.sql);
     }
-    bounds::check(&bounds::Declared {
-        outputs: m.outputs.len(),
-        queries: m.queries.len(),
-        options: m.params.len(),
-        texts,
-        sql: m
-            .queries
-            .iter()
-            .map(|q| (q.name.as_str(), q.sql.as_str()))
-            .collect(),
-    })
+    bounds::check(&declared)
 }
 
 /// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.
@@ -293,16 +275,7 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         bail!("exporter `{}` declares no output prefixes", m.name);
     }
     for wit::Output { path: output, .. } in &m.outputs {
-        propcast_manifest::paths::check(output).map_err(|problem| anyhow!("output {problem}"))?;
-        if !(output.ends_with('/') || output.ends_with(".json")) {
-            bail!("output `{output}` must be a folder ending in `/` or a `.json` file path");
-        }
-        let segments: Vec<&str> = output.trim_end_matches('/').split('/').collect();
-        if segments.iter().any(|s| s.starts_with('.')) || output.starts_with(RESERVED_OUTPUT) {
-            bail!(
-                "output `{output}` is reserved: names starting with `.` and the folder `{RESERVED_OUTPUT}` hold the host's own records"
-            );
-        }
+        propcast_manifest::paths::check_output(output).map_err(anyhow::Error::msg)?;
     }
     let mut outputs = Vec::with_capacity(m.outputs.len());
     let mut replaced_sets = Vec::new();

@@ -139,7 +139,8 @@ fn install_authorizer(connection: &mut Connection) -> rusqlite::Result<Denied> {
             AuthAction::Read { .. } if context.database_name.is_none() => None,
             AuthAction::Read { table_name, .. }
                 if context.database_name == Some("main")
-                    && tables.contains(&table_name.to_ascii_lowercase()) =>
+                    && (tables.contains(&table_name.to_ascii_lowercase())
+                        || TABLE_FUNCTIONS.contains(&table_name.to_ascii_lowercase().as_str())) =>
             {
                 None
             }
@@ -177,6 +178,10 @@ fn install_authorizer(connection: &mut Connection) -> rusqlite::Result<Denied> {
 /// What the authorizer's refusals end with.
 const READ_ONLY_TABLES: &str =
     "a query may read only the warehouse's tables and views (docs/sql.md)";
+
+/// Table-valued functions a query may read from, as from a table: they compute from their
+/// arguments and reveal nothing of the host.
+const TABLE_FUNCTIONS: [&str; 3] = ["json_each", "json_tree", "generate_series"];
 
 /// Functions a query may not call besides the `sqlite_*` ones (most are not even compiled in).
 const HIDDEN_FUNCTIONS: [&str; 4] = ["load_extension", "fts3_tokenizer", "readfile", "writefile"];
@@ -475,6 +480,7 @@ mod tests {
         for sql in [
             "SELECT player, upper(player) FROM G WHERE game_date < @date",
             "SELECT player FROM recent",
+            "SELECT value FROM json_each('[1, 2]')",
             "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 3) SELECT x FROM r",
         ] {
             assert!(query(&source, sql).is_ok(), "{sql}");

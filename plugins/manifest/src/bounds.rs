@@ -13,15 +13,50 @@ pub const MAX_TEXT_BYTES: usize = 4096;
 /// The longest query.
 pub const MAX_SQL_BYTES: usize = 64 << 10;
 
-/// What a manifest declares, as far as its bounds are concerned.
+/// What a manifest declares, as far as its bounds are concerned, gathered the same way by the
+/// SDK (from `exporter.toml`) and the host (from the component's `describe`).
 pub struct Declared<'a> {
-    pub outputs: usize,
-    pub queries: usize,
-    pub options: usize,
-    /// `(what, text)`, e.g. `("description", …)`, `("option `x` description", …)`.
-    pub texts: Vec<(String, &'a str)>,
+    outputs: usize,
+    queries: usize,
+    options: usize,
+    /// `(what, text)`, e.g. `("description", …)`.
+    texts: Vec<(&'static str, &'a str)>,
     /// Each query's `(name, sql)`.
-    pub sql: Vec<(&'a str, &'a str)>,
+    sql: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Declared<'a> {
+    /// A manifest's own texts and its number of outputs.
+    pub fn new(name: &'a str, version: &'a str, description: &'a str, outputs: usize) -> Self {
+        Declared {
+            outputs,
+            queries: 0,
+            options: 0,
+            texts: vec![
+                ("name", name),
+                ("version", version),
+                ("description", description),
+            ],
+            sql: Vec::new(),
+        }
+    }
+
+    /// One option.
+    pub fn option(&mut self, name: &'a str, description: &'a str, default: &'a str) {
+        self.options += 1;
+        self.texts.extend([
+            ("option name", name),
+            ("option description", description),
+            ("option default", default),
+        ]);
+    }
+
+    /// One query.
+    pub fn query(&mut self, name: &'a str, sql: &'a str) {
+        self.queries += 1;
+        self.texts.push(("query name", name));
+        self.sql.push((name, sql));
+    }
 }
 
 /// Checks `declared` against the bounds; the error says which one it passes.
@@ -65,24 +100,17 @@ mod tests {
     #[test]
     fn each_bound_is_named() {
         let long = "x".repeat(MAX_TEXT_BYTES + 1);
-        let mut declared = Declared {
-            outputs: 1,
-            queries: 1,
-            options: 0,
-            texts: vec![("description".into(), "fine")],
-            sql: vec![("games", "SELECT 1")],
-        };
+        let mut declared = Declared::new("x", "0.1.0", "fine", 1);
+        declared.query("games", "SELECT 1");
         assert_eq!(check(&declared), Ok(()));
-        declared.outputs = 200_000;
         assert_eq!(
-            check(&declared).unwrap_err(),
+            check(&Declared::new("x", "0.1.0", "fine", 200_000)).unwrap_err(),
             "it declares 200000 outputs, more than 64"
         );
-        declared.outputs = 1;
-        declared.texts.push(("description".into(), &long));
+        declared.option("min-games", &long, "5");
         assert_eq!(
             check(&declared).unwrap_err(),
-            "its description is 4097 bytes long, more than 4096"
+            "its option description is 4097 bytes long, more than 4096"
         );
     }
 }

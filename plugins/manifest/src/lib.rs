@@ -253,15 +253,7 @@ impl Manifest {
                     "output `{output}` is a file; only a folder ending in `/` can be a replaced set"
                 ));
             }
-            if let Err(problem) = paths::check(output) {
-                return invalid(format!("output {problem}"));
-            }
-            if !(output.ends_with('/') || output.ends_with(".json")) {
-                return invalid(format!(
-                    "output `{output}` must be a relative folder ending in `/` (like `v1/{}/`) or a `.json` file path",
-                    self.name
-                ));
-            }
+            paths::check_output(output).or_else(invalid)?;
         }
         for param in &self.params {
             if !is_kebab(&param.name) {
@@ -288,30 +280,19 @@ impl Manifest {
 impl Manifest {
     /// What it declares, for [`bounds::check`].
     fn declared(&self) -> bounds::Declared<'_> {
-        let mut texts = vec![
-            ("name".to_string(), self.name.as_str()),
-            ("version".to_string(), self.version.as_str()),
-            ("description".to_string(), self.description.as_str()),
-        ];
+        let mut declared = bounds::Declared::new(
+            &self.name,
+            &self.version,
+            &self.description,
+            self.outputs.len(),
+        );
         for param in &self.params {
-            texts.push((format!("option `{}`", param.name), param.name.as_str()));
-            texts.push((
-                format!("option `{}` description", param.name),
-                &param.description,
-            ));
-            texts.push((format!("option `{}` default", param.name), &param.default));
+            declared.option(&param.name, &param.description, &param.default);
         }
-        bounds::Declared {
-            outputs: self.outputs.len(),
-            queries: self.queries.len(),
-            options: self.params.len(),
-            texts,
-            sql: self
-                .queries
-                .iter()
-                .map(|q| (q.name.as_str(), q.sql.as_str()))
-                .collect(),
+        for query in &self.queries {
+            declared.query(&query.name, &query.sql);
         }
+        declared
     }
 }
 
@@ -459,7 +440,7 @@ outputs = ["v1/x"]"#,
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains("output `v1/x` must be a relative folder ending in `/`"),
+                .contains("output `v1/x` must be a folder ending in `/` or a `.json` file path"),
             "{}",
             err.to_string()
         );

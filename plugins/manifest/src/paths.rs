@@ -61,6 +61,33 @@ pub fn check(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The folder that holds the host's own records (run manifests), beside the documents.
+pub const RUNS_FOLDER: &str = "runs/";
+
+/// Checks a declared output: a path by [`check`], a folder ending in `/` or a `.json` file,
+/// and none of the host's: no name starting with `.`, not under [`RUNS_FOLDER`] in any case
+/// (a store may not tell `Runs/` from `runs/`).
+pub fn check_output(output: &str) -> Result<(), String> {
+    check(output).map_err(|problem| format!("output {problem}"))?;
+    if !(output.ends_with('/') || output.ends_with(".json")) {
+        return Err(format!(
+            "output `{output}` must be a folder ending in `/` or a `.json` file path"
+        ));
+    }
+    let runs = RUNS_FOLDER.trim_end_matches('/');
+    let reserved_folder = output
+        .split('/')
+        .next()
+        .is_some_and(|first| first.eq_ignore_ascii_case(runs));
+    if reserved_folder || output.split('/').any(|s| s.starts_with('.')) {
+        return Err(format!(
+            "output `{output}` is reserved: names starting with `.` and the folder \
+             `{RUNS_FOLDER}` hold the host's own records"
+        ));
+    }
+    Ok(())
+}
+
 fn allowed(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')
 }
@@ -78,6 +105,28 @@ mod tests {
         ] {
             assert_eq!(check(path), Ok(()), "{path}");
         }
+    }
+
+    #[test]
+    fn outputs_are_folders_or_json_files_and_not_the_host_s() {
+        assert_eq!(check_output("v1/streaks/"), Ok(()));
+        assert_eq!(check_output("v1/tonight/all-players.json"), Ok(()));
+        assert_eq!(check_output("runsheet/"), Ok(()));
+        for output in ["runs/", "Runs/2024-01-10/", "v1/.hidden/"] {
+            assert!(
+                check_output(output).unwrap_err().contains("is reserved"),
+                "{output}"
+            );
+        }
+        assert_eq!(
+            check_output("v1/x.txt").unwrap_err(),
+            "output `v1/x.txt` must be a folder ending in `/` or a `.json` file path"
+        );
+        assert!(
+            check_output("/v1/")
+                .unwrap_err()
+                .starts_with("output `/v1/` is an absolute")
+        );
     }
 
     #[test]
