@@ -521,7 +521,7 @@ fn quiet_prints_no_report_and_logs_only_errors_and_debug_logs_each_query() {
     let db = sample_db();
     let quiet = run_here(
         &env,
-        &db,
+        db,
         &["run", "--date", "2024-01-10", "--only", "streaks", "-q"],
     );
     quiet.assert_success();
@@ -561,7 +561,7 @@ fn two_runs_never_publish_to_one_folder_at_once() {
     let held = std::fs::File::open(env.out()).unwrap();
     held.lock().unwrap();
     let args = ["run", "--date", "2024-01-10", "--only", "streaks"];
-    run_here(&env, &db, &args).assert_fails(
+    run_here(&env, db, &args).assert_fails(
         2,
         &["another propcast run is publishing to `out` (it holds the folder's lock)"],
     );
