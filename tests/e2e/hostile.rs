@@ -36,26 +36,21 @@ fn check(case: Case) -> Output {
     if let Some(mode) = &mode {
         args.extend(["--param", mode]);
     }
+    args.extend(["--report", "json"]);
     let out = env.publish("2024-01-10", folder.path(), &args);
     assert_eq!(
         out.code, 1,
         "a failed exporter makes the exit code 1\n{}\n{}",
         out.stdout, out.stderr
     );
+    let report = out.report();
     let row = |name: &str| {
-        let line = out
-            .stdout
-            .lines()
-            .find(|l| l.split("  ").next().map(str::trim) == Some(name));
-        let line = line.unwrap_or_else(|| panic!("no row for `{name}` in:\n{}", out.stdout));
-        line.split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .nth(1)
-            .unwrap()
-            .to_string()
+        let exporters = report["dates"][0]["exporters"].as_array().unwrap();
+        let found = exporters.iter().find(|e| e["name"] == name);
+        let found = found.unwrap_or_else(|| panic!("no `{name}` in the report:\n{report:#}"));
+        found["status"].as_str().unwrap().to_string()
     };
-    assert_eq!(row(case.row), case.status, "{}", out.stdout);
+    assert_eq!(row(case.row), case.status, "{report:#}");
     assert_eq!(
         row("streaks"),
         "ok",
