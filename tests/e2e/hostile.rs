@@ -374,6 +374,25 @@ fn two_plugins_with_one_name_refuse_both() {
 }
 
 #[test]
+fn a_component_past_the_size_limit_is_not_compiled() {
+    // A component header and 2 MiB of code: never read, let alone compiled.
+    let mut big = b"\0asm\x0d\0\x01\0".to_vec();
+    big.resize(2 << 20, 0);
+    let folder = plugin_folder(&["streaks"], &[("big.wasm", &big)]);
+    let env = Env::new();
+    let out = env.publish(
+        "2024-01-10",
+        folder.path(),
+        &["--limit", "component-size=1MiB"],
+    );
+    out.assert_fails(
+        1,
+        &["big.wasm`: the file is 2 MiB, more than the component size limit of 1 MiB, so it was not compiled"],
+    );
+    assert!(env.out().join("v1/streaks/2024-01-10.json").is_file());
+}
+
+#[test]
 fn a_core_module_is_refused() {
     let folder = plugin_folder(&["streaks"], &[("core.wasm", b"\0asm\x01\0\0\0")]);
     let out = Env::new().publish("2024-01-10", folder.path(), &[]);

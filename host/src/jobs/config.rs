@@ -76,6 +76,7 @@ pub(crate) struct LimitsFile {
     pub(crate) document_size: Option<Scalar>,
     pub(crate) log: Option<Scalar>,
     pub(crate) stack: Option<Scalar>,
+    pub(crate) component_size: Option<Scalar>,
     pub(crate) query_time: Option<Scalar>,
     pub(crate) query_rows: Option<Scalar>,
     #[serde(default)]
@@ -109,6 +110,7 @@ impl LimitsFile {
             ("document-size", &self.document_size),
             ("log", &self.log),
             ("stack", &self.stack),
+            ("component-size", &self.component_size),
             ("query-time", &self.query_time),
             ("query-rows", &self.query_rows),
         ])

@@ -70,6 +70,7 @@ fn runtime_for(settings: &Settings, cache: &CacheRequest) -> anyhow::Result<Runt
     let runtime = Runtime::new(EngineSettings {
         stack: settings.stack,
         perf_map: perf_map_requested(),
+        max_component_bytes: settings.component_size,
         ..EngineSettings::default()
     })?;
     Ok(runtime.with_cache(compile_cache(cache)))

@@ -42,11 +42,11 @@ use super::config::{ConfigFile, SourceFile};
 use super::freshness::Need;
 use super::schedule::Schedule;
 use crate::publish::{Destination, PublishSettings};
-use crate::runtime::Limits;
+use crate::runtime::{EngineSettings, Limits};
 use crate::source::QueryLimits;
 
 /// Every limit key, for messages.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "fuel",
     "deadline",
     "memory",
@@ -58,6 +58,7 @@ const KEYS: [&str; 11] = [
     "log",
     "query-time",
     "query-rows",
+    "component-size",
 ];
 
 /// Limits as configured.
@@ -67,6 +68,8 @@ pub(crate) struct Settings {
     entries: Vec<(Option<String>, String, String)>,
     /// Wasm stack per run, in bytes (engine-wide).
     pub(crate) stack: usize,
+    /// The largest plugin file that is compiled, in bytes (engine-wide).
+    pub(crate) component_size: usize,
     /// Query limits (source-wide).
     pub(crate) query: QueryLimits,
     /// `[source]` as the file gives it, its `db` relative to the file's folder resolved.
@@ -107,6 +110,7 @@ impl Default for Settings {
         Settings {
             entries: Vec::new(),
             stack: 1 << 20,
+            component_size: EngineSettings::default().max_component_bytes,
             query: QueryLimits::default(),
             source: SourceFile::default(),
             bigquery: BigQueryFile::default(),
@@ -217,6 +221,7 @@ impl Settings {
     fn set(&mut self, key: &str, value: &str) -> anyhow::Result<()> {
         match key {
             "stack" => self.stack = parse_bytes(value)?,
+            "component-size" => self.component_size = parse_bytes(value)?,
             "query-time" => self.query.time = parse_duration(value)?,
             "query-rows" => self.query.rows = parse_count(value)? as usize,
             _ => {
@@ -232,7 +237,7 @@ impl Settings {
     fn set_for(&mut self, exporter: &str, key: &str, value: &str) -> anyhow::Result<()> {
         // Check it now, so a mistake is reported where it was made.
         set_limit(&mut Limits::default(), key, value).map_err(|e| {
-            if ["stack", "query-time", "query-rows"].contains(&key) {
+            if ["stack", "query-time", "query-rows", "component-size"].contains(&key) {
                 anyhow!("`{key}` applies to every exporter and cannot be set for one")
             } else {
                 e

@@ -13,7 +13,7 @@ use wasmtime::component::{Component, types::ComponentItem};
 use super::Runtime;
 use super::bindings::{self, ExporterPre, wit};
 use super::cache::CacheOutcome;
-use super::limits::Limits;
+use super::limits::{Limits, bytes as size_text};
 use super::state::HostState;
 use crate::data::{self, Manifest, Param, ParamType, Query};
 
@@ -97,6 +97,19 @@ impl Runtime {
     /// Loads one plugin file.
     pub(crate) fn load_file(&self, file: &Path) -> anyhow::Result<Exporter> {
         let started = Instant::now();
+        let size = std::fs::metadata(file)
+            .context("failed to read the file")?
+            .len();
+        let limit = self.settings.max_component_bytes;
+        if size > limit as u64 {
+            bail!(
+                "the file is {}, more than the component size limit of {}, so it was not \
+                 compiled\n\nConsider raising it with `--limit component-size=<value>`, or \
+                 `component-size = …` under [limits] in propcast.toml",
+                size_text(size),
+                size_text(limit as u64)
+            );
+        }
         let bytes = std::fs::read(file).context("failed to read the file")?;
         if !bytes.starts_with(b"\0asm") {
             bail!("not a WebAssembly file");

@@ -52,6 +52,9 @@ pub(crate) struct EngineSettings {
     /// Write `/tmp/perf-<pid>.map` so `perf` can name the exporters' compiled functions
     /// (`PROPCAST_PERF_MAP=1`; docs/performance.md). Compiled code is the same either way.
     pub(crate) perf_map: bool,
+    /// The largest plugin file that is compiled: compiling costs time in proportion to the
+    /// code, and a file past this is refused unread.
+    pub(crate) max_component_bytes: usize,
 }
 
 impl Default for EngineSettings {
@@ -61,6 +64,7 @@ impl Default for EngineSettings {
             fuel: true,
             epoch: true,
             perf_map: false,
+            max_component_bytes: 64 << 20,
         }
     }
 }
