@@ -349,7 +349,7 @@ pub(crate) struct SettingsArgs {
     /// Set a limit for every exporter, e.g. `--limit memory=1GiB`, or for one, e.g.
     /// `--limit player-profiles.fuel=100G`; may be repeated. Limits: fuel, deadline, memory,
     /// table-elements, stack, output, documents, document-size, log, query-time, query-rows,
-    /// component-size
+    /// query-bytes, component-size
     #[arg(long = "limit", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) limits: Vec<(String, String)>,
 

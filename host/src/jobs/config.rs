@@ -79,6 +79,7 @@ pub(crate) struct LimitsFile {
     pub(crate) component_size: Option<Scalar>,
     pub(crate) query_time: Option<Scalar>,
     pub(crate) query_rows: Option<Scalar>,
+    pub(crate) query_bytes: Option<Scalar>,
     #[serde(default)]
     pub(crate) exporters: BTreeMap<String, ExporterLimits>,
 }
@@ -113,6 +114,7 @@ impl LimitsFile {
             ("component-size", &self.component_size),
             ("query-time", &self.query_time),
             ("query-rows", &self.query_rows),
+            ("query-bytes", &self.query_bytes),
         ])
     }
 }

@@ -46,7 +46,7 @@ use crate::runtime::{EngineSettings, Limits};
 use crate::source::QueryLimits;
 
 /// Every limit key, for messages.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "fuel",
     "deadline",
     "memory",
@@ -59,6 +59,7 @@ const KEYS: [&str; 12] = [
     "query-time",
     "query-rows",
     "component-size",
+    "query-bytes",
 ];
 
 /// Limits as configured.
@@ -224,6 +225,7 @@ impl Settings {
             "component-size" => self.component_size = parse_bytes(value)?,
             "query-time" => self.query.time = parse_duration(value)?,
             "query-rows" => self.query.rows = parse_count(value)? as usize,
+            "query-bytes" => self.query.bytes = parse_bytes(value)?,
             _ => {
                 set_limit(&mut Limits::default(), key, value)?;
                 self.entries
@@ -237,7 +239,15 @@ impl Settings {
     fn set_for(&mut self, exporter: &str, key: &str, value: &str) -> anyhow::Result<()> {
         // Check it now, so a mistake is reported where it was made.
         set_limit(&mut Limits::default(), key, value).map_err(|e| {
-            if ["stack", "query-time", "query-rows", "component-size"].contains(&key) {
+            if [
+                "stack",
+                "query-time",
+                "query-rows",
+                "query-bytes",
+                "component-size",
+            ]
+            .contains(&key)
+            {
                 anyhow!("`{key}` applies to every exporter and cannot be set for one")
             } else {
                 e

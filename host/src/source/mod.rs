@@ -29,6 +29,8 @@ pub(crate) struct QueryRequest<'a> {
 pub(crate) struct QueryLimits {
     pub(crate) time: std::time::Duration,
     pub(crate) rows: usize,
+    /// The most a result may hold, counting each text's bytes and 8 for any other value.
+    pub(crate) bytes: usize,
 }
 
 impl QueryLimits {
@@ -38,6 +40,15 @@ impl QueryLimits {
             "query `{name}` ran longer than its time limit of {}s\n\nConsider raising it with \
              `--limit query-time=<duration>` or `query-time` under [limits] in propcast.toml",
             self.time.as_secs_f64()
+        )
+    }
+
+    /// The error of query `name` returning more bytes than the limit, the same on every source.
+    pub(crate) fn too_many_bytes(&self, name: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "query `{name}` returned more than its limit of {} bytes\n\nConsider raising it \
+             with `--limit query-bytes=<size>` or `query-bytes` under [limits] in propcast.toml",
+            self.bytes
         )
     }
 
@@ -56,6 +67,7 @@ impl Default for QueryLimits {
         QueryLimits {
             time: std::time::Duration::from_secs(30),
             rows: 2_000_000,
+            bytes: 512 << 20,
         }
     }
 }

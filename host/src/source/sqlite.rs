@@ -261,12 +261,13 @@ impl SqliteSource {
             .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
             .collect();
         *handle.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.limits.time);
-        let read = read_rows(&mut statement, &mut builders, self.limits.rows);
+        let read = read_rows(&mut statement, &mut builders, &self.limits);
         *handle.deadline.lock().expect("deadline lock") = None;
         let row_count = match read {
             Ok(rows) => rows,
             Err(ReadError::Interrupted) => return Err(self.limits.too_slow(name)),
             Err(ReadError::TooManyRows) => return Err(self.limits.too_many_rows(name)),
+            Err(ReadError::TooManyBytes) => return Err(self.limits.too_many_bytes(name)),
             Err(ReadError::Column(column, problem)) => {
                 bail!("query `{name}` column `{column}`: {problem}")
             }
@@ -285,18 +286,20 @@ impl SqliteSource {
 enum ReadError {
     Interrupted,
     TooManyRows,
+    TooManyBytes,
     Column(String, String),
     Sqlite(rusqlite::Error),
 }
 
-/// Reads every row into the column builders, stopping past `max_rows`.
+/// Reads every row into the column builders, stopping past the row or byte limit.
 fn read_rows(
     statement: &mut rusqlite::Statement<'_>,
     builders: &mut [ColumnBuilder],
-    max_rows: usize,
+    limits: &QueryLimits,
 ) -> Result<usize, ReadError> {
     let mut rows = statement.raw_query();
     let mut row_count = 0usize;
+    let mut held = 0usize;
     loop {
         let row = match rows.next() {
             Ok(Some(row)) => row,
@@ -308,11 +311,18 @@ fn read_rows(
             }
             Err(e) => return Err(ReadError::Sqlite(e)),
         };
-        if row_count == max_rows {
+        if row_count == limits.rows {
             return Err(ReadError::TooManyRows);
         }
         for (index, builder) in builders.iter_mut().enumerate() {
             let value = row.get_ref(index).map_err(ReadError::Sqlite)?;
+            held += match value {
+                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => bytes.len(),
+                _ => 8,
+            };
+            if held > limits.bytes {
+                return Err(ReadError::TooManyBytes);
+            }
             builder
                 .push(row_count, value)
                 .map_err(|problem| ReadError::Column(builder.name.clone(), problem))?;
@@ -569,6 +579,7 @@ mod tests {
         let slow = QueryLimits {
             time: std::time::Duration::from_millis(50),
             rows: 10,
+            bytes: 1000,
         };
         let source = SqliteSource::open(&path, slow).unwrap();
         let forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
@@ -583,6 +594,15 @@ mod tests {
         assert!(
             err.to_string()
                 .starts_with("query `games` returned more than its limit of 10 rows"),
+            "{err:#}"
+        );
+        // Few rows of large text: the bytes a result holds are bounded as well.
+        let large = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) \
+                     SELECT x, printf('%.400c', 'y') AS text FROM c";
+        let err = query(&source, large).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("query `games` returned more than its limit of 1000 bytes"),
             "{err:#}"
         );
         // The connection still works after an interrupted query.

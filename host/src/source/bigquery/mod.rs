@@ -252,6 +252,7 @@ impl BigQuerySource {
         let page_size = self.config.page_size.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
         let mut builders: Option<Vec<ColumnBuilder>> = None;
         let mut rows = 0usize;
+        let mut held = 0usize;
         let mut token = String::new();
         loop {
             let mut call = self
@@ -307,8 +308,13 @@ impl BigQuerySource {
                 if rows == self.config.limits.rows {
                     return Err(ResultError::Refused(self.config.limits.too_many_rows(name)));
                 }
-                add_row(columns, rows, row)
+                held += add_row(columns, rows, row)
                     .map_err(|problem| ResultError::Refused(anyhow!("query `{name}` {problem}")))?;
+                if held > self.config.limits.bytes {
+                    return Err(ResultError::Refused(
+                        self.config.limits.too_many_bytes(name),
+                    ));
+                }
                 rows += 1;
             }
             if page.page_token.is_empty() {
@@ -425,11 +431,13 @@ fn parameters(request: &QueryRequest<'_>) -> anyhow::Result<Vec<QueryParameter>>
 }
 
 /// Adds one REST row (`{"f": [{"v": ...}, ...]}`) as row `index`.
+/// Adds row `index` to `columns`; returns what it holds in bytes (each text's length, 8 for
+/// any other value), as the query-bytes limit counts.
 fn add_row(
     columns: &mut [ColumnBuilder],
     index: usize,
     row: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let cells = row
         .get("f")
         .and_then(|f| f.as_array())
@@ -441,13 +449,15 @@ fn add_row(
             columns.len()
         ));
     }
+    let mut held = 0;
     for (column, cell) in columns.iter_mut().zip(cells) {
         let value = cell.get("v").unwrap_or(&serde_json::Value::Null);
+        held += value.as_str().map_or(8, str::len);
         column
             .push(index, value)
             .map_err(|problem| format!("column `{}`: {problem}", column.name()))?;
     }
-    Ok(())
+    Ok(held)
 }
 
 /// The job error reason in a failed `getQueryResults` reply, if it has one.
