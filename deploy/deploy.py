@@ -138,11 +138,8 @@ def commands(args, zone, jobs):
     return out
 
 
-def scheduler_exists(argv):
-    """Whether the Scheduler job `argv` would create exists already."""
-    name = argv[5]
-    project = argv[argv.index("--project") + 1]
-    location = argv[argv.index("--location") + 1]
+def scheduler_exists(name, project, location):
+    """Whether the Scheduler job `name` exists already."""
     done = subprocess.run(
         ["gcloud", "scheduler", "jobs", "describe", name, "--project", project, "--location", location],
         capture_output=True,
@@ -158,7 +155,7 @@ def main(argv):
         if args.dry_run:
             print(shlex.join(argv_))
             continue
-        if scheduler_name and scheduler_exists(argv_):
+        if scheduler_name and scheduler_exists(scheduler_name, args.project, args.region):
             argv_ = [*argv_[:3], "update", *argv_[4:]]
         print(f"deploy: {shlex.join(argv_)}", file=sys.stderr)
         if subprocess.run(argv_, check=False).returncode != 0:

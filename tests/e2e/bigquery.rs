@@ -19,6 +19,20 @@ use serde_json::{Value, json};
 const DRY_RUN: &str = r#""dryRun":true"#;
 const REAL_RUN: &str = r#""dryRun":false"#;
 
+/// The flags that point a run at the emulator's `dataset`, with the exporters in `plugins`.
+fn bigquery_source<'a>(dataset: &'a str, plugins: &'a Path) -> [&'a str; 8] {
+    [
+        "--source",
+        "bigquery",
+        "--project",
+        BigQuery::PROJECT,
+        "--dataset",
+        dataset,
+        "--plugins",
+        plugins.to_str().unwrap(),
+    ]
+}
+
 /// `propcast run --date date` reading the emulator's `dataset` (through `proxy` when given)
 /// with the exporters in `plugins`, publishing to `out/`, plus `extra`.
 fn run_bigquery(
@@ -33,18 +47,9 @@ fn run_bigquery(
         Some(proxy) => proxy.host(),
         None => format!("127.0.0.1:{}", bigquery().port),
     };
-    let mut args = vec![
-        "run",
-        "--date",
-        date,
-        "--source",
-        "bigquery",
-        "--project",
-        BigQuery::PROJECT,
-        "--dataset",
-        dataset,
-        "--plugins",
-        plugins.to_str().unwrap(),
+    let mut args = vec!["run", "--date", date];
+    args.extend(bigquery_source(dataset, plugins));
+    args.extend([
         "--out",
         "out",
         "--generated-at",
@@ -52,7 +57,7 @@ fn run_bigquery(
         // These tests are about the exporters' queries: the freshness guard's own query would
         // take the proxy's faults first. `the_freshness_guard_reads_bigquery` tests the guard.
         "--allow-empty",
-    ];
+    ]);
     args.extend_from_slice(extra);
     env.run_with(&[("BIGQUERY_EMULATOR_HOST", host.as_str())], &args)
 }
@@ -64,21 +69,9 @@ fn the_freshness_guard_reads_bigquery() {
     let config = propcast_e2e::root().join("propcast.toml");
     let plugins = plugins_dir();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "--source",
-            "bigquery",
-            "--project",
-            BigQuery::PROJECT,
-            "--dataset",
-            BigQuery::DATASET,
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            "out",
-        ];
+        let mut args = vec!["run"];
+        args.extend(bigquery_source(BigQuery::DATASET, &plugins));
+        args.extend(["--config", config.to_str().unwrap(), "--out", "out"]);
         args.extend_from_slice(extra);
         env.run_with(&[("BIGQUERY_EMULATOR_HOST", host.as_str())], &args)
     };
@@ -567,28 +560,20 @@ fn the_site_goes_from_bigquery_to_cloud_storage_and_a_rerun_uploads_nothing() {
     let storage = format!("127.0.0.1:{}", gcs.port);
     let bigquery_host = format!("127.0.0.1:{}", bigquery().port);
     let run = || {
+        let mut args = vec!["run", "--date", "2024-01-10"];
+        args.extend(bigquery_source(BigQuery::DATASET, &plugins));
+        args.extend([
+            "--out",
+            "gs://site/api",
+            "--generated-at",
+            "2024-01-10T12:00:00Z",
+        ]);
         env.run_with(
             &[
                 ("BIGQUERY_EMULATOR_HOST", bigquery_host.as_str()),
                 ("STORAGE_EMULATOR_HOST", storage.as_str()),
             ],
-            &[
-                "run",
-                "--date",
-                "2024-01-10",
-                "--source",
-                "bigquery",
-                "--project",
-                BigQuery::PROJECT,
-                "--dataset",
-                BigQuery::DATASET,
-                "--plugins",
-                plugins.to_str().unwrap(),
-                "--out",
-                "gs://site/api",
-                "--generated-at",
-                "2024-01-10T12:00:00Z",
-            ],
+            &args,
         )
     };
     let first = run();

@@ -5,9 +5,7 @@
 
 use std::path::Path;
 
-use propcast_e2e::{
-    EXPORTERS, Env, documents_under, files_under, plugins_dir, sample_db, test_plugin,
-};
+use propcast_e2e::{EXPORTERS, Env, files_under, plugins_dir, sample_db, test_plugin};
 
 const DATE: &str = "2024-01-10";
 fn capture(env: &Env, plugins: &Path, extra: &[&str]) -> propcast_e2e::Output {
@@ -57,7 +55,8 @@ fn a_captured_date_replays_to_what_run_publishes() {
         assert!(case.join("tables").is_dir());
 
         // What the case expects is what `run` published for the date, document for document.
-        let published: Vec<(String, serde_json::Value)> = documents_under(&env.out())
+        let published: Vec<(String, serde_json::Value)> = env
+            .published()
             .into_iter()
             .map(|(path, body)| (path, serde_json::from_slice(&body).unwrap()))
             .collect();

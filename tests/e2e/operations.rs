@@ -22,13 +22,22 @@ fn run(env: &Env, db: &Path, args: &[&str]) -> Output {
 /// `propcast ARGS` on the warehouse `db`, with the config file of the test's folder if any,
 /// publishing to `out/`.
 fn run_here(env: &Env, db: &Path, args: &[&str]) -> Output {
-    let (db, plugins) = (
-        db.to_str().unwrap().to_string(),
-        plugins_dir().to_str().unwrap().to_string(),
-    );
-    let mut all = args.to_vec();
-    all.extend(["--db", &db, "--plugins", &plugins, "--out", "out"]);
-    env.run(&all)
+    let all = args_here(db, args);
+    env.run(&all.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `ARGS` and the warehouse `db`, the built plugins and `out/`, as [`run_here`] runs them.
+fn args_here(db: &Path, args: &[&str]) -> Vec<String> {
+    let plugins = plugins_dir();
+    let tail = [
+        "--db",
+        db.to_str().unwrap(),
+        "--plugins",
+        plugins.to_str().unwrap(),
+    ];
+    (args.iter().chain(&tail).chain(&["--out", "out"]))
+        .map(|a| a.to_string())
+        .collect()
 }
 
 /// A copy of the sample warehouse changed by `sql`.
@@ -137,16 +146,11 @@ fn today_and_yesterday_are_read_in_the_configured_zone() {
     assert!(env.out().join("v1/predictions/2024-01-10.json").is_file());
     // The same instant is already the 11th in Tokyo, so a file naming that zone publishes the
     // 11th for `today` and the 10th for `yesterday`: the zone comes from the file.
-    std::fs::write(
-        env.path().join("propcast.toml"),
-        "time-zone = \"Asia/Tokyo\"\n",
-    )
-    .unwrap();
     for (day, published) in [("today", "2024-01-11"), ("yesterday", "2024-01-10")] {
         let tokyo = Env::new();
-        std::fs::copy(
-            env.path().join("propcast.toml"),
+        std::fs::write(
             tokyo.path().join("propcast.toml"),
+            "time-zone = \"Asia/Tokyo\"\n",
         )
         .unwrap();
         run_here(
@@ -349,16 +353,12 @@ fn a_run_can_wait_for_its_data() {
 
     // The scores arrive while it waits: it publishes.
     let config = config();
-    let (db_arg, plugins) = (
-        db.to_str().unwrap().to_string(),
-        plugins_dir().to_str().unwrap().to_string(),
-    );
+    let mut args = vec!["run", "--job", "daily-results", "--wait-for-data", "30s"];
+    args.extend(at);
+    args.extend(["--config", config.to_str().unwrap()]);
     let mut waiting = env
         .command()
-        .args(["run", "--job", "daily-results", "--wait-for-data", "30s"])
-        .args(at)
-        .args(["--config", config.to_str().unwrap(), "--db", &db_arg])
-        .args(["--plugins", &plugins, "--out", "out"])
+        .args(args_here(&db, &args))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -568,12 +568,9 @@ fn two_runs_never_publish_to_one_folder_at_once() {
     assert!(!env.out().join("v1").exists(), "nothing ran");
 
     // With --wait-lock it waits, says so, and publishes once the other run is done.
-    let plugins = plugins_dir();
     let mut waiting = env
         .command()
-        .args(args)
-        .args(["--wait-lock", "--db", db.to_str().unwrap()])
-        .args(["--plugins", plugins.to_str().unwrap(), "--out", "out"])
+        .args(args_here(db, &[&args[..], &["--wait-lock"]].concat()))
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()

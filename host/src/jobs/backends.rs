@@ -15,7 +15,13 @@ use crate::source::bigquery::{BigQueryConfig, BigQuerySource};
 use crate::source::sqlite::SqliteSource;
 
 /// The SQLite warehouse read unless configured.
-pub(super) const DEFAULT_DB: &str = "warehouse.sqlite";
+const DEFAULT_DB: &str = "warehouse.sqlite";
+
+/// The SQLite file: `flag` (`--db`, `PROPCAST_DB`), else `db` under `[source]`, else the default.
+pub(super) fn sqlite_db<'a>(flag: Option<&'a Path>, settings: &'a Settings) -> &'a Path {
+    flag.or(settings.source.db.as_deref())
+        .unwrap_or(Path::new(DEFAULT_DB))
+}
 
 /// Where documents go unless configured.
 const DEFAULT_OUT: &str = "out";
@@ -30,12 +36,10 @@ pub(crate) async fn open_source(
 ) -> anyhow::Result<Box<dyn Source>> {
     let kind = request.kind.or(settings.source.kind);
     Ok(match kind.unwrap_or(Warehouse::Sqlite) {
-        Warehouse::Sqlite => {
-            let db = (request.db.as_deref())
-                .or(settings.source.db.as_deref())
-                .unwrap_or(Path::new(DEFAULT_DB));
-            Box::new(SqliteSource::open(db, settings.query)?)
-        }
+        Warehouse::Sqlite => Box::new(SqliteSource::open(
+            sqlite_db(request.db.as_deref(), settings),
+            settings.query,
+        )?),
         Warehouse::Bigquery => {
             let config = bigquery_config(&request.bigquery, settings)?;
             Box::new(BigQuerySource::connect(config).await?)

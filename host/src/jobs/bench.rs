@@ -158,9 +158,9 @@ fn bench_input(input: &BenchInput, exporter: &Exporter) -> anyhow::Result<RunInp
     match input {
         BenchInput::Case(case) => case_input(exporter, case),
         BenchInput::Warehouse { db, date } => {
-            let db = db
-                .as_deref()
-                .unwrap_or(Path::new(super::backends::DEFAULT_DB));
+            // The file as `run` would find it; the bench's own limits stay the defaults.
+            let settings = super::settings::Settings::load(None, &[])?;
+            let db = super::backends::sqlite_db(db.as_deref(), &settings);
             let source = SqliteSource::open(db, QueryLimits::default())?;
             let BoundParams { query, context } = exporter_params(exporter, *date, &[])?;
             let tables = futures::executor::block_on(fetch_tables(

@@ -19,12 +19,11 @@ use jiff::civil::Date;
 
 use super::exporter_run::fetch_tables;
 use super::fixtures::{self, CaseFile};
-use super::plan::{BoundParams, exporter_params};
+use super::plan::{self, BoundParams, exporter_params};
 use super::request::{CacheRequest, SourceRequest};
 use super::settings::Settings;
 use super::shared_queries::SharedQueries;
 use super::{backends, load_exporter, runtime_for};
-use crate::runtime::RunError;
 use crate::source::fixtures::write_table;
 
 /// What `propcast capture` asks for, as plain data.
@@ -69,26 +68,13 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     let runtime = runtime_for(&settings, &request.cache)?;
     let exporter = load_exporter(&runtime, request.plugins.as_deref(), &request.exporter)?;
     let name = exporter.manifest.name.clone();
-    // The options a run would use: `[options.<name>]` of the config file, then `--param`.
-    let from_file = settings.options_for(&name);
-    for (option, from) in from_file
-        .iter()
-        .map(|(o, _)| (o, format!("`[options.{name}]` of the config file sets")))
-        .chain(
-            request
-                .params
-                .iter()
-                .map(|(o, _)| (o, "`--param` sets".to_string())),
-        )
-    {
+    for (option, _) in &request.params {
         if !exporter.manifest.params.iter().any(|p| &p.name == option) {
-            bail!("{from} `{option}`, but exporter `{name}` has no such option");
+            bail!("`--param` sets `{option}`, but exporter `{name}` has no such option");
         }
     }
-    let params: Vec<(String, String)> = from_file
-        .into_iter()
-        .chain(request.params.iter().cloned())
-        .collect();
+    // The options a run would use: `[options.<name>]` of the config file, then `--param`.
+    let params = plan::options_given(&exporter, &settings, &request.params)?;
     let BoundParams { query, .. } = exporter_params(&exporter, request.date, &params)?;
     let source = edges.block_on(backends::open_source(&request.source, &settings))?;
     let tables = edges
@@ -110,30 +96,22 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     let partial = staging.join(&case_name);
     let _ = std::fs::remove_dir_all(&partial);
     let written = write_case(&request, &params, &tables, &partial).and_then(|retyped| {
-        let input = fixtures::case_input(&exporter, &partial)?;
-        let outcome = runtime.run(&exporter, input, &settings.limits_for(&name));
-        let expected = fixtures::Expected::of(&partial);
-        let produced = match &outcome.result {
-            Ok(documents) => {
-                expected.record(Ok(documents))?;
-                Ok(documents.len())
-            }
-            Err(error @ RunError::Limit(_)) => bail!(
-                "`{name}` went past a limit on {}, so there is nothing to record: {error}\n\n\
-                 Consider `--limit` to capture it under a larger one",
-                request.date
-            ),
-            Err(error) => {
-                let message = error.to_string();
-                expected.record(Err(&message))?;
-                Err(message)
-            }
+        // Recorded the way `propcast test --update` records a case.
+        let report = fixtures::run_case(
+            &runtime,
+            &exporter,
+            &partial,
+            &settings.limits_for(&name),
+            true,
+        );
+        if let Some(failure) = report.failure {
+            bail!("`{name}` on {}: {failure}", request.date);
+        }
+        let produced = match fixtures::Expected::of(&partial).error() {
+            Some(message) => Err(message),
+            None => Ok(report.documents),
         };
-        let bytes = outcome
-            .result
-            .as_ref()
-            .map_or(0, |docs| docs.iter().map(|d| d.body.len()).sum::<usize>());
-        Ok((produced, bytes, retyped))
+        Ok((produced, report.bytes, retyped))
     });
     let moved = written.and_then(|done| {
         std::fs::rename(&partial, &case_dir).with_context(|| {
@@ -166,7 +144,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         Ok(documents) => println!("  expected output: {documents} documents, {bytes} bytes"),
         Err(error) => println!(
             "  the exporter failed on it ({}); the case expects that error",
-            crate::logging::printable(&error.to_string())
+            crate::logging::printable(&error)
         ),
     }
     if !retyped.is_empty() {

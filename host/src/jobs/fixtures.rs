@@ -24,7 +24,7 @@ use super::exporter_run::fetch_tables;
 use super::plan::{BoundParams, exporter_params};
 use super::shared_queries::SharedQueries;
 use crate::data::Document;
-use crate::runtime::{Exporter, Limits, LogLine, RunInput, Runtime};
+use crate::runtime::{Exporter, Limits, LogLine, RunError, RunInput, Runtime};
 use crate::source::fixtures::FixtureSource;
 
 /// What `case.json` holds.
@@ -200,13 +200,16 @@ fn run_case_inner(
             }
             compare(&expected.dir, &documents)
         }
+        Err(error @ RunError::Limit(_)) if update => bail!(
+            "it went past a limit, so there is nothing to record: {error}\n\nConsider `--limit` \
+             to record it under a larger one"
+        ),
         Err(error) => {
             let message = error.to_string();
             if update {
                 return expected.record(Err(&message));
             }
-            let Ok(wanted) = std::fs::read_to_string(&expected.err).map(|t| t.trim().to_string())
-            else {
+            let Some(wanted) = expected.error() else {
                 match error.hint() {
                     Some(hint) => bail!("{message}\n\n{hint}"),
                     None => bail!("{message}"),
@@ -230,6 +233,12 @@ pub(crate) struct Expected {
 }
 
 impl Expected {
+    /// The error the case expects, if it expects one.
+    pub(crate) fn error(&self) -> Option<String> {
+        let text = std::fs::read_to_string(&self.err).ok()?;
+        Some(text.trim().to_string())
+    }
+
     /// What the case folder `case` expects.
     pub(crate) fn of(case: &Path) -> Expected {
         Expected {
@@ -240,7 +249,7 @@ impl Expected {
     }
 
     /// Replaces the expected output with `produced`.
-    pub(crate) fn record(&self, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
+    fn record(&self, produced: Result<&[Document], &str>) -> anyhow::Result<()> {
         if self.dir.exists() {
             std::fs::remove_dir_all(&self.dir)
                 .with_context(|| format!("failed to clear `{}`", self.dir.display()))?;

@@ -54,18 +54,13 @@ impl fmt::Display for NotReady {
 
 impl std::error::Error for NotReady {}
 
-/// Where the schedule ends, from the run's first date on, and the season's latest final game
-/// up to it: whether the run is past the loaded data at all.
-const SCHEDULE_END_SQL: &str = "SELECT \
-    (SELECT MAX(game_date) FROM schedule WHERE game_date >= @first) AS last_scheduled, \
-    (SELECT MAX(game_date) FROM schedule WHERE game_status = 'final' \
-        AND game_date >= @season_start AND game_date <= @first) AS last_final";
-
-/// What the date holds: its games (and how many are final) always, and the tables `needs` name,
-/// with how far each goes this season. Every table is read with a filter on `game_date` (a
-/// partition filter on BigQuery). Plain SQL every warehouse runs.
+/// What the date holds: where the schedule ends from the run's `@first` date on (whether the
+/// run is past the loaded data at all), the date's games (and how many are final), and the
+/// tables `needs` name, with how far each goes this season. Every table is read with a filter
+/// on `game_date` (a partition filter on BigQuery). Plain SQL every warehouse runs.
 fn coverage_sql(needs: &[Need]) -> String {
     let mut columns = vec![
+        "(SELECT MAX(game_date) FROM schedule WHERE game_date >= @first) AS last_scheduled",
         "(SELECT COUNT(*) FROM schedule WHERE game_date = @date) AS games",
         "(SELECT COUNT(*) FROM schedule WHERE game_date = @date AND game_status = 'final' \
          AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final_games",
@@ -92,6 +87,8 @@ fn coverage_sql(needs: &[Need]) -> String {
 /// What the warehouse holds for a date, and how far its data goes this season.
 #[derive(Debug, Default, PartialEq)]
 struct Coverage {
+    /// The schedule's last date from the run's first date on; `None` past the schedule.
+    last_scheduled: Option<String>,
     games: i64,
     final_games: i64,
     /// Zero when not asked for.
@@ -115,17 +112,23 @@ pub(crate) async fn check(
     let (Some(&first), Some(&newest)) = (dates.first(), dates.last()) else {
         return Ok(());
     };
-    let end = query(
-        source,
-        SCHEDULE_END_SQL,
-        &[
-            ("first", first),
-            ("season_start", super::dates::season_start(first)),
-        ],
-    )
-    .await?;
-    let last_final = day(&end, "last_final");
-    let Some(last_scheduled) = day(&end, "last_scheduled") else {
+    let coverage_at = |date: Date| async move {
+        let table = query(
+            source,
+            &coverage_sql(needs),
+            &[
+                ("first", first),
+                ("date", date),
+                ("season_start", super::dates::season_start(date)),
+            ],
+        )
+        .await?;
+        Coverage::from_table(&table)
+    };
+    // One query for a run that ends inside the schedule (every scheduled run); a backfill past
+    // the schedule's end asks again at the end.
+    let mut coverage = coverage_at(newest).await?;
+    let Some(last_scheduled) = coverage.last_scheduled.clone() else {
         let run = if first == newest {
             first.to_string()
         } else {
@@ -136,23 +139,17 @@ pub(crate) async fn check(
             missing: vec![format!(
                 "{run} is past the warehouse's schedule: nothing is scheduled on or after \
                  {first} (data not loaded yet; {})",
-                final_games(&last_final)
+                final_games(&coverage.last_final)
             )],
         }
         .into());
     };
     let last_scheduled = crate::data::parse_date(&last_scheduled).map_err(anyhow::Error::msg)?;
     let date = newest.min(last_scheduled);
-    let table = query(
-        source,
-        &coverage_sql(needs),
-        &[
-            ("date", date),
-            ("season_start", super::dates::season_start(date)),
-        ],
-    )
-    .await?;
-    match Coverage::from_table(&table)?.missing(&date.to_string(), needs) {
+    if date < newest {
+        coverage = coverage_at(date).await?;
+    }
+    match coverage.missing(&date.to_string(), needs) {
         missing if missing.is_empty() => Ok(()),
         missing => Err(NotReady { date, missing }.into()),
     }
@@ -261,6 +258,7 @@ impl Coverage {
             final_games: count("final_games")?,
             lines: count("lines")?,
             predictions: count("predictions")?,
+            last_scheduled: day(table, "last_scheduled"),
             last_final: day(table, "last_final"),
             last_lines: day(table, "last_lines"),
             last_predictions: day(table, "last_predictions"),
@@ -309,6 +307,7 @@ mod tests {
 
     fn coverage() -> Coverage {
         Coverage {
+            last_scheduled: Some("2024-04-14".into()),
             games: 6,
             final_games: 6,
             lines: 120,

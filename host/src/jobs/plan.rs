@@ -80,30 +80,40 @@ pub(crate) fn select<'a>(
     let options = selected
         .iter()
         .map(|exporter| {
-            let name = &exporter.manifest.name;
-            let from_file = settings.options_for(name);
-            for (option, _) in &from_file {
-                if !exporter.manifest.params.iter().any(|p| &p.name == option) {
-                    bail!(
-                        "`[options.{name}]` in the config file sets `{option}`, which exporter \
-                         `{name}` does not declare (its options: {})",
-                        option_names(exporter)
-                    );
-                }
-            }
-            let given: Vec<(String, String)> = from_file
-                .into_iter()
-                .chain(args.params.iter().cloned())
-                .collect();
+            let given = options_given(exporter, settings, &args.params)?;
             option_values(exporter, &given)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let generated_at = args.generated_at.unwrap_or_else(super::schedule::now);
+    let generated_at = (args.generated_at).expect("schedule::resolve_request sets the timestamp");
     Ok(Selection {
         exporters: selected,
         options,
         generated_at,
     })
+}
+
+/// The options a run gives `exporter`: `[options.<name>]` of the config file (each checked
+/// against its manifest), then `params`, whose last value of a name wins.
+pub(crate) fn options_given(
+    exporter: &Exporter,
+    settings: &Settings,
+    params: &[(String, String)],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let name = &exporter.manifest.name;
+    let from_file = settings.options_for(name);
+    for (option, _) in &from_file {
+        if !exporter.manifest.params.iter().any(|p| &p.name == option) {
+            bail!(
+                "`[options.{name}]` in the config file sets `{option}`, which exporter `{name}` \
+                 does not declare (its options: {})",
+                option_names(exporter)
+            );
+        }
+    }
+    Ok(from_file
+        .into_iter()
+        .chain(params.iter().cloned())
+        .collect())
 }
 
 impl<'a> Selection<'a> {

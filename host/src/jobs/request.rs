@@ -35,7 +35,8 @@ pub(crate) struct RunRequest {
     pub(crate) out: Option<String>,
     /// Gzip objects for stores that keep headers (overrides `[publish] gzip` when set).
     pub(crate) gzip: bool,
-    /// The run's timestamp; now when not given.
+    /// The run's timestamp: `--generated-at`, else set by `schedule::resolve_request` (the
+    /// job's trigger, `--at`, or now) before the run is planned.
     pub(crate) generated_at: Option<Timestamp>,
     /// The config file, when given.
     pub(crate) config: Option<PathBuf>,

@@ -73,11 +73,10 @@ pub(super) async fn published_dates(
 ) -> anyhow::Result<BTreeSet<Date>> {
     let wanted: BTreeSet<Date> = plans.iter().map(|p| p.date).collect();
     let paths: Vec<String> = store
-        .list(RUNS_FOLDER)
+        .list_paths(RUNS_FOLDER)
         .await
         .context("failed to list the run manifests, to find the dates already published")?
         .into_iter()
-        .map(|object| object.path)
         .filter(|path| run_manifest::date_of(path).is_some_and(|d| wanted.contains(&d)))
         .collect();
     let runs: Vec<PublishedRun> = futures::stream::iter(paths)

@@ -272,14 +272,19 @@ impl Store for LocalStore {
     }
 
     async fn list(&self, prefix: &str) -> anyhow::Result<Vec<StoredObject>> {
-        let mut paths = Vec::new();
-        self.walk(prefix, &mut paths)?;
-        paths.sort();
+        let paths = self.list_paths(prefix).await?;
         let mut objects = Vec::with_capacity(paths.len());
         for path in paths {
             objects.extend(self.stat_sync(&path)?);
         }
         Ok(objects)
+    }
+
+    async fn list_paths(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let mut paths = Vec::new();
+        self.walk(prefix, &mut paths)?;
+        paths.sort();
+        Ok(paths)
     }
 
     async fn stat(&self, path: &str) -> anyhow::Result<Option<StoredObject>> {

@@ -133,6 +133,17 @@ pub(crate) trait Store: Send + Sync {
     /// Every object under the folder `prefix` (ending in `/`), at any depth.
     async fn list(&self, prefix: &str) -> anyhow::Result<Vec<StoredObject>>;
 
+    /// The paths of [`Store::list`], for a caller that reads no metadata. A store whose listing
+    /// computes metadata (a folder hashes each file) lists names alone.
+    async fn list_paths(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .list(prefix)
+            .await?
+            .into_iter()
+            .map(|o| o.path)
+            .collect())
+    }
+
     /// The object at `path`, if there is one.
     async fn stat(&self, path: &str) -> anyhow::Result<Option<StoredObject>>;
 
