@@ -349,7 +349,7 @@ pub(crate) struct SettingsArgs {
     /// Set a limit for every exporter, e.g. `--limit memory=1GiB`, or for one, e.g.
     /// `--limit player-profiles.fuel=100G`; may be repeated. Limits: fuel, deadline, memory,
     /// table-elements, stack, output, documents, document-size, log, query-time, query-rows,
-    /// query-bytes, component-size
+    /// query-total-time, query-bytes, component-size, describe-fuel, describe-deadline
     #[arg(long = "limit", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) limits: Vec<(String, String)>,
 
@@ -377,6 +377,9 @@ pub(crate) struct JobsArgs {
 pub(crate) struct PluginsArgs {
     #[command(flatten)]
     pub(crate) plugins: PluginArgs,
+
+    #[command(flatten)]
+    pub(crate) settings: SettingsArgs,
 }
 
 #[derive(Debug, Args)]

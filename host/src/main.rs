@@ -10,6 +10,7 @@ mod cli;
 mod cloud;
 mod data;
 mod files;
+mod interrupt;
 mod jobs;
 mod logging;
 mod publish;

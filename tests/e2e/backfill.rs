@@ -2,7 +2,12 @@
 //! date publishes, whatever `--jobs` is; each exporter's dates go out in order; a failure on one
 //! date is that date's alone; and what a user can get wrong is refused before anything runs.
 
-use propcast_e2e::{Env, Output, documents_under, plugin_folder, plugins_dir, test_plugin};
+use std::io::BufRead as _;
+use std::process::Stdio;
+
+use propcast_e2e::{
+    Env, Output, documents_under, files_under, plugin_folder, plugins_dir, sample_args, test_plugin,
+};
 
 /// The sample season starts on 2023-10-24; these dates cross its first game day.
 const FIRST_GAME_DAY: &str = "2023-10-24";
@@ -490,4 +495,68 @@ fn an_exporter_failing_on_the_flush_date_leaves_the_earlier_dates_done() {
         "{}",
         other.stdout
     );
+}
+
+/// Starts a backfill of January 2024's first three weeks in `env`, waits until it has finished
+/// its first date (its first line on stdout) and sends it `signal`; returns its exit code.
+fn backfill_stopped_by(env: &Env, signal: i32) -> Option<i32> {
+    let args = sample_args(
+        &["backfill", "--from", "2024-01-01", "--to", "2024-01-21"],
+        &plugins_dir(),
+        &[],
+    );
+    let mut child = env
+        .command()
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    lines.next().expect("a first line").unwrap();
+    // SAFETY: the child is ours and has not been waited for, so its pid is still its own.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    lines.for_each(drop);
+    child.wait().unwrap().code()
+}
+
+/// What a stopped backfill must never leave in the folder: temporary files, or a journal of a
+/// batch.
+fn assert_nothing_half_done(env: &Env) {
+    for path in files_under(&env.out()).keys() {
+        assert!(!path.ends_with(".tmp"), "`{path}` was left behind");
+        assert!(
+            !path.starts_with(".propcast/journal/batches/"),
+            "`{path}` was left behind"
+        );
+    }
+}
+
+/// The same backfill, uninterrupted, in a fresh folder: what a stopped one must end up as.
+fn whole_backfill() -> std::collections::BTreeMap<String, Vec<u8>> {
+    let whole = Env::new();
+    backfill(&whole, "2024-01-01", "2024-01-21", &[]).assert_success();
+    whole.published()
+}
+
+#[test]
+fn ctrl_c_stops_a_backfill_cleanly_and_the_rerun_finishes_it() {
+    let env = Env::new();
+    let code = backfill_stopped_by(&env, libc::SIGINT);
+    // Stopped by the signal (130), or, if the signal came as the last date ended, done (0).
+    assert!(matches!(code, Some(130) | Some(0)), "{code:?}");
+    assert_nothing_half_done(&env);
+    let rerun = backfill(&env, "2024-01-01", "2024-01-21", &[]);
+    rerun.assert_success();
+    assert_eq!(env.published(), whole_backfill());
+}
+
+#[test]
+fn a_backfill_killed_mid_publish_is_rolled_back_and_finished_by_the_next_run() {
+    let env = Env::new();
+    assert_eq!(backfill_stopped_by(&env, libc::SIGKILL), None);
+    let rerun = backfill(&env, "2024-01-01", "2024-01-21", &[]);
+    rerun.assert_success();
+    assert_nothing_half_done(&env);
+    assert_eq!(env.published(), whole_backfill());
 }

@@ -6,11 +6,21 @@ use std::path::{Path, PathBuf};
 
 use propcast_e2e::{Env, Output, plugin_folder, sample_db};
 
-/// The entries in the cache folder.
+/// The compiled components in the cache folder (beside each, its manifest: [`described`]).
 fn entries(cache: &Path) -> Vec<PathBuf> {
+    files_ending(cache, ".cwasm")
+}
+
+/// The cached manifests in the cache folder.
+fn described(cache: &Path) -> Vec<PathBuf> {
+    files_ending(cache, ".described.json")
+}
+
+fn files_ending(cache: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(cache)
         .map(|dir| dir.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
+    files.retain(|f| f.to_string_lossy().ends_with(suffix));
     files.sort();
     files
 }
@@ -40,12 +50,56 @@ fn the_second_command_loads_every_exporter_from_the_cache() {
         first.stdout
     );
     assert_eq!(entries(&cache).len(), 2);
+    assert_eq!(described(&cache).len(), 2);
     let second = plugins(&env, folder.path(), &cache);
     assert_eq!(
         second.stdout.matches("from the compile cache)").count(),
         2,
         "{}",
         second.stdout
+    );
+
+    // The manifest comes from the cache too: describing is not repeated. (An edited copy shows
+    // where it came from; one whose recorded memory is past the limit is described again.)
+    for manifest in described(&cache) {
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let edited = text.replacen("\"description\":\"", "\"description\":\"CACHED ", 1);
+        std::fs::write(&manifest, edited).unwrap();
+    }
+    let from_cache = plugins(&env, folder.path(), &cache);
+    assert_eq!(
+        from_cache.stdout.matches("CACHED ").count(),
+        2,
+        "{}",
+        from_cache.stdout
+    );
+    let args = |limit: &'static str| {
+        let cache = cache.to_str().unwrap().to_string();
+        let folder = folder.path().to_str().unwrap().to_string();
+        move |env: &Env| {
+            env.run(&[
+                "plugins",
+                "--plugins",
+                &folder,
+                "--cache-dir",
+                &cache,
+                "--limit",
+                limit,
+            ])
+        }
+    };
+    let described_again = args("memory=1MiB")(&env);
+    assert!(
+        !described_again.stdout.contains("CACHED "),
+        "{}",
+        described_again.stdout
+    );
+    assert!(
+        described_again.stdout.contains(
+            "failed to read the exporter's manifest: it went past its memory limit of 1 MiB"
+        ),
+        "{}",
+        described_again.stdout
     );
 
     // A run from the cache publishes exactly what a fresh compile does.

@@ -10,6 +10,8 @@ struct Case {
     /// The test plugin (`tests/plugins`) and the file name it gets in the plugin folder.
     plugin: &'static str,
     file: &'static str,
+    /// Rewrites the built plugin's bytes before it is copied in.
+    rewrite: Option<fn(Vec<u8>) -> Vec<u8>>,
     /// `--param mode=…` for the `hostile` plugin.
     mode: Option<&'static str>,
     /// More arguments for `propcast run` (limits).
@@ -23,7 +25,11 @@ struct Case {
 
 fn check(case: Case) -> Output {
     let folder = plugin_folder(&["streaks"], &[]);
-    std::fs::copy(test_plugin(case.plugin), folder.path().join(case.file)).unwrap();
+    let mut wasm = std::fs::read(test_plugin(case.plugin)).unwrap();
+    if let Some(rewrite) = case.rewrite {
+        wasm = rewrite(wasm);
+    }
+    std::fs::write(folder.path().join(case.file), wasm).unwrap();
     let warehouse_before = std::fs::read(sample_db()).unwrap();
     let env = Env::new();
 
@@ -98,6 +104,7 @@ fn hostile(
     check(Case {
         plugin: "hostile",
         file: "hostile.wasm",
+        rewrite: None,
         mode: Some(mode),
         args,
         row: "hostile",
@@ -221,6 +228,7 @@ fn guest_text_reaches_the_terminal_escaped() {
     let out = check(Case {
         plugin: "hostile",
         file: "hostile.wasm",
+        rewrite: None,
         mode: Some("terminal-escape"),
         args: &[],
         row: "hostile",
@@ -285,11 +293,82 @@ fn refused_at_load(plugin: &'static str, file: &'static str, expect: &'static [&
     check(Case {
         plugin,
         file,
+        rewrite: None,
         mode: None,
         args: &[],
         row: file,
         status: "load failed",
         expect,
+    });
+}
+
+/// `component` with `count` more core instances appended, each of a module holding one memory
+/// of 16 MiB: each memory alone is well inside a 64 MiB limit, together they are not.
+fn with_many_memories(mut component: Vec<u8>) -> Vec<u8> {
+    const COUNT: u8 = 40;
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    fn section(id: u8, payload: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(payload.len(), out);
+        out.extend_from_slice(payload);
+    }
+    // Top-level sections are `id, size, payload`; each core module section (id 1) adds one
+    // module, so the new module's index is their count.
+    let mut modules = 0;
+    let mut at = 8;
+    while at < component.len() {
+        let id = component[at];
+        let (mut size, mut shift) = (0usize, 0);
+        at += 1;
+        loop {
+            let byte = component[at];
+            at += 1;
+            size |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        modules += usize::from(id == 1);
+        at += size;
+    }
+    // (module (memory 256)): 256 pages of 64 KiB.
+    let module = b"\0asm\x01\0\0\0\x05\x04\x01\x00\x80\x02";
+    section(1, module, &mut component);
+    let mut instances = vec![COUNT];
+    for _ in 0..COUNT {
+        instances.push(0x00); // instantiate
+        leb(modules, &mut instances);
+        instances.push(0); // with no arguments
+    }
+    section(2, &instances, &mut component);
+    component
+}
+
+#[test]
+fn many_memories_count_together_against_the_memory_limit() {
+    check(Case {
+        plugin: "hostile",
+        file: "hostile.wasm",
+        rewrite: Some(with_many_memories),
+        mode: None,
+        args: &["--limit", "memory=64MiB"],
+        row: "hostile.wasm",
+        status: "load failed",
+        expect: &[
+            "hostile.wasm`: failed to read the exporter's manifest: it went past its memory limit of 64 MiB: it asked for 16 MiB besides the ",
+            "Consider raising it with `--limit memory=<value>`",
+        ],
     });
 }
 
@@ -431,6 +510,7 @@ fn a_query_that_runs_too_long_is_stopped() {
     check(Case {
         plugin: "hostile-query-slow",
         file: "hostile-slow.wasm",
+        rewrite: None,
         mode: None,
         args: &["--limit", "query-time=1s"],
         row: "hostile-slow",
@@ -443,10 +523,69 @@ fn a_query_that_runs_too_long_is_stopped() {
 }
 
 #[test]
+fn queries_together_stop_at_their_total_time() {
+    check(Case {
+        plugin: "hostile-query-slow",
+        file: "hostile-slow.wasm",
+        rewrite: None,
+        mode: None,
+        args: &[
+            "--limit",
+            "query-time=60s",
+            "--limit",
+            "query-total-time=1s",
+        ],
+        row: "hostile-slow",
+        status: "query failed",
+        expect: &[
+            "query `games` was still running when its exporter's queries reached their total time limit of 1s",
+            "Consider raising it with `--limit query-total-time=<duration>`",
+        ],
+    });
+}
+
+/// The `slow-describe` plugin, whose `describe` never returns, run with `args`.
+fn slow_describe(args: &'static [&'static str], expect: &'static [&'static str]) {
+    check(Case {
+        plugin: "slow-describe",
+        file: "slow-describe.wasm",
+        rewrite: None,
+        mode: None,
+        args,
+        row: "slow-describe.wasm",
+        status: "load failed",
+        expect,
+    });
+}
+
+#[test]
+fn a_describe_that_never_returns_is_stopped_by_its_own_budget() {
+    slow_describe(
+        &[],
+        &[
+            "slow-describe.wasm`: failed to read the exporter's manifest: it went past its describe instruction (fuel) limit of 1000000000: it used all 1000000000 instructions",
+            "Consider raising it with `--limit describe-fuel=<value>`, or `describe-fuel = …` under [limits] in propcast.toml",
+        ],
+    );
+}
+
+#[test]
+fn a_describe_runs_under_the_users_limits() {
+    slow_describe(
+        &["--limit", "describe-fuel=10000G", "--limit", "deadline=1s"],
+        &[
+            "slow-describe.wasm`: failed to read the exporter's manifest: it went past its time limit of 1s: it was still running after 1.",
+            "Consider raising it with `--limit deadline=<value>`",
+        ],
+    );
+}
+
+#[test]
 fn a_query_that_returns_too_many_rows_is_stopped() {
     check(Case {
         plugin: "hostile-query-many-rows",
         file: "hostile-many-rows.wasm",
+        rewrite: None,
         mode: None,
         // Query limits apply to every exporter: this one leaves room for streaks' season.
         args: &["--limit", "query-rows=100k"],

@@ -204,19 +204,8 @@ impl Env {
     /// `command` on the sample warehouse with the plugins in `plugins`, publishing to `out/`
     /// here with a fixed timestamp, plus `extra` arguments.
     fn on_sample(&self, command: &[&str], plugins: &Path, extra: &[&str]) -> Output {
-        let mut args = command.to_vec();
-        args.extend([
-            "--db",
-            sample_db().to_str().unwrap(),
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--out",
-            "out",
-            "--generated-at",
-            "2024-01-10T12:00:00Z",
-        ]);
-        args.extend_from_slice(extra);
-        self.run(&args)
+        let args = sample_args(command, plugins, extra);
+        self.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     pub fn out(&self) -> PathBuf {
@@ -243,6 +232,24 @@ impl Env {
     pub fn published(&self) -> BTreeMap<String, Vec<u8>> {
         documents_under(&self.out())
     }
+}
+
+/// The arguments of `command` on the sample warehouse with the plugins in `plugins`,
+/// publishing to `out/` with a fixed timestamp, plus `extra` (for a run the test spawns itself).
+pub fn sample_args(command: &[&str], plugins: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = command.to_vec();
+    args.extend([
+        "--db",
+        sample_db().to_str().unwrap(),
+        "--plugins",
+        plugins.to_str().unwrap(),
+        "--out",
+        "out",
+        "--generated-at",
+        "2024-01-10T12:00:00Z",
+    ]);
+    args.extend_from_slice(extra);
+    args.into_iter().map(String::from).collect()
 }
 
 /// The documents under `root`: every file but the host's records (`runs/`, `.propcast/`).
@@ -331,6 +338,7 @@ pub fn test_plugin(name: &str) -> PathBuf {
             ("hostile.wasm", "hostile"),
             ("wrong-world.wasm", "wrong-world"),
             ("old_contract.wasm", "old-contract"),
+            ("slow_describe.wasm", "slow-describe"),
         ] {
             std::fs::copy(built(file), out.join(format!("{name}.wasm"))).unwrap();
         }

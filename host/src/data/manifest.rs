@@ -1,7 +1,10 @@
-//! An exporter's manifest as the host keeps it after loading and checking it.
+//! An exporter's manifest as the host keeps it after loading and checking it (and as the
+//! compile cache stores it, so it is serializable).
+
+use serde::{Deserialize, Serialize};
 
 /// The type of an exporter option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ParamType {
     Text,
     Int64,
@@ -21,7 +24,7 @@ impl std::fmt::Display for ParamType {
 }
 
 /// An option the exporter accepts, in kebab-case (`min-games`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Param {
     pub(crate) name: String,
     pub(crate) ty: ParamType,
@@ -30,7 +33,7 @@ pub(crate) struct Param {
 }
 
 /// A query whose result reaches the exporter as the table `name`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Query {
     pub(crate) name: String,
     pub(crate) sql: String,
@@ -40,7 +43,7 @@ pub(crate) struct Query {
 }
 
 /// What an exporter is and needs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Manifest {
     pub(crate) name: String,
     pub(crate) version: String,

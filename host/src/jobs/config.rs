@@ -80,6 +80,9 @@ pub(crate) struct LimitsFile {
     pub(crate) query_time: Option<Scalar>,
     pub(crate) query_rows: Option<Scalar>,
     pub(crate) query_bytes: Option<Scalar>,
+    pub(crate) query_total_time: Option<Scalar>,
+    pub(crate) describe_fuel: Option<Scalar>,
+    pub(crate) describe_deadline: Option<Scalar>,
     #[serde(default)]
     pub(crate) exporters: BTreeMap<String, ExporterLimits>,
 }
@@ -115,6 +118,9 @@ impl LimitsFile {
             ("query-time", &self.query_time),
             ("query-rows", &self.query_rows),
             ("query-bytes", &self.query_bytes),
+            ("query-total-time", &self.query_total_time),
+            ("describe-fuel", &self.describe_fuel),
+            ("describe-deadline", &self.describe_deadline),
         ])
     }
 }

@@ -53,6 +53,7 @@ pub(crate) async fn resolve(
             name: "game_days",
             sql: GAME_DAYS_SQL,
             params: &params,
+            queries_started: None,
         })
         .await
         .map_err(|e| {

@@ -233,8 +233,8 @@ impl Computed {
     }
 }
 
-/// Runs every query `exporter` declares, one after another; the first failure names the
-/// query and the source. With `season` (a run of several dates, and the date), queries of the
+/// Runs every query `exporter` declares, one after another, within their total time limit
+/// together; the first failure names the query and the source. With `season` (a run of several dates, and the date), queries of the
 /// season so far come from the season's rows.
 pub(super) async fn fetch_tables(
     source: &dyn Source,
@@ -244,11 +244,13 @@ pub(super) async fn fetch_tables(
     params: &[QueryParam],
 ) -> anyhow::Result<Vec<Table>> {
     let mut tables = Vec::with_capacity(exporter.manifest.queries.len());
+    let queries_started = Instant::now();
     for query in &exporter.manifest.queries {
         let request = QueryRequest {
             name: &query.name,
             sql: &query.sql,
             params,
+            queries_started: Some(queries_started),
         };
         let started = Instant::now();
         let table = match (season, &query.season_to_date) {

@@ -206,6 +206,7 @@ async fn query(source: &dyn Source, sql: &str, dates: &[(&str, Date)]) -> anyhow
             name: "freshness",
             sql,
             params: &params,
+            queries_started: None,
         })
         .await
         .with_context(|| {

@@ -73,7 +73,9 @@ fn runtime_for(settings: &Settings, cache: &CacheRequest) -> anyhow::Result<Runt
         max_component_bytes: settings.component_size,
         ..EngineSettings::default()
     })?;
-    Ok(runtime.with_cache(compile_cache(cache)))
+    Ok(runtime
+        .with_cache(compile_cache(cache))
+        .with_describe_limits(settings.limits_for_describe(), settings.describe))
 }
 
 /// Whether `PROPCAST_PERF_MAP=1` asks for `perf` maps of the compiled exporters
@@ -189,7 +191,8 @@ pub(crate) fn list_jobs(
 /// `propcast plugins`: lists the exporters and the files that failed to load.
 pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
     let plugins_dir = resolve_plugins_dir(args.plugins.plugins.as_deref())?;
-    let runtime = runtime_for(&Settings::default(), &args.plugins.cache())?;
+    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
+    let runtime = runtime_for(&settings, &args.plugins.cache())?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_plugins(&plugins_dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {
@@ -274,7 +277,8 @@ pub(crate) fn precompile(args: PluginsArgs) -> anyhow::Result<ExitCode> {
         );
     };
     let dir = cache.dir().to_path_buf();
-    let runtime = Runtime::new(EngineSettings::default())?.with_cache(Some(cache));
+    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
+    let runtime = runtime_for(&settings, &args.plugins.cache())?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
     report::print_precompiled(&dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {

@@ -364,9 +364,10 @@ pub(crate) fn log_settings(
     );
     tracing::info!("limits from {}", settings.origin.join(", then "));
     tracing::info!(
-        "stack {}, query time {}s, query rows {}",
+        "stack {}, query time {}s (an exporter's together {}s), query rows {}",
         crate::runtime::format_bytes_binary(settings.stack as u64),
         settings.query.time.as_secs_f64(),
+        settings.query.total().as_secs_f64(),
         settings.query.rows
     );
     let publish = &settings.publish;

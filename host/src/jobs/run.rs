@@ -150,6 +150,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         jobs: request.jobs,
     };
     let started = Instant::now();
+    crate::interrupt::listen(&edges);
     let outcomes = std::sync::Mutex::new(Vec::new());
     let progress = several_dates
         .then(|| Progress::start(date_list.len(), request.report == ReportStyle::Text));
@@ -172,11 +173,16 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         }
     }
     let destination = publisher.store().describe();
+    let interrupted = crate::interrupt::requested();
     match request.report {
         ReportStyle::Text if several_dates => {
             report::print_dates_summary(&outcomes, skipped.len(), started.elapsed(), &destination)
         }
-        ReportStyle::Text => report::print_table(&outcomes[0].rows, &destination),
+        ReportStyle::Text => {
+            if let Some(outcome) = outcomes.first() {
+                report::print_table(&outcome.rows, &destination)
+            }
+        }
         ReportStyle::Json => report_json::print(
             &outcomes,
             &skipped,
@@ -184,6 +190,21 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
             &publisher.store().locator(),
         ),
         ReportStyle::Quiet => {}
+    }
+    if interrupted {
+        eprintln!(
+            "propcast: interrupted: no date started after the interruption, and the batch being \
+             published when it came was rolled back where the store can (a local folder) ({} of {} dates were done)\n\nConsider \
+             running the same command again{}",
+            outcomes.iter().filter(|o| !o.failed()).count(),
+            date_list.len(),
+            if several_dates {
+                ": it skips the dates already published"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitCode::from(crate::interrupt::EXIT_CODE));
     }
     Ok(if outcomes.iter().any(DateOutcome::failed) {
         ExitCode::from(1)
@@ -245,6 +266,7 @@ async fn dry_run(source: &dyn Source, plans: &[ExporterPlan<'_>]) -> anyhow::Res
                 name: &query.name,
                 sql: &query.sql,
                 params: &plan.query_params,
+                queries_started: None,
             };
             let result = source.dry_run(&request).await;
             if let Err(e) = &result {

@@ -10,6 +10,9 @@
 //! deadline = "60s"
 //! memory = "512MiB"
 //! query-time = "30s"
+//! query-total-time = "120s"  # one exporter's queries of one date together
+//! describe-fuel = "1G"  # what loading a plugin may spend reading its manifest
+//! describe-deadline = "10s"
 //!
 //! [limits.exporters.player-profiles]
 //! memory = "1GiB"
@@ -42,11 +45,11 @@ use super::config::{ConfigFile, SourceFile};
 use super::freshness::Need;
 use super::schedule::Schedule;
 use crate::publish::{Destination, PublishSettings};
-use crate::runtime::{EngineSettings, Limits};
+use crate::runtime::{DescribeBudget, EngineSettings, Limits};
 use crate::source::QueryLimits;
 
 /// Every limit key, for messages.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 16] = [
     "fuel",
     "deadline",
     "memory",
@@ -60,6 +63,22 @@ const KEYS: [&str; 13] = [
     "query-rows",
     "component-size",
     "query-bytes",
+    "query-total-time",
+    "describe-fuel",
+    "describe-deadline",
+];
+
+/// The limits that bound every exporter together (the engine, the source, `describe`), which
+/// cannot be set for one.
+const SHARED_KEYS: [&str; 8] = [
+    "stack",
+    "query-time",
+    "query-total-time",
+    "query-rows",
+    "query-bytes",
+    "component-size",
+    "describe-fuel",
+    "describe-deadline",
 ];
 
 /// Limits as configured.
@@ -71,6 +90,8 @@ pub(crate) struct Settings {
     pub(crate) stack: usize,
     /// The largest plugin file that is compiled, in bytes (engine-wide).
     pub(crate) component_size: usize,
+    /// Instructions and time a `describe` call may use at most.
+    pub(crate) describe: DescribeBudget,
     /// Query limits (source-wide).
     pub(crate) query: QueryLimits,
     /// `[source]` as the file gives it, its `db` relative to the file's folder resolved.
@@ -112,6 +133,7 @@ impl Default for Settings {
             entries: Vec::new(),
             stack: 1 << 20,
             component_size: EngineSettings::default().max_component_bytes,
+            describe: DescribeBudget::default(),
             query: QueryLimits::default(),
             source: SourceFile::default(),
             bigquery: BigQueryFile::default(),
@@ -224,8 +246,11 @@ impl Settings {
             "stack" => self.stack = parse_bytes(value)?,
             "component-size" => self.component_size = parse_bytes(value)?,
             "query-time" => self.query.time = parse_duration(value)?,
+            "query-total-time" => self.query.total_time = Some(parse_duration(value)?),
             "query-rows" => self.query.rows = parse_count(value)? as usize,
             "query-bytes" => self.query.bytes = parse_bytes(value)?,
+            "describe-fuel" => self.describe.fuel = parse_count(value)?,
+            "describe-deadline" => self.describe.deadline = parse_duration(value)?,
             _ => {
                 set_limit(&mut Limits::default(), key, value)?;
                 self.entries
@@ -239,15 +264,7 @@ impl Settings {
     fn set_for(&mut self, exporter: &str, key: &str, value: &str) -> anyhow::Result<()> {
         // Check it now, so a mistake is reported where it was made.
         set_limit(&mut Limits::default(), key, value).map_err(|e| {
-            if [
-                "stack",
-                "query-time",
-                "query-rows",
-                "query-bytes",
-                "component-size",
-            ]
-            .contains(&key)
-            {
+            if SHARED_KEYS.contains(&key) {
                 anyhow!("`{key}` applies to every exporter and cannot be set for one")
             } else {
                 e
@@ -264,9 +281,29 @@ impl Settings {
     /// The limits of one exporter's runs: the defaults, then every entry for all exporters or
     /// for this one, in the order given.
     pub(crate) fn limits_for(&self, exporter: &str) -> Limits {
+        self.limits_where(|scope| scope.is_none_or(|name| name == exporter))
+    }
+
+    /// What `describe` runs under (within its own budget), before its exporter's name is
+    /// known: the limits set for every exporter, with the most memory and table elements any
+    /// one exporter is given, so an exporter allowed more is not refused as it loads.
+    pub(crate) fn limits_for_describe(&self) -> Limits {
+        let mut limits = self.limits_where(|scope| scope.is_none());
+        for (scope, _, _) in &self.entries {
+            if let Some(exporter) = scope {
+                let theirs = self.limits_for(exporter);
+                limits.memory = limits.memory.max(theirs.memory);
+                limits.table_elements = limits.table_elements.max(theirs.table_elements);
+            }
+        }
+        limits
+    }
+
+    /// The defaults, then every entry whose scope `applies`, in the order given.
+    fn limits_where(&self, applies: impl Fn(Option<&str>) -> bool) -> Limits {
         let mut limits = Limits::default();
         for (scope, key, value) in &self.entries {
-            if scope.as_deref().is_none_or(|name| name == exporter) {
+            if applies(scope.as_deref()) {
                 set_limit(&mut limits, key, value).expect("entries were checked when set");
             }
         }
@@ -546,5 +583,22 @@ mod file_tests {
             format!("{err:#}").contains("unknown variant `postgres`"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn describe_runs_under_the_global_limits_with_the_most_memory_any_exporter_gets() {
+        let mut settings = Settings::default();
+        settings
+            .apply_toml_here(
+                "[limits]\nmemory = \"64MiB\"\nfuel = \"5G\"\ndescribe-fuel = \"2G\"\n\
+                 [limits.exporters.big]\nmemory = \"1GiB\"\nfuel = \"100G\"",
+            )
+            .unwrap();
+        let limits = settings.limits_for_describe();
+        assert_eq!(limits.memory, 1 << 30);
+        assert_eq!(limits.fuel, 5_000_000_000, "fuel is the global limit's");
+        let capped = settings.describe.apply(&limits);
+        assert_eq!(capped.fuel, 2_000_000_000);
+        assert_eq!(capped.deadline, std::time::Duration::from_secs(10));
     }
 }

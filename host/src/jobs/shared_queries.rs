@@ -145,6 +145,7 @@ mod tests {
             name,
             sql,
             params: p,
+            queries_started: None,
         };
         let result = futures::executor::block_on(shared.run(source, &request));
         match result {

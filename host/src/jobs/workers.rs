@@ -102,6 +102,11 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
     let threads = work.jobs.clamp(1, pieces);
     let worker = || {
         loop {
+            // Checked before a piece is taken: a taken piece is always finished, so no later
+            // piece waits for its turn forever.
+            if crate::interrupt::requested() {
+                return;
+            }
             let piece = next.fetch_add(1, Ordering::Relaxed);
             if piece >= pieces {
                 return;

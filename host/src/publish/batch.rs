@@ -14,6 +14,10 @@
 //! 4. Only if everything succeeded, remove the replaced sets' leftovers and record each set's
 //!    date in `runs/sets/<exporter>/<folder>set.json` (stamped like a document), so an emptied
 //!    set still knows it is newer than a later run for an older date.
+//!
+//! Steps 3 and 4 are one batch on the store ([`Store::begin_batch`]): when the run is
+//! interrupted (`interrupt.rs`), no new upload starts and a store that can undo (a local folder)
+//! rolls the batch back.
 
 use std::collections::HashMap;
 
@@ -156,6 +160,16 @@ impl BatchReport {
         }
     }
 
+    /// The batch's changes were undone: what it uploaded or removed is as it was.
+    fn rolled_back(&mut self) {
+        for reported in &mut self.documents {
+            if reported.outcome == Outcome::Uploaded {
+                reported.outcome = Outcome::Held;
+            }
+        }
+        self.removed.clear();
+    }
+
     fn with_outcome(documents: &[Document], outcome: Outcome) -> BatchReport {
         BatchReport {
             documents: documents
@@ -293,24 +307,58 @@ impl Publisher {
                 precondition: replacing(existing),
             });
         }
+        if let Err(e) = self.store.begin_batch(batch.exporter).await {
+            report.errors.push(format!(
+                "failed to start journaling the batch on {}: {e:#}",
+                self.store.describe()
+            ));
+            return report;
+        }
+        self.write(batch, uploads, &stored, &newer_sets, &mut report)
+            .await;
+        let interrupted = crate::interrupt::requested();
+        match self.store.end_batch(batch.exporter, !interrupted).await {
+            Ok(true) => report.rolled_back(),
+            Ok(false) => {}
+            Err(e) => report.errors.push(format!(
+                "failed to end the batch's journal on {} (the next run finishes it): {e:#}",
+                self.store.describe()
+            )),
+        }
+        if interrupted {
+            report
+                .errors
+                .push("the run was interrupted before this batch was done".into());
+        }
+        report
+    }
+
+    /// Writes the batch's uploads (files, then aliases only if every file succeeded), then,
+    /// only if all succeeded, removes the replaced sets' leftovers and records the sets.
+    async fn write(
+        &self,
+        batch: &Batch<'_>,
+        uploads: Vec<Upload>,
+        stored: &HashMap<String, StoredObject>,
+        newer_sets: &[(&str, Date)],
+        report: &mut BatchReport,
+    ) {
         let (aliases, files): (Vec<Upload>, Vec<Upload>) = uploads
             .into_iter()
             .partition(|u| u.object.stamp.kind == DocumentKind::Alias);
-        self.upload(files, &mut report).await;
-        if !report.errors.is_empty() {
-            return report;
+        self.upload(files, report).await;
+        if !report.errors.is_empty() || crate::interrupt::requested() {
+            return;
         }
-        self.upload(aliases, &mut report).await;
-        if !report.errors.is_empty() {
-            return report;
+        self.upload(aliases, report).await;
+        if !report.errors.is_empty() || crate::interrupt::requested() {
+            return;
         }
-        self.remove_leftovers(batch, &stored, &newer_sets, &mut report)
+        self.remove_leftovers(batch, stored, newer_sets, report)
             .await;
-        if report.errors.is_empty() {
-            self.record_sets(batch, &stored, &newer_sets, &mut report)
-                .await;
+        if report.errors.is_empty() && !crate::interrupt::requested() {
+            self.record_sets(batch, stored, newer_sets, report).await;
         }
-        report
     }
 
     /// What is stored for the batch, by path: each replaced set listed whole; another folder
@@ -409,10 +457,14 @@ impl Publisher {
 
     /// Uploads `uploads`, at most `concurrency` at a time, recording each outcome.
     async fn upload(&self, uploads: Vec<Upload>, report: &mut BatchReport) {
-        let results: Vec<(usize, anyhow::Result<()>)> = futures::stream::iter(uploads)
+        // `None`: not started, because the run was interrupted.
+        let results: Vec<(usize, Option<anyhow::Result<()>>)> = futures::stream::iter(uploads)
             .map(|upload| async move {
+                if crate::interrupt::requested() {
+                    return (upload.index, None);
+                }
                 let result = self.store.put(&upload.object, upload.precondition).await;
-                (upload.index, result)
+                (upload.index, Some(result))
             })
             .buffer_unordered(self.concurrency)
             .collect()
@@ -420,8 +472,9 @@ impl Publisher {
         let mut failures: Vec<(usize, String)> = Vec::new();
         for (index, result) in results {
             report.documents[index].outcome = match result {
-                Ok(()) => Outcome::Uploaded,
-                Err(e) => {
+                None => Outcome::Held,
+                Some(Ok(())) => Outcome::Uploaded,
+                Some(Err(e)) => {
                     failures.push((index, format!("{e:#}")));
                     Outcome::Failed
                 }

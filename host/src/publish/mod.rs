@@ -22,6 +22,7 @@
 mod batch;
 mod encoding;
 pub(crate) mod gcs;
+mod journal;
 pub(crate) mod local;
 pub(crate) mod run_manifest;
 
@@ -159,6 +160,20 @@ pub(crate) trait Store: Send + Sync {
         object: &NewObject,
         precondition: Option<Precondition>,
     ) -> anyhow::Result<()>;
+
+    /// Starts a batch of `exporter`'s documents (an exporter publishes one batch at a time):
+    /// until [`Store::end_batch`], what the store changes for it can be undone where the store
+    /// can (a local folder journals it).
+    async fn begin_batch(&self, _exporter: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Ends `exporter`'s batch: its changes stay (`keep`), or are undone where the store can;
+    /// returns whether they were undone. A bucket cannot undo: a batch cut short there stays
+    /// as a failed upload leaves it (the aliases not moved) until its date is run again.
+    async fn end_batch(&self, _exporter: &str, _keep: bool) -> anyhow::Result<bool> {
+        Ok(false)
+    }
 
     /// Removes the object at `path` (if it is still at the precondition's generation);
     /// removing one that is not there is not an error.

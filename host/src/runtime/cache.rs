@@ -10,6 +10,11 @@
 //! are written under a temporary name and renamed, so readers never see half of one; the
 //! folder can be deleted at any time.
 //!
+//! Beside each entry, `<key>.described.json` keeps what the plugin's `describe` returned and
+//! what it used, so a plugin is described once: the manifest depends only on the file (the
+//! clock, randomness and inputs of `describe` are fixed), and the key names the host that
+//! checked it. A manifest that used more than the current limits allow is described again.
+//!
 //! The folder is `--cache-dir` (or `PROPCAST_CACHE_DIR`), else `$XDG_CACHE_HOME/propcast`,
 //! else `~/.cache/propcast`; with none of those (no home), or `--no-cache`, nothing is cached.
 
@@ -20,6 +25,8 @@ use anyhow::Context as _;
 use sha2::Digest as _;
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+use crate::data::Manifest;
 
 /// What an entry starts with; the version changes when the layout does.
 const MAGIC: &[u8] = b"propcast-compiled-component-1\n";
@@ -47,6 +54,17 @@ impl CacheOutcome {
             CacheOutcome::Uncached(why) => format!("compiled, not cached: {why}"),
         }
     }
+}
+
+/// What a plugin's `describe` returned (checked) and what it used, kept beside its compiled
+/// component so each file is described once.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Described {
+    pub(crate) manifest: Manifest,
+    /// Instructions it used.
+    pub(crate) fuel: u64,
+    /// Bytes of memory it used.
+    pub(crate) memory: usize,
 }
 
 /// A folder of compiled components.
@@ -98,6 +116,29 @@ impl CompileCache {
             (Ok(()), None) => CacheOutcome::Compiled,
         };
         Ok((component, outcome))
+    }
+
+    /// What describing the plugin whose SHA-256 is `sha256` returned before, if it is kept and
+    /// readable.
+    pub(crate) fn described(&self, engine: &Engine, sha256: &str) -> Option<Described> {
+        let text = std::fs::read(self.described_path(engine, sha256)).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// Keeps what describing the plugin whose SHA-256 is `sha256` returned.
+    pub(crate) fn store_described(
+        &self,
+        engine: &Engine,
+        sha256: &str,
+        described: &Described,
+    ) -> anyhow::Result<()> {
+        let text = serde_json::to_vec(described).context("failed to encode the manifest")?;
+        crate::files::replace_file(&self.described_path(engine, sha256), &text)
+    }
+
+    fn described_path(&self, engine: &Engine, sha256: &str) -> PathBuf {
+        self.dir
+            .join(format!("{}.described.json", key(engine, sha256)))
     }
 
     /// Writes `component`'s entry at `path` in one step.

@@ -17,9 +17,9 @@ pub(crate) struct Limits {
     pub(crate) fuel: u64,
     /// Wall-clock time for one run.
     pub(crate) deadline: Duration,
-    /// Linear memory, in bytes.
+    /// Bytes of all linear memories of a run together.
     pub(crate) memory: usize,
-    /// Elements of any one table.
+    /// Elements of all tables of a run together.
     pub(crate) table_elements: usize,
     /// Bytes of all documents of a run together.
     pub(crate) output: usize,
@@ -46,11 +46,52 @@ impl Default for Limits {
     }
 }
 
+/// A `describe` call's own budget of instructions and time: it only returns a manifest, so it
+/// gets a small share of what a run may; the user's other limits apply to it as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DescribeBudget {
+    pub(crate) fuel: u64,
+    pub(crate) deadline: Duration,
+}
+
+impl Default for DescribeBudget {
+    fn default() -> DescribeBudget {
+        DescribeBudget {
+            fuel: 1_000_000_000,
+            deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+impl DescribeBudget {
+    /// `limits` for a `describe` call: fuel and time capped at this budget.
+    pub(crate) fn apply(self, limits: &Limits) -> Limits {
+        Limits {
+            fuel: limits.fuel.min(self.fuel),
+            deadline: limits.deadline.min(self.deadline),
+            ..limits.clone()
+        }
+    }
+
+    /// `breach` of a `describe` call under `limits` as this budget's own when the budget is
+    /// what bound it, so its hint names the budget's key.
+    pub(crate) fn own(self, limits: &Limits, mut breach: LimitBreach) -> LimitBreach {
+        breach.kind = match breach.kind {
+            LimitKind::Fuel if self.fuel < limits.fuel => LimitKind::DescribeFuel,
+            LimitKind::Deadline if self.deadline < limits.deadline => LimitKind::DescribeDeadline,
+            kind => kind,
+        };
+        breach
+    }
+}
+
 /// Which limit was hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LimitKind {
     Fuel,
     Deadline,
+    DescribeFuel,
+    DescribeDeadline,
     Memory,
     TableElements,
     Stack,
@@ -66,6 +107,8 @@ impl LimitKind {
         match self {
             LimitKind::Fuel => "fuel",
             LimitKind::Deadline => "deadline",
+            LimitKind::DescribeFuel => "describe-fuel",
+            LimitKind::DescribeDeadline => "describe-deadline",
             LimitKind::Memory => "memory",
             LimitKind::TableElements => "table-elements",
             LimitKind::Stack => "stack",
@@ -80,6 +123,8 @@ impl LimitKind {
         match self {
             LimitKind::Fuel => "instruction (fuel)",
             LimitKind::Deadline => "time",
+            LimitKind::DescribeFuel => "describe instruction (fuel)",
+            LimitKind::DescribeDeadline => "describe time",
             LimitKind::Memory => "memory",
             LimitKind::TableElements => "table size",
             LimitKind::Stack => "stack",
@@ -118,9 +163,12 @@ impl LimitBreach {
     /// How to raise the limit.
     pub(crate) fn hint(&self) -> String {
         let key = self.kind.key();
-        if self.kind == LimitKind::Stack {
+        // These apply to every exporter (the engine's stack; `describe` runs before its
+        // exporter's name is known), so they cannot be set for one.
+        if let LimitKind::Stack | LimitKind::DescribeFuel | LimitKind::DescribeDeadline = self.kind
+        {
             return format!(
-                "Consider raising it with `--limit {key}=<bytes>` or `{key} = \"…\"` under [limits] in propcast.toml"
+                "Consider raising it with `--limit {key}=<value>`, or `{key} = …` under [limits] in propcast.toml"
             );
         }
         format!(
@@ -146,10 +194,20 @@ pub(crate) fn bytes(n: u64) -> String {
 
 /// A `ResourceLimiter` that refuses growth past the limits and remembers the breach, so the
 /// trap can be reported as the limit it is rather than a failed allocation.
+///
+/// The limits bound a run's whole store, not each memory or table: a component may hold many
+/// core instances, each with its own memory, and wasmtime asks about each one alone (creating
+/// one is growing it from zero). Wasm memories and tables never shrink, so the sums only grow.
+/// Growth past a memory's or table's own maximum is refused before it is counted; growth the
+/// system then fails to provide stays counted (wasmtime also reports failures it never asked
+/// about, so taking an amount back could be gamed).
 pub(crate) struct Limiter {
     memory: usize,
     table_elements: usize,
+    /// Bytes of every memory of the store together, as last granted.
     pub(crate) peak_memory: usize,
+    /// Elements of every table of the store together.
+    table_elements_in_use: usize,
     pub(crate) breach: Option<LimitBreach>,
 }
 
@@ -159,46 +217,70 @@ impl Limiter {
             memory: limits.memory,
             table_elements: limits.table_elements,
             peak_memory: 0,
+            table_elements_in_use: 0,
             breach: None,
         }
+    }
+
+    fn refuse(&mut self, breach: LimitBreach) -> wasmtime::Result<bool> {
+        self.breach = Some(breach.clone());
+        Err(wasmtime::Error::new(breach))
     }
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory {
-            let breach = LimitBreach::new(
+        if maximum.is_some_and(|maximum| desired > maximum) {
+            // Past the memory's own maximum: the guest's `memory.grow` returns -1, as Wasm says.
+            return Ok(false);
+        }
+        let growth = desired.saturating_sub(current);
+        let total = self.peak_memory.saturating_add(growth);
+        if total > self.memory {
+            let others = self.peak_memory.saturating_sub(current);
+            let used = if others == 0 {
+                format!("it asked for {}", bytes(desired as u64))
+            } else {
+                format!(
+                    "it asked for {} besides the {} its other memories hold",
+                    bytes(desired as u64),
+                    bytes(others as u64)
+                )
+            };
+            return self.refuse(LimitBreach::new(
                 LimitKind::Memory,
                 bytes(self.memory as u64),
-                format!("it asked for {}", bytes(desired as u64)),
-            );
-            self.breach = Some(breach.clone());
-            return Err(wasmtime::Error::new(breach));
+                used,
+            ));
         }
-        self.peak_memory = self.peak_memory.max(desired);
+        self.peak_memory = total;
         Ok(true)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.table_elements {
-            let breach = LimitBreach::new(
+        if maximum.is_some_and(|maximum| desired > maximum) {
+            return Ok(false);
+        }
+        let growth = desired.saturating_sub(current);
+        let total = self.table_elements_in_use.saturating_add(growth);
+        if total > self.table_elements {
+            return self.refuse(LimitBreach::new(
                 LimitKind::TableElements,
                 format!("{} elements", self.table_elements),
-                format!("it asked for {desired}"),
-            );
-            self.breach = Some(breach.clone());
-            return Err(wasmtime::Error::new(breach));
+                format!("its tables asked for {total} together"),
+            ));
         }
+        self.table_elements_in_use = total;
         Ok(true)
     }
 }
@@ -228,5 +310,38 @@ mod tests {
         );
         assert_eq!(limiter.peak_memory, 1 << 19);
         assert_eq!(limiter.breach.unwrap().kind, LimitKind::Memory);
+    }
+
+    #[test]
+    fn the_memory_limit_bounds_all_memories_together() {
+        let mut limiter = Limiter::new(&Limits {
+            memory: 1 << 20,
+            ..Limits::default()
+        });
+        // Three memories created at 300 KiB each, then the first grows by 100 KiB.
+        for _ in 0..3 {
+            assert!(limiter.memory_growing(0, 300 << 10, None).unwrap());
+        }
+        assert!(limiter.memory_growing(300 << 10, 400 << 10, None).unwrap());
+        assert_eq!(limiter.peak_memory, 1000 << 10);
+        let error = limiter.memory_growing(0, 300 << 10, None).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it went past its memory limit of 1 MiB: it asked for 300 KiB besides the 1000 KiB its other memories hold"
+        );
+    }
+
+    #[test]
+    fn the_table_limit_bounds_all_tables_together() {
+        let mut limiter = Limiter::new(&Limits {
+            table_elements: 100,
+            ..Limits::default()
+        });
+        assert!(limiter.table_growing(0, 60, None).unwrap());
+        let error = limiter.table_growing(0, 41, None).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it went past its table size limit of 100 elements: its tables asked for 101 together"
+        );
     }
 }

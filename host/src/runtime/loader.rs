@@ -12,7 +12,8 @@ use wasmtime::component::{Component, types::ComponentItem};
 
 use super::Runtime;
 use super::bindings::{self, ExporterPre, wit};
-use super::cache::CacheOutcome;
+use super::cache::{CacheOutcome, Described};
+use super::invoke::RunError;
 use super::limits::{Limits, bytes as size_text};
 use super::state::HostState;
 use crate::data::{self, Manifest, Param, ParamType, Query};
@@ -141,7 +142,7 @@ impl Runtime {
             .map_err(anyhow::Error::from)
             .context("the component's `plugin` export does not match the contract")?;
         let manifest = self
-            .describe(&pre)
+            .manifest_of(&pre, &sha256)
             .context("failed to read the exporter's manifest")?;
         Ok(Exporter {
             file: file.to_path_buf(),
@@ -196,11 +197,32 @@ impl Runtime {
         Ok(version.to_string())
     }
 
-    /// Calls `describe` in a throwaway store and checks the manifest.
-    fn describe(&self, pre: &ExporterPre<HostState>) -> anyhow::Result<Manifest> {
-        let limits = Limits::default();
+    /// The checked manifest of the component `pre` (whose file's SHA-256 is `sha256`): from the
+    /// compile cache when this file was described before within today's limits, else described.
+    fn manifest_of(&self, pre: &ExporterPre<HostState>, sha256: &str) -> anyhow::Result<Manifest> {
+        let limits = self.describe_budget.apply(&self.describe_limits);
+        // Without fuel metering what a describe used is unknown, so nothing is kept.
+        let cache = self.cache.as_ref().filter(|_| self.settings.fuel);
+        if let Some(described) = cache.and_then(|c| c.described(&self.engine, sha256)) {
+            // One that used more than these limits allow is described again, to fail as it
+            // should.
+            if described.fuel <= limits.fuel && described.memory <= limits.memory {
+                return Ok(described.manifest);
+            }
+        }
+        let described = self.describe(pre, &limits)?;
+        if let Some(cache) = cache
+            && let Err(error) = cache.store_described(&self.engine, sha256, &described)
+        {
+            tracing::debug!("the manifest was not cached: {error:#}");
+        }
+        Ok(described.manifest)
+    }
+
+    /// Calls `describe` in a throwaway store under `limits` and checks the manifest.
+    fn describe(&self, pre: &ExporterPre<HostState>, limits: &Limits) -> anyhow::Result<Described> {
         let started = std::time::Instant::now();
-        let mut store = self.store(&limits, 0, 0);
+        let mut store = self.store(limits, 0, 0);
         let described = pre.instantiate(&mut store).and_then(|instance| {
             instance
                 .propcast_exporter_plugin()
@@ -209,17 +231,29 @@ impl Runtime {
         let manifest = match described {
             Ok(manifest) => manifest,
             Err(error) => {
-                let failure = super::invoke::classify(
+                let failure = match super::invoke::classify(
                     error,
                     store.data(),
-                    &limits,
+                    limits,
                     started.elapsed(),
                     self.settings.stack,
-                );
-                return Err(anyhow::Error::new(failure));
+                ) {
+                    RunError::Limit(breach) => {
+                        RunError::Limit(self.describe_budget.own(&self.describe_limits, breach))
+                    }
+                    failure => failure,
+                };
+                return Err(match failure.hint() {
+                    Some(hint) => anyhow!("{failure}\n\n{hint}"),
+                    None => anyhow::Error::new(failure),
+                });
             }
         };
-        check_manifest(manifest)
+        Ok(Described {
+            manifest: check_manifest(manifest)?,
+            fuel: limits.fuel - store.get_fuel().unwrap_or(0),
+            memory: store.data().limiter.peak_memory,
+        })
     }
 }
 

@@ -28,7 +28,7 @@ use wasmtime::{Config, Engine};
 
 pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::{RunError, RunInput};
-pub(crate) use limits::{Limits, bytes as format_bytes_binary};
+pub(crate) use limits::{DescribeBudget, Limits, bytes as format_bytes_binary};
 pub(crate) use loader::{Clash, Exporter, LoadError};
 #[cfg(test)]
 pub(crate) use state::LogLevel;
@@ -76,6 +76,10 @@ pub(crate) struct Runtime {
     settings: EngineSettings,
     /// Where compiled components are kept between commands; `None` compiles every time.
     cache: Option<CompileCache>,
+    /// The limits every exporter runs under, which `describe` runs under too, within its own
+    /// budget.
+    describe_limits: Limits,
+    describe_budget: DescribeBudget,
     /// Dropping this stops the ticker thread.
     _ticker: mpsc::Sender<()>,
 }
@@ -121,6 +125,8 @@ impl Runtime {
             linker,
             settings,
             cache: None,
+            describe_limits: Limits::default(),
+            describe_budget: DescribeBudget::default(),
             _ticker: stop,
         })
     }
@@ -128,6 +134,18 @@ impl Runtime {
     /// This runtime, loading plugins through `cache`.
     pub(crate) fn with_cache(mut self, cache: Option<CompileCache>) -> Runtime {
         self.cache = cache;
+        self
+    }
+
+    /// This runtime, calling `describe` under `limits` (those of every exporter) with its
+    /// instructions and time capped at `budget`.
+    pub(crate) fn with_describe_limits(
+        mut self,
+        limits: Limits,
+        budget: DescribeBudget,
+    ) -> Runtime {
+        self.describe_limits = limits;
+        self.describe_budget = budget;
         self
     }
 }

@@ -260,12 +260,13 @@ impl SqliteSource {
             .columns()
             .map(|c| ColumnBuilder::new(c.name(), c.decl_type()))
             .collect();
-        *handle.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.limits.time);
+        let end = self.limits.end_of(request);
+        *handle.deadline.lock().expect("deadline lock") = Some(end.at);
         let read = read_rows(&mut statement, &mut builders, &self.limits);
         *handle.deadline.lock().expect("deadline lock") = None;
         let row_count = match read {
             Ok(rows) => rows,
-            Err(ReadError::Interrupted) => return Err(self.limits.too_slow(name)),
+            Err(ReadError::Interrupted) => return Err(self.limits.too_slow(name, end)),
             Err(ReadError::TooManyRows) => return Err(self.limits.too_many_rows(name)),
             Err(ReadError::TooManyBytes) => return Err(self.limits.too_many_bytes(name)),
             Err(ReadError::Column(column, problem)) => {
@@ -473,6 +474,7 @@ mod tests {
             name: "games",
             sql,
             params: &params,
+            queries_started: None,
         })
     }
 
@@ -573,6 +575,33 @@ mod tests {
     }
 
     #[test]
+    fn stops_a_query_when_its_exporter_s_queries_reach_their_total_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = QueryLimits {
+            total_time: Some(std::time::Duration::from_millis(300)),
+            ..QueryLimits::default()
+        };
+        let source = SqliteSource::open(&database(dir.path()), limits).unwrap();
+        let forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+        // The exporter's first query started 200 ms ago: 100 ms are left of its total.
+        let started = std::time::Instant::now() - std::time::Duration::from_millis(200);
+        let err = source
+            .query(&QueryRequest {
+                name: "games",
+                sql: forever,
+                params: &[],
+                queries_started: Some(started),
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "query `games` was still running when its exporter's queries reached their total time limit of 0.3s"
+            ),
+            "{err:#}"
+        );
+    }
+
+    #[test]
     fn stops_queries_past_their_time_and_row_limits() {
         let dir = tempfile::tempdir().unwrap();
         let path = database(dir.path());
@@ -580,6 +609,7 @@ mod tests {
             time: std::time::Duration::from_millis(50),
             rows: 10,
             bytes: 1000,
+            ..QueryLimits::default()
         };
         let source = SqliteSource::open(&path, slow).unwrap();
         let forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";

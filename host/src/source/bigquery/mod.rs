@@ -153,8 +153,10 @@ impl BigQuerySource {
             .set_query(query)
             .set_dry_run(dry_run);
         if !dry_run {
-            configuration =
-                configuration.set_job_timeout_ms(self.config.limits.time.as_millis() as i64);
+            // The job stops itself when the query must end, as the host stops waiting.
+            let end = self.config.limits.end_of(request).at;
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            configuration = configuration.set_job_timeout_ms(left.as_millis().max(1) as i64);
         }
         Ok(Job::new()
             .set_job_reference(reference)
@@ -387,15 +389,14 @@ impl Source for BigQuerySource {
     }
 
     async fn run_query(&self, request: &QueryRequest<'_>) -> anyhow::Result<Table> {
-        let name = request.name;
-        let limit = self.config.limits.time;
+        let end = self.config.limits.end_of(request);
         let checked_then_run = async {
             self.dry_run(request).await?;
             self.execute(request).await
         };
-        match tokio::time::timeout(limit, checked_then_run).await {
+        match tokio::time::timeout_at(end.at.into(), checked_then_run).await {
             Ok(result) => result,
-            Err(_) => Err(self.config.limits.too_slow(name)),
+            Err(_) => Err(self.config.limits.too_slow(request.name, end)),
         }
     }
 }
@@ -528,6 +529,7 @@ mod tests {
             name: "games",
             sql: "SELECT * FROM g WHERE game_date < @date AND n >= @min_games AND s = '@season'",
             params: &params,
+            queries_started: None,
         };
         let bound: Vec<(String, String, String)> = parameters(&request)
             .unwrap()
@@ -551,6 +553,7 @@ mod tests {
             name: "games",
             sql: "SELECT @nope",
             params: &params,
+            queries_started: None,
         };
         assert_eq!(
             parameters(&missing).unwrap_err().to_string(),
