@@ -477,6 +477,21 @@ impl CaptureArgs {
     }
 }
 
+/// The long flags `propcast <subcommand>` takes (its own and the global ones), without `--`:
+/// exporter options may not be named like them.
+fn host_flags(subcommand: &str) -> Vec<String> {
+    let command = Cli::command();
+    let run = command
+        .find_subcommand(subcommand)
+        .expect("`run` and `backfill` are subcommands");
+    run.get_arguments()
+        .filter_map(|a| a.get_long())
+        .chain(command.get_arguments().filter_map(|a| a.get_long()))
+        .chain(["help", "version"])
+        .map(String::from)
+        .collect()
+}
+
 /// Rewrites exporter options given as flags after `run` or `backfill` (`--min-games 5`,
 /// `--min-games=5`) into `--param min-games=5`, leaving the command's own flags as they are. Exporters declare their
 /// options at run time, so clap cannot know them; `jobs` checks them against the manifests.
@@ -492,16 +507,7 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
     let Some(subcommand) = ["run", "backfill"].into_iter().find(|c| args[run_at] == *c) else {
         return args;
     };
-    let command = Cli::command();
-    let run = command
-        .find_subcommand(subcommand)
-        .expect("`run` and `backfill` are subcommands");
-    let known: Vec<&str> = run
-        .get_arguments()
-        .filter_map(|a| a.get_long())
-        .chain(command.get_arguments().filter_map(|a| a.get_long()))
-        .chain(["help", "version"])
-        .collect();
+    let known = host_flags(subcommand);
     let mut rewritten: Vec<OsString> = args[..=run_at].to_vec();
     let mut rest = args[run_at + 1..].iter().peekable();
     while let Some(arg) = rest.next() {
@@ -518,7 +524,7 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
             Some((name, value)) => (name, Some(value.to_string())),
             None => (flag, None),
         };
-        if known.contains(&name) {
+        if known.iter().any(|k| k == name) {
             rewritten.push(arg.clone());
             continue;
         }
@@ -604,6 +610,7 @@ impl RunArgs {
         request.dry_run = self.dry_run;
         request.job = self.job;
         request.at = self.at;
+        request.host_flags = host_flags("run");
         request
     }
 }
@@ -623,6 +630,7 @@ impl BackfillArgs {
         let mut request = self.publish.into_request(dates, log.quiet);
         request.shard = shard;
         request.force = self.force;
+        request.host_flags = host_flags("backfill");
         Ok(request)
     }
 }
@@ -652,6 +660,7 @@ impl PublishArgs {
             wait_lock: self.wait_lock,
             allow_empty: self.allow_empty,
             wait_for_data: self.wait_for_data,
+            host_flags: Vec::new(),
             report: match self.report {
                 ReportArg::Json => ReportStyle::Json,
                 ReportArg::Text if quiet => ReportStyle::Quiet,

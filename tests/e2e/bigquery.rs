@@ -549,6 +549,39 @@ fn the_query_limits_hold_on_bigquery() {
         &["--only", "streaks", "--limit", "query-time=1s"],
     );
     out.assert_fails(1, &[": query `games` ran longer than its time limit of 1s"]);
+    // The same slow pages against the exporter's total query time.
+    let out = run_bigquery(
+        &env,
+        Some(&proxy),
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &[
+            "--only",
+            "streaks",
+            "--limit",
+            "query-time=60s",
+            "--limit",
+            "query-total-time=1s",
+        ],
+    );
+    out.assert_fails(
+        1,
+        &[": query `games` was still running when its exporter's queries reached their total time limit of 1s"],
+    );
+    // A result holding more bytes than the limit stops as its rows arrive.
+    let out = run_bigquery(
+        &env,
+        None,
+        BigQuery::DATASET,
+        &plugins_dir(),
+        "2024-01-10",
+        &["--only", "streaks", "--limit", "query-bytes=1KiB"],
+    );
+    out.assert_fails(
+        1,
+        &[": query `games` returned more than its limit of 1024 bytes"],
+    );
 }
 
 #[test]

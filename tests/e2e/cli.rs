@@ -141,6 +141,13 @@ fn options_are_checked_against_the_manifests() {
         out.stderr,
         "propcast: no selected exporter has an option `colour` (options: min-length (streaks))\n"
     );
+    // A mistyped host flag reads as an exporter option; the error points to the flag.
+    let out = Env::new().run(&[&base[..], &["--generated-att", "2024-01-10T12:00:00Z"]].concat());
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "propcast: no selected exporter has an option `generated-att` (options: min-length (streaks))\n\nDid you mean the flag `--generated-at`?\n"
+    );
     let out = Env::new().run(&[&base[..], &["--param", "min-length=many"]].concat());
     assert_eq!(out.code, 2);
     assert_eq!(

@@ -385,6 +385,18 @@ fn a_query_that_deletes_is_refused_at_load() {
 }
 
 #[test]
+fn an_option_named_like_a_host_flag_is_refused_at_load() {
+    refused_at_load(
+        "hostile-option-named-like-a-flag",
+        "hostile-flag-option.wasm",
+        &[
+            "hostile-flag-option.wasm`: exporter `hostile-flag-option` declares option `out`, which is also a flag of the host (`--out`), so it could never be set",
+            "Consider renaming the option in the exporter's manifest",
+        ],
+    );
+}
+
+#[test]
 fn a_query_with_two_statements_is_refused_at_load() {
     refused_at_load(
         "hostile-query-two-statements",
@@ -662,26 +674,17 @@ fn limits_can_be_set_per_exporter_in_propcast_toml() {
 fn instructions_are_deterministic_and_reported() {
     let folder = plugin_folder(&["streaks"], &[]);
     let instructions = |env: &Env| {
-        let out = env.publish("2024-01-10", folder.path(), &[]);
+        let out = env.publish("2024-01-10", folder.path(), &["--report", "json"]);
         assert!(out.success(), "{}", out.stderr);
-        let line = out
-            .stdout
-            .lines()
-            .find(|l| l.starts_with("streaks"))
-            .unwrap()
-            .to_string();
-        let cells = |line: &str| -> Vec<String> {
-            line.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        let header = cells(out.stdout.lines().next().unwrap());
-        let column = header.iter().position(|c| c == "instructions").unwrap();
-        cells(&line)[column].clone()
+        let report = out.report();
+        report["dates"][0]["exporters"][0]["instructions"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no instruction count:\n{report:#}"))
     };
     let (a, b) = (instructions(&Env::new()), instructions(&Env::new()));
-    assert!(a.ends_with(" M") || a.ends_with(" G"), "{a}");
+    assert!(
+        a > 1_000_000,
+        "a run of streaks counts its instructions: {a}"
+    );
     assert_eq!(a, b, "the same inputs use the same fuel");
 }

@@ -583,3 +583,31 @@ fn two_runs_never_publish_to_one_folder_at_once() {
     assert!(waiting.wait().unwrap().success());
     assert!(env.out().join("v1/streaks/2024-01-10.json").is_file());
 }
+
+#[test]
+fn an_exporter_s_warning_reaches_stderr_when_its_run_succeeds() {
+    let env = Env::new();
+    // A prediction for a player no roster of the season knows.
+    let db = warehouse_with(
+        &env,
+        "CREATE TEMP TABLE extra AS SELECT * FROM player_prop_predictions \
+         WHERE game_date = '2024-01-10' LIMIT 1; \
+         UPDATE extra SET player_lookup = 'nobodyknows'; \
+         INSERT INTO player_prop_predictions SELECT * FROM extra;",
+    );
+    let out = run_here(
+        &env,
+        &db,
+        &["run", "--date", "2024-01-10", "--only", "predictions"],
+    );
+    out.assert_success();
+    let warning = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("`nobodyknows` has a prediction but no roster entry this season"))
+        .unwrap_or_else(|| panic!("no warning on stderr:\n{}", out.stderr));
+    assert!(
+        warning.starts_with("propcast: warning: exporter `predictions` on 2024-01-10: "),
+        "{warning}"
+    );
+}

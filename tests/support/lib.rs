@@ -350,6 +350,7 @@ pub fn test_plugin(name: &str) -> PathBuf {
             "query-season-promise",
             "outputs-overlap",
             "outputs-file-as-folder",
+            "option-named-like-a-flag",
         ] {
             build(&["--package", "hostile", "--features", feature]);
             std::fs::copy(

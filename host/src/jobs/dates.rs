@@ -93,23 +93,19 @@ pub(crate) fn shard(dates: &[Date], shard: Shard) -> &[Date] {
 }
 
 /// The first year of the season `date` is in: 2023 for 2024-01-10.
-fn season_year(date: Date) -> i16 {
-    if date.month() >= 7 {
-        date.year()
-    } else {
-        date.year() - 1
-    }
+fn season_year(date: Date) -> i32 {
+    propcast_rules::season::first_year(date.year().into(), date.month() as u8)
 }
 
-/// The season's label as stored in the warehouse: `2023-24`.
+/// The season's label as stored in the warehouse: `2023-24` (`propcast_rules::season`).
 pub(crate) fn season_label(date: Date) -> String {
-    let year = season_year(date);
-    format!("{year}-{:02}", (year + 1) % 100)
+    propcast_rules::season::label(season_year(date))
 }
 
 /// July 1st of the season's first year: a lower bound for its game dates.
 pub(crate) fn season_start(date: Date) -> Date {
-    Date::new(season_year(date), 7, 1).expect("July 1st exists")
+    let year = i16::try_from(season_year(date)).expect("a date's year fits jiff's");
+    Date::new(year, propcast_rules::season::FIRST_MONTH as i8, 1).expect("July 1st exists")
 }
 
 #[cfg(test)]

@@ -100,7 +100,10 @@ pub(super) fn compute(
     computed.row.fuel = outcome.fuel_used;
     computed.row.memory = outcome.peak_memory;
     match outcome.result {
-        Ok(documents) => computed.documents = Some(documents),
+        Ok(documents) => {
+            report::log_exporter_lines(&exporter.manifest.name, plan.date, &outcome.logs);
+            computed.documents = Some(documents);
+        }
         Err(error) => {
             let mut message = error.to_string();
             if let Some(hint) = error.hint() {

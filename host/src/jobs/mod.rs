@@ -131,6 +131,39 @@ fn load_selected(
     Ok((exporters, errors, true))
 }
 
+/// Exporters declaring an option named like one of the command's own flags (`out`, `db`,
+/// `only`) are refused as plugins that fail to load: such an option could never be set, since
+/// `--out` is the host's.
+fn refuse_options_named_like_flags(
+    exporters: Vec<Exporter>,
+    mut errors: Vec<LoadError>,
+    flags: &[String],
+) -> (Vec<Exporter>, Vec<LoadError>) {
+    let mut kept = Vec::with_capacity(exporters.len());
+    for exporter in exporters {
+        let clash = exporter
+            .manifest
+            .params
+            .iter()
+            .find(|p| flags.contains(&p.name));
+        match clash {
+            Some(option) => errors.push(LoadError {
+                error: anyhow::anyhow!(
+                    "exporter `{}` declares option `{}`, which is also a flag of the host \
+                     (`--{1}`), so it could never be set\n\nConsider renaming the option in \
+                     the exporter's manifest",
+                    exporter.manifest.name,
+                    option.name
+                ),
+                file: exporter.file,
+            }),
+            None => kept.push(exporter),
+        }
+    }
+    errors.sort_by(|a, b| a.file.cmp(&b.file));
+    (kept, errors)
+}
+
 /// Plugins that clash (one exporter name, overlapping outputs) are a mistake in the plugin
 /// folder: the run stops before anything runs (exit code 2), naming every clash.
 fn refuse_clashes(errors: &[LoadError]) -> anyhow::Result<()> {

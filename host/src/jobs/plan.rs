@@ -67,8 +67,15 @@ pub(crate) fn select<'a>(
                         .map(move |p| format!("{} ({})", p.name, e.manifest.name))
                 })
                 .collect();
+            let suggestion = args
+                .host_flags
+                .iter()
+                .filter(|flag| edit_distance(flag, name) <= 2)
+                .min_by_key(|flag| edit_distance(flag, name))
+                .map(|flag| format!("\n\nDid you mean the flag `--{flag}`?"))
+                .unwrap_or_default();
             bail!(
-                "no selected exporter has an option `{name}` (options: {})",
+                "no selected exporter has an option `{name}` (options: {}){suggestion}",
                 if declared.is_empty() {
                     "none".to_string()
                 } else {
@@ -90,6 +97,22 @@ pub(crate) fn select<'a>(
         options,
         generated_at,
     })
+}
+
+/// How many single-character edits turn `a` into `b` (Levenshtein), for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// The options a run gives `exporter`: `[options.<name>]` of the config file (each checked

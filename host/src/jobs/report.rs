@@ -12,7 +12,7 @@ use super::schedule::Schedule;
 use super::settings::Settings;
 use super::workers::DateOutcome;
 use crate::publish::Tally;
-use crate::runtime::{CacheOutcome, Exporter, LoadError, LogLine};
+use crate::runtime::{CacheOutcome, Exporter, LoadError, LogLevel, LogLine};
 
 /// How an exporter's part of a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -410,6 +410,21 @@ pub(crate) fn log_failure(name: &str, date: Option<Date>, message: &str, capture
     tracing::error!(exporter = name, "{text}");
 }
 
+/// The log lines of exporter `name`'s successful run on `date`, each at its own level: a
+/// warning (a prediction for a player with no roster entry) is seen without `--verbose`.
+pub(crate) fn log_exporter_lines(name: &str, date: jiff::civil::Date, logs: &[LogLine]) {
+    for line in logs {
+        let (message, date) = (&line.message, date.to_string());
+        let text = format!("exporter `{name}` on {date}: {message}");
+        match line.level {
+            LogLevel::Error => tracing::error!(exporter = name, date, "{text}"),
+            LogLevel::Warn => tracing::warn!(exporter = name, date, "{text}"),
+            LogLevel::Info => tracing::info!(exporter = name, date, "{text}"),
+            LogLevel::Debug => tracing::debug!(exporter = name, date, "{text}"),
+        }
+    }
+}
+
 /// The log, stdout and stderr of a failed run, as blocks between dividers (the last lines of
 /// each, where a panic's message ends up).
 pub(crate) fn captured_output(logs: &[LogLine], stdout: &str, stderr: &str) -> Vec<String> {
@@ -732,7 +747,6 @@ fn format_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::LogLevel;
 
     #[test]
     fn sizes_and_durations_read_naturally() {

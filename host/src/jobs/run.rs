@@ -20,7 +20,10 @@ use super::request::{DateSelection, ReportStyle, RunRequest};
 use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
-use super::{check_named_exporters, dates, load_selected, resolve_plugins_dir, runtime_for};
+use super::{
+    check_named_exporters, dates, load_selected, refuse_options_named_like_flags,
+    resolve_plugins_dir, runtime_for,
+};
 use super::{freshness, resume, schedule};
 use crate::publish::Publisher;
 use crate::publish::run_manifest::ExporterEntry;
@@ -39,6 +42,8 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
     let runtime = runtime_for(&settings, &request.cache)?;
     let (exporters, load_errors, whole_folder) =
         load_selected(&runtime, &plugins_dir, &request.only)?;
+    let (exporters, load_errors) =
+        refuse_options_named_like_flags(exporters, load_errors, &request.host_flags);
     let folder_to_check = (!whole_folder).then_some(plugins_dir.as_path());
     check_named_exporters(&settings, &exporters, folder_to_check)?;
     let selection =
@@ -173,7 +178,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         }
     }
     let destination = publisher.store().describe();
-    let interrupted = crate::interrupt::requested();
+    let interrupted = crate::interrupt::exit_code();
     match request.report {
         ReportStyle::Text if several_dates => {
             report::print_dates_summary(&outcomes, skipped.len(), started.elapsed(), &destination)
@@ -191,7 +196,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
         ),
         ReportStyle::Quiet => {}
     }
-    if interrupted {
+    if let Some(code) = interrupted {
         eprintln!(
             "propcast: interrupted: no date started after the interruption, and the batch being \
              published when it came was rolled back where the store can (a local folder) ({} of {} dates were done)\n\nConsider \
@@ -204,7 +209,7 @@ pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
                 ""
             }
         );
-        return Ok(ExitCode::from(crate::interrupt::EXIT_CODE));
+        return Ok(ExitCode::from(code));
     }
     Ok(if outcomes.iter().any(DateOutcome::failed) {
         ExitCode::from(1)

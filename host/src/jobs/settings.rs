@@ -383,52 +383,60 @@ fn parse_count(text: &str) -> anyhow::Result<u64> {
         .ok_or_else(|| anyhow!("`{text}` is not a count like 5000, 50k, 20M or 50G"))
 }
 
-/// Bytes: `1048576`, `512KiB`, `64MiB`, `1GiB`, `10MB`.
-pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
-    let clean = text.trim().replace(['_', ' '], "");
-    let split = clean
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(clean.len());
-    let (digits, unit) = clean.split_at(split);
-    let factor: u64 = match unit {
-        "" | "B" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        "KB" | "kB" => 1_000,
-        "MB" => 1_000_000,
-        "GB" => 1_000_000_000,
-        _ => bail!("`{text}` is not a size like 512KiB, 64MiB or 1GiB"),
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(factor))
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| anyhow!("`{text}` is not a size like 512KiB, 64MiB or 1GiB"))
+/// A number and its unit, as `1.5GiB`, `512 MB` or `250ms` are written; `None` without a
+/// unit.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.replace('_', "").parse().ok()?;
+    (number.is_finite() && number >= 0.0).then_some((number, unit.trim()))
 }
 
-/// A duration: `60s`, `500ms`, `2m`; a bare number is seconds.
-pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let clean = text.trim();
-    let split = clean
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(clean.len());
-    let (digits, unit) = clean.split_at(split);
-    let wrong = || anyhow!("`{text}` is not a duration like 60s, 500ms, 2m or 2h");
-    let n: u64 = digits.parse().map_err(|_| wrong())?;
-    let seconds = |factor: u64| {
-        n.checked_mul(factor)
-            .map(Duration::from_secs)
-            .ok_or_else(wrong)
+/// Bytes, always with a unit: `512KiB`, `64MiB`, `1.5GiB`, `10MB`, `900B`.
+pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
+    let wrong = || {
+        anyhow!(
+            "`{text}` is not a size: write a number and a unit, like 900B, 512KiB, 64MiB, \
+             1.5GiB or 10MB"
+        )
     };
-    match unit {
-        "" | "s" => Ok(Duration::from_secs(n)),
-        "ms" => Ok(Duration::from_millis(n)),
-        "m" | "min" => seconds(60),
-        "h" => seconds(3600),
-        _ => Err(wrong()),
+    let (number, unit) = number_and_unit(text).ok_or_else(wrong)?;
+    let factor: f64 = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        _ => return Err(wrong()),
+    };
+    let bytes = (number * factor).round();
+    if bytes > usize::MAX as f64 {
+        return Err(wrong());
     }
+    Ok(bytes as usize)
+}
+
+/// A duration, always with a unit: `250ms`, `60s`, `1.5s`, `2m`, `1h`.
+pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let wrong = || {
+        anyhow!("`{text}` is not a duration: write a number and a unit, like 250ms, 60s, 2m or 1h")
+    };
+    let (number, unit) = number_and_unit(text).ok_or_else(wrong)?;
+    let nanos_per_unit = match unit {
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        _ => return Err(wrong()),
+    };
+    let nanos = (number * nanos_per_unit).round();
+    if nanos > u64::MAX as f64 {
+        return Err(wrong());
+    }
+    Ok(Duration::from_nanos(nanos as u64))
 }
 
 #[cfg(test)]
@@ -451,9 +459,24 @@ mod tests {
         assert_eq!(parse_bytes("10 MB").unwrap(), 10_000_000);
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_bytes("1.5GiB").unwrap(), 3 << 29);
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(
             parse_bytes("lots").unwrap_err().to_string(),
-            "`lots` is not a size like 512KiB, 64MiB or 1GiB"
+            "`lots` is not a size: write a number and a unit, like 900B, 512KiB, 64MiB, 1.5GiB or 10MB"
+        );
+        // A bare number could mean anything: it is refused with the forms that are accepted.
+        assert!(
+            parse_bytes("5")
+                .unwrap_err()
+                .to_string()
+                .starts_with("`5` is not a size")
+        );
+        assert_eq!(
+            parse_duration("10").unwrap_err().to_string(),
+            "`10` is not a duration: write a number and a unit, like 250ms, 60s, 2m or 1h"
         );
     }
 

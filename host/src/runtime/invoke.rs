@@ -127,7 +127,7 @@ impl Runtime {
             )),
         };
         // A run that filled stdout or stderr went past its log limit even if it then returned.
-        let result = match store.data().stdio_breach(None) {
+        let result = match store.data().stdio_breach() {
             Some(breach) if !matches!(result, Err(RunError::Limit(_))) => {
                 Err(RunError::Limit(breach))
             }
@@ -215,7 +215,7 @@ pub(crate) fn classify(
         }
         _ => {}
     }
-    if let Some(breach) = state.stdio_breach(Some(&error)) {
+    if let Some(breach) = state.stdio_breach() {
         return RunError::Limit(breach);
     }
     let from_log = state

@@ -15,6 +15,7 @@ mod invoke;
 mod limits;
 mod loader;
 mod output;
+mod pipe;
 mod state;
 mod strict_json;
 mod virtual_time;
@@ -30,9 +31,7 @@ pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::{RunError, RunInput};
 pub(crate) use limits::{DescribeBudget, Limits, bytes as format_bytes_binary};
 pub(crate) use loader::{Clash, Exporter, LoadError};
-#[cfg(test)]
-pub(crate) use state::LogLevel;
-pub(crate) use state::LogLine;
+pub(crate) use state::{LogLevel, LogLine};
 
 use state::HostState;
 

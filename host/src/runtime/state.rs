@@ -4,11 +4,12 @@
 //! Each capability an exporter can use is a field here with its own view trait, never a global.
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::log;
 use super::limits::{LimitBreach, LimitKind, Limiter, bytes};
+use super::pipe::BoundedPipe;
 
 /// How important a log line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,8 +57,8 @@ pub(crate) struct HostState {
     pub(crate) log: Log,
     max_log_bytes: usize,
     max_stdio_bytes: usize,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    stdout: BoundedPipe,
+    stderr: BoundedPipe,
 }
 
 /// A wall clock that always reads the run's `generated-at`.
@@ -101,8 +102,8 @@ impl HostState {
     pub(crate) fn new(config: StateConfig) -> HostState {
         // One byte of room past the limit, so writing exactly the limit is allowed and a
         // full pipe means the exporter tried to write more.
-        let stdout = MemoryOutputPipe::new(config.max_log_bytes + 1);
-        let stderr = MemoryOutputPipe::new(config.max_log_bytes + 1);
+        let stdout = BoundedPipe::new(config.max_log_bytes + 1);
+        let stderr = BoundedPipe::new(config.max_log_bytes + 1);
         let random_bytes = seeded_bytes(config.random_seed, 4096);
         let wasi = WasiCtx::builder()
             .stdin(MemoryInputPipe::new(Vec::new()))
@@ -128,19 +129,16 @@ impl HostState {
         }
     }
 
-    /// The stdio limit breach of this run, if any. Writing past the limit traps inside the
-    /// pipe (`error` says so), or fails once the pipe is full, which a Rust guest may ignore or
-    /// turn into a panic; either way a full pipe is a breach.
-    pub(crate) fn stdio_breach(&self, error: Option<&wasmtime::Error>) -> Option<LimitBreach> {
-        let full = |pipe: &MemoryOutputPipe| pipe.contents().len() > self.max_stdio_bytes;
-        let trapped =
-            error.is_some_and(|e| format!("{e:?}").contains("beyond capacity of MemoryOutputPipe"));
+    /// The stdio limit breach of this run, if any: a pipe holding more than the limit, or one
+    /// that refused a write (a trap, or an error a Rust guest may ignore or turn into a panic).
+    pub(crate) fn stdio_breach(&self) -> Option<LimitBreach> {
+        let full = |pipe: &BoundedPipe| {
+            pipe.contents().len() > self.max_stdio_bytes || pipe.refused_a_write()
+        };
         let stream = if full(&self.stdout) {
             "stdout"
         } else if full(&self.stderr) {
             "stderr"
-        } else if trapped {
-            "stdout or stderr"
         } else {
             return None;
         };
@@ -153,7 +151,7 @@ impl HostState {
 
     /// What the exporter wrote to stdout and stderr, as lossy UTF-8.
     pub(crate) fn stdio(&self) -> (String, String) {
-        let text = |pipe: &MemoryOutputPipe| String::from_utf8_lossy(&pipe.contents()).into_owned();
+        let text = |pipe: &BoundedPipe| String::from_utf8_lossy(&pipe.contents()).into_owned();
         (text(&self.stdout), text(&self.stderr))
     }
 }

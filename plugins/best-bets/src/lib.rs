@@ -126,6 +126,15 @@ pub struct BestBetsDocument {
 const METHOD: &str = "score = edge x confidence x (1 - fatigue penalty); penalty: back-to-back 0.15, \
 each game beyond 3 in the last 7 days 0.05, last 3 games averaging 36+ minutes 0.05, at most 0.30";
 
+/// The last 3 games' average minutes (as published, 1 place) when they averaged 36 or more:
+/// the exact average is compared, so 35.97 (published as 36.0) is not heavy.
+fn heavy_minutes(fatigue: &Fatigue) -> Option<f64> {
+    fatigue
+        .minutes_last_3_avg_exact
+        .filter(|m| *m >= 36.0)
+        .and(fatigue.minutes_last_3_avg)
+}
+
 /// The fatigue penalty; see the module docs.
 pub fn fatigue_penalty(fatigue: &Fatigue) -> f64 {
     let mut penalty = 0.0;
@@ -133,7 +142,7 @@ pub fn fatigue_penalty(fatigue: &Fatigue) -> f64 {
         penalty += 0.15;
     }
     penalty += 0.05 * fatigue.games_last_7_days.saturating_sub(3) as f64;
-    if fatigue.minutes_last_3_avg.is_some_and(|m| m >= 36.0) {
+    if heavy_minutes(fatigue).is_some() {
         penalty += 0.05;
     }
     round(penalty.min(0.30), 2)
@@ -242,7 +251,7 @@ fn reasons(
             fatigue.games_last_7_days
         ));
     }
-    if let Some(minutes) = fatigue.minutes_last_3_avg.filter(|m| *m >= 36.0) {
+    if let Some(minutes) = heavy_minutes(fatigue) {
         reasons.push(format!(
             "Heavy minutes: {minutes:.1} a game over the last 3"
         ));

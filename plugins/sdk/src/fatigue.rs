@@ -19,6 +19,9 @@ pub struct Fatigue {
     pub minutes_last_7_days: f64,
     /// Average minutes over the last 3 games, 1 place; `None` without games.
     pub minutes_last_3_avg: Option<f64>,
+    /// The same, unrounded: what rules compare (35.97 minutes is not 36).
+    #[serde(skip)]
+    pub minutes_last_3_avg_exact: Option<f64>,
 }
 
 impl Fatigue {
@@ -42,6 +45,7 @@ impl Fatigue {
             minutes_last_7_days: round(week.iter().map(|(_, m)| m).sum(), 1),
             minutes_last_3_avg: crate::stats::mean(last_3.iter().map(|(_, m)| *m))
                 .map(|m| round(m, 1)),
+            minutes_last_3_avg_exact: crate::stats::mean(last_3.iter().map(|(_, m)| *m)),
         }
     }
 }

@@ -1,25 +1,27 @@
-//! The NBA season a date belongs to, the same rule the host uses for `@season`.
-//!
-//! A season starts in the autumn and ends in the spring, so a date from July onward belongs to
-//! the season starting that year, and an earlier date to the one that started the year before.
+//! The NBA season a date belongs to: `propcast_rules::season`, the rule the host binds
+//! `@season` with, on this crate's [`Date`].
 
 use crate::date::Date;
 
 /// The first year of the season `date` belongs to: 2023 for 2024-01-10.
 pub fn season_year(date: Date) -> i32 {
     let (year, month, _) = date.ymd();
-    if month >= 7 { year } else { year - 1 }
+    propcast_rules::season::first_year(year, month as u8)
 }
 
 /// The season's label, as the warehouse stores it: `2023-24`.
 pub fn season_label(date: Date) -> String {
-    let year = season_year(date);
-    format!("{year}-{:02}", (year + 1) % 100)
+    propcast_rules::season::label(season_year(date))
 }
 
 /// July 1st of the season's first year: a lower bound for the season's game dates.
 pub fn season_start(date: Date) -> Date {
-    Date::from_ymd(season_year(date), 7, 1).expect("July 1st exists")
+    Date::from_ymd(
+        season_year(date),
+        propcast_rules::season::FIRST_MONTH.into(),
+        1,
+    )
+    .expect("July 1st exists")
 }
 
 #[cfg(test)]

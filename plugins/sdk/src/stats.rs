@@ -9,10 +9,12 @@ use serde::Serialize;
 use crate::date::Date;
 use crate::props::{Outcome, outcome};
 
-/// `value` rounded half away from zero to `places` decimals.
+/// `value` rounded half away from zero to `places` decimals; zero is always `0.0`, never
+/// `-0.0` (an empty sum, or -0.04 to 1 place).
 pub fn round(value: f64, places: i32) -> f64 {
     let factor = 10f64.powi(places);
-    (value * factor).round() / factor
+    // Adding 0.0 turns -0.0 into 0.0 and changes nothing else.
+    (value * factor).round() / factor + 0.0
 }
 
 /// The mean, or `None` for no values.
@@ -61,7 +63,11 @@ impl Split {
 }
 
 /// A player's scoring so far: averages over the season and the last 5 and 10 games (1 place),
-/// and of the last 10 games that had a line, the percentage that went over it.
+/// and of the last 10 games, the percentage of those with a line that went over it: the same
+/// window as the last-10 split's `vs_line_pct`.
+///
+/// Rules compare the exact averages ([`Form::season_avg_exact`], [`Form::last_5_avg_exact`]);
+/// only the published numbers are rounded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Form {
     /// Games played.
@@ -72,26 +78,31 @@ pub struct Form {
     pub last_5_avg: Option<f64>,
     /// Average over the last 10 games.
     pub last_10_avg: Option<f64>,
-    /// Of the last 10 games with a line, the percentage over it (a push is not over).
+    /// Of the last 10 games, the percentage of those with a line that went over it (a push is
+    /// not over); `None` when none of them had a line.
     pub hit_rate_vs_line_last_10: Option<f64>,
+    /// The season average, unrounded, for rules.
+    #[serde(skip)]
+    pub season_avg_exact: Option<f64>,
+    /// The last-5 average, unrounded, for rules.
+    #[serde(skip)]
+    pub last_5_avg_exact: Option<f64>,
 }
 
 impl Form {
     /// Form from games as (points, line), oldest first.
     pub fn of(games: &[(i64, Option<f64>)]) -> Form {
-        let avg = |games: &[(i64, Option<f64>)]| {
-            mean(games.iter().map(|(p, _)| *p as f64)).map(|m| round(m, 1))
-        };
+        let exact = |games: &[(i64, Option<f64>)]| mean(games.iter().map(|(p, _)| *p as f64));
+        let avg = |games: &[(i64, Option<f64>)]| exact(games).map(|m| round(m, 1));
         let last = |n: usize| &games[games.len().saturating_sub(n)..];
-        let with_line: Vec<(i64, Option<f64>)> =
-            games.iter().copied().filter(|(_, l)| l.is_some()).collect();
-        let recent_lines = &with_line[with_line.len().saturating_sub(10)..];
         Form {
             games_played: games.len(),
             season_avg: avg(games),
             last_5_avg: avg(last(5)),
             last_10_avg: avg(last(10)),
-            hit_rate_vs_line_last_10: Split::of(recent_lines.iter().copied()).vs_line_pct,
+            hit_rate_vs_line_last_10: Split::of(last(10).iter().copied()).vs_line_pct,
+            season_avg_exact: exact(games),
+            last_5_avg_exact: exact(last(5)),
         }
     }
 }
@@ -176,6 +187,13 @@ impl RestSplits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_never_gives_negative_zero() {
+        assert!(round(-0.04, 1).is_sign_positive());
+        assert!(round(std::iter::empty::<f64>().sum(), 1).is_sign_positive());
+        assert_eq!(round(-0.05, 1), -0.1);
+    }
 
     #[test]
     fn rounds_half_away_from_zero() {

@@ -5,14 +5,16 @@
 //! top level, `limited_data` (fewer than 10 games), tonight's line and prediction, `factors`
 //! and `splits` (see `docs/exporters/tonight-players.md`).
 //!
-//! Factors, each with a `direction` (`OVER`, `UNDER` or `NEUTRAL`) and a `description`:
+//! Factors, each named by `factor`, with a `direction` for the player's scoring (`positive`,
+//! `negative` or `neutral`) and a `description`:
 //!
 //! - `opponent_defense`: the opponent's rank by points allowed per game as of the date (see
-//!   [`propcast_sdk::defense`]); weak (21–30) favours OVER, elite and good (1–10) UNDER.
-//! - `rest`: days of rest and the last week's load; a back-to-back or 4+ games in 7 days
-//!   favours UNDER.
-//! - `recent_form`: the last 5 games' average against the season's; 2+ points above favours
-//!   OVER, 2+ below UNDER.
+//!   [`propcast_sdk::defense`]); weak (21–30) is positive, elite and good (1–10) negative.
+//! - `rest`: days of rest and the last week's load; a back-to-back or 4+ games in 7 days is
+//!   negative.
+//! - `recent_form`: the last 5 games' average against the season's; 2+ points above is
+//!   positive, 2+ below negative, tested on the exact averages (only the published ones are
+//!   rounded).
 
 use std::collections::HashMap;
 
@@ -96,21 +98,21 @@ pub struct DefenseRow<'a> {
     pub points_allowed_last_10: f64,
 }
 
-/// Which way a factor points.
+/// Which way a factor points, for the player's scoring (the site's frontend reads these).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
-    /// Favours the over.
-    Over,
-    /// Favours the under.
-    Under,
+    /// Favourable: it points to more points (the over).
+    Positive,
+    /// Unfavourable: fewer points (the under).
+    Negative,
     /// Neither.
     Neutral,
 }
 
-/// Something that moves tonight's expectation.
+/// Something that moves tonight's expectation, named by its `factor` key.
 #[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "factor", rename_all = "snake_case")]
 pub enum Factor {
     /// How well the opponent defends.
     OpponentDefense {
@@ -224,8 +226,8 @@ pub fn defense_factor(opponent: &str, rank: Option<&DefenseRank>) -> Factor {
         },
         Some(rank) => Factor::OpponentDefense {
             direction: match rank.tier {
-                DefenseTier::Weak => Direction::Over,
-                DefenseTier::Elite | DefenseTier::Good => Direction::Under,
+                DefenseTier::Weak => Direction::Positive,
+                DefenseTier::Elite | DefenseTier::Good => Direction::Negative,
                 DefenseTier::Average => Direction::Neutral,
             },
             opponent: opponent.to_string(),
@@ -245,11 +247,11 @@ pub fn rest_factor(fatigue: Fatigue) -> Factor {
             "no earlier games this season".to_string(),
         ),
         Some(_) if fatigue.back_to_back => (
-            Direction::Under,
+            Direction::Negative,
             "second night of a back-to-back".to_string(),
         ),
         Some(_) if fatigue.games_last_7_days >= 4 => (
-            Direction::Under,
+            Direction::Negative,
             format!("{} games in the last 7 days", fatigue.games_last_7_days),
         ),
         Some(days) => (
@@ -270,7 +272,12 @@ pub fn rest_factor(fatigue: Fatigue) -> Factor {
 
 /// The recent-form factor.
 pub fn form_factor(form: &Form) -> Factor {
-    let (Some(last_5), Some(season)) = (form.last_5_avg, form.season_avg) else {
+    let (Some(last_5), Some(season), Some(last_5_exact), Some(season_exact)) = (
+        form.last_5_avg,
+        form.season_avg,
+        form.last_5_avg_exact,
+        form.season_avg_exact,
+    ) else {
         return Factor::RecentForm {
             direction: Direction::Neutral,
             last_5_avg: None,
@@ -279,11 +286,13 @@ pub fn form_factor(form: &Form) -> Factor {
             description: "no earlier games this season".to_string(),
         };
     };
-    let difference = round(last_5 - season, 1);
-    let (direction, relation) = if difference >= FORM_TREND_POINTS {
-        (Direction::Over, format!("{difference:.1} above"))
-    } else if difference <= -FORM_TREND_POINTS {
-        (Direction::Under, format!("{:.1} below", -difference))
+    // The rule tests the exact difference; only the published one is rounded.
+    let exact = last_5_exact - season_exact;
+    let difference = round(exact, 1);
+    let (direction, relation) = if exact >= FORM_TREND_POINTS {
+        (Direction::Positive, format!("{difference:.1} above"))
+    } else if exact <= -FORM_TREND_POINTS {
+        (Direction::Negative, format!("{:.1} below", -difference))
     } else {
         (Direction::Neutral, "in line with".to_string())
     };

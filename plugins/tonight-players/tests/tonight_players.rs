@@ -61,7 +61,7 @@ fn factor<'a>(page: &'a Value, kind: &str) -> &'a Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["type"] == kind)
+        .find(|f| f["factor"] == kind)
         .unwrap()
 }
 
@@ -73,7 +73,7 @@ fn the_opponent_defense_factor_reads_as_on_the_site() {
     assert_eq!(defense["defense_rank"], 21);
     assert_eq!(defense["defense_tier"], "weak");
     assert_eq!(defense["ppg_allowed"], 111.13);
-    assert_eq!(defense["direction"], "OVER");
+    assert_eq!(defense["direction"], "positive");
     assert_eq!(
         defense["description"],
         "vs BKN (weak defense, #21, allows 111.13 PPG)"
@@ -123,7 +123,7 @@ fn a_player_with_no_prior_games_has_neutral_factors_and_empty_splits() {
         "vs BOS (no defense data yet)"
     );
     assert_eq!(factor(&page, "rest")["rest_days"], Value::Null);
-    assert_eq!(factor(&page, "recent_form")["direction"], "NEUTRAL");
+    assert_eq!(factor(&page, "recent_form")["direction"], "neutral");
     assert_eq!(
         page["splits"]["home"],
         json!({"games": 0, "average": null, "games_with_line": 0, "vs_line_pct": null})
@@ -171,12 +171,12 @@ fn exactly_ten_games_with_a_push_a_back_to_back_and_a_hot_streak() {
             rest["back_to_back"].clone(),
             rest["direction"].clone()
         ),
-        (json!(0), json!(true), json!("UNDER"))
+        (json!(0), json!(true), json!("negative"))
     );
     assert_eq!(rest["games_last_7_days"], 5);
     let form = factor(&page, "recent_form");
     assert_eq!(form["difference"], 5.0);
-    assert_eq!(form["direction"], "OVER");
+    assert_eq!(form["direction"], "positive");
     assert_eq!(
         form["description"],
         "averaging 20.0 over the last 5, 5.0 above the season's 15.0"

@@ -4,8 +4,8 @@
 //! on the rosters of the teams playing, with their game, opponent, home or away, tonight's line
 //! and prediction, games played this season before the date, `limited_data` (fewer than 10
 //! games), season / last-5 / last-10 scoring averages (1 place) and `hit_rate_vs_line_last_10`:
-//! of their last 10 games that had a line, the percentage that went OVER (1 place; a push is not
-//! over; null with no such game).
+//! of their last 10 games, the percentage of those with a line that went OVER (1 place; a push
+//! is not over; null when none had a line), the window of a profile's `splits.last_10`.
 
 use std::collections::HashMap;
 

@@ -97,7 +97,7 @@ fn a_player_with_no_prior_games_has_no_averages() {
 
 #[test]
 fn pushes_do_not_count_as_over_and_only_games_with_lines_count() {
-    // 12 games: the last 10 with a line are games 1..=11 minus game 6 (no line) … see lines.
+    // 12 games, 0..=11; game 6 has no line and game 4's line is a push.
     let points = |i: usize| if i.is_multiple_of(2) { 20 } else { 10 };
     let line = |i: usize| match i {
         6 => None,
@@ -108,9 +108,9 @@ fn pushes_do_not_count_as_over_and_only_games_with_lines_count() {
         vec![roster("mix", "BOS", Some(15.5), None)],
         history("mix", 12, points, line),
     );
-    // Games with a line: 0..=11 except 6 → 11; the last 10 are 1..=11 except 6.
-    // Over among them: even i except 4 (push) and 6 → 2, 8, 10 → 3 of 10.
-    assert_eq!(player(&doc, "mix")["hit_rate_vs_line_last_10"], 30.0);
+    // The last 10 games are 2..=11 (the window of a profile's last-10 split); of them, those
+    // with a line are all but 6 → 9. Over among them: even i except 4 (push) → 2, 8, 10 → 3 of 9.
+    assert_eq!(player(&doc, "mix")["hit_rate_vs_line_last_10"], 33.3);
 }
 
 #[test]

@@ -147,7 +147,8 @@ impl Exporter for Hostile {
     feature = "query-many-rows",
     feature = "query-season-promise",
     feature = "outputs-overlap",
-    feature = "outputs-file-as-folder"
+    feature = "outputs-file-as-folder",
+    feature = "option-named-like-a-flag"
 )))]
 propcast_sdk::exporter!(Hostile, manifest = "manifests/modes.toml");
 #[cfg(feature = "query-delete")]
@@ -164,3 +165,5 @@ propcast_sdk::exporter!(Hostile, manifest = "manifests/query-season-promise.toml
 propcast_sdk::exporter!(Hostile, manifest = "manifests/outputs-overlap.toml");
 #[cfg(feature = "outputs-file-as-folder")]
 propcast_sdk::exporter!(Hostile, manifest = "manifests/outputs-file-as-folder.toml");
+#[cfg(feature = "option-named-like-a-flag")]
+propcast_sdk::exporter!(Hostile, manifest = "manifests/option-named-like-a-flag.toml");
