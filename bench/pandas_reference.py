@@ -36,8 +36,7 @@ Where it knowingly differs from propcast:
 - Averages are pandas' groupby means. Where a player's average minutes is an exact tie at 1 place
   (e.g. 214.5 / 26 = 8.25), the rounding follows float noise, and pandas (which sums with
   compensation) lands on the other side of propcast (which adds in order) for about 1 profile
-  in 200. Everything else matches propcast's documents value for value, and mostly byte for byte:
-  propcast writes `"minutes_last_7_days":-0.0` (a Rust sum of no floats) where this writes `0.0`.
+  in 200. Everything else matches propcast's documents value for value, and mostly byte for byte.
 """
 
 import argparse
@@ -225,8 +224,6 @@ def add_game_columns(games):
     by_player = games.groupby("player_lookup")
     games["rest_days"] = by_player["day"].diff().dt.days - 1
     games["from_end"] = by_player.cumcount(ascending=False)
-    with_line = games[games["has_line"]]
-    games["line_from_end"] = with_line.groupby("player_lookup").cumcount(ascending=False)
     games["venue"] = np.where(games["home_game"] == 1, "HOME", "AWAY")
     games["rest_split"] = np.select(
         [games["rest_days"] == 0, games["rest_days"] == 1, games["rest_days"] >= 2],
@@ -258,16 +255,22 @@ def split_stats(games, keys):
 
 
 def form_stats(games):
-    """Each player's form: games, season / last 5 / last 10 averages, % over of last 10 lines."""
+    """Each player's form: games, season / last 5 / last 10 averages, and of the last 10 games
+    the % of those with a line that went over (the last-10 split's window). The exact season
+    and last-5 averages ride along under `_exact` for the recent-form rule; they are not
+    published."""
     by_player = games.groupby("player_lookup")
-    recent = games[games["line_from_end"] < 10].groupby("player_lookup")
+    last_10 = games[games["from_end"] < 10]
+    recent = last_10[last_10["has_line"]].groupby("player_lookup")
+    season_exact = by_player["points"].mean()
+    last_5_exact = games[games["from_end"] < 5].groupby("player_lookup")["points"].mean()
     form = pd.DataFrame(
         {
             "games_played": by_player.size(),
-            "season_avg": round_away(by_player["points"].mean(), 1),
-            "last_5_avg": round_away(
-                games[games["from_end"] < 5].groupby("player_lookup")["points"].mean(), 1
-            ),
+            "season_avg": round_away(season_exact, 1),
+            "last_5_avg": round_away(last_5_exact, 1),
+            "season_exact": season_exact,
+            "last_5_exact": last_5_exact,
             "last_10_avg": round_away(
                 games[games["from_end"] < 10].groupby("player_lookup")["points"].mean(), 1
             ),
@@ -281,9 +284,15 @@ def form_stats(games):
             "last_5_avg": num(row.last_5_avg),
             "last_10_avg": num(row.last_10_avg),
             "hit_rate_vs_line_last_10": num(row.hit_rate),
+            "_exact": (float(row.season_exact), float(row.last_5_exact)),
         }
         for row in form.itertuples()
     }
+
+
+def published(form):
+    """A form without the exact averages that ride along for the rules."""
+    return {key: value for key, value in form.items() if not key.startswith("_")}
 
 
 def no_form():
@@ -500,7 +509,7 @@ def player_profiles(conn, out, date, season, params, generated_at):
                 "field_goal_pct": num(t["fg_pct"]),
                 "free_throw_pct": num(t["ft_pct"]),
             },
-            "form": form[p.player_lookup],
+            "form": published(form[p.player_lookup]),
             "splits": {
                 "home": home,
                 "away": away,
@@ -541,12 +550,14 @@ def player_profiles(conn, out, date, season, params, generated_at):
 
 def defense_factor(opponent, rank):
     if rank is None:
-        return {"type": "opponent_defense", "direction": "NEUTRAL", "opponent": opponent,
+        return {"factor": "opponent_defense", "direction": "neutral", "opponent": opponent,
                 "defense_rank": None, "defense_tier": None, "ppg_allowed": None,
                 "description": f"vs {opponent} (no defense data yet)"}
-    direction = {"weak": "OVER", "elite": "UNDER", "good": "UNDER"}.get(rank["tier"], "NEUTRAL")
+    direction = {"weak": "positive", "elite": "negative", "good": "negative"}.get(
+        rank["tier"], "neutral"
+    )
     return {
-        "type": "opponent_defense",
+        "factor": "opponent_defense",
         "direction": direction,
         "opponent": opponent,
         "defense_rank": rank["rank"],
@@ -559,17 +570,17 @@ def defense_factor(opponent, rank):
 
 def rest_factor(rest_days, games_7, minutes_7, minutes_3):
     if rest_days is None:
-        direction, description = "NEUTRAL", "no earlier games this season"
+        direction, description = "neutral", "no earlier games this season"
     elif rest_days == 0:
-        direction, description = "UNDER", "second night of a back-to-back"
+        direction, description = "negative", "second night of a back-to-back"
     elif games_7 >= 4:
-        direction, description = "UNDER", f"{games_7} games in the last 7 days"
+        direction, description = "negative", f"{games_7} games in the last 7 days"
     else:
         plural = "" if rest_days == 1 else "s"
-        direction = "NEUTRAL"
+        direction = "neutral"
         description = f"{rest_days} day{plural} of rest, {games_7} games in the last 7 days"
     return {
-        "type": "rest",
+        "factor": "rest",
         "direction": direction,
         "rest_days": rest_days,
         "back_to_back": rest_days == 0,
@@ -583,18 +594,23 @@ def rest_factor(rest_days, games_7, minutes_7, minutes_3):
 def form_factor(form):
     last_5, season_avg = form["last_5_avg"], form["season_avg"]
     if last_5 is None or season_avg is None:
-        return {"type": "recent_form", "direction": "NEUTRAL", "last_5_avg": None,
+        return {"factor": "recent_form", "direction": "neutral", "last_5_avg": None,
                 "season_avg": None, "difference": None,
                 "description": "no earlier games this season"}
-    difference = float(round_away(last_5 - season_avg, 1))
-    if difference >= FORM_TREND_POINTS:
-        direction, relation = "OVER", f"{difference:.1f} above"
-    elif difference <= -FORM_TREND_POINTS:
-        direction, relation = "UNDER", f"{-difference:.1f} below"
+    # The rule tests the exact averages (with propcast's float tolerance); only the published
+    # difference is rounded.
+    season_exact, last_5_exact = form["_exact"]
+    exact = last_5_exact - season_exact
+    difference = float(round_away(exact, 1))
+    tolerance = 1e-9 * max(1.0, FORM_TREND_POINTS)
+    if exact >= FORM_TREND_POINTS - tolerance:
+        direction, relation = "positive", f"{difference:.1f} above"
+    elif -exact >= FORM_TREND_POINTS - tolerance:
+        direction, relation = "negative", f"{-difference:.1f} below"
     else:
-        direction, relation = "NEUTRAL", "in line with"
+        direction, relation = "neutral", "in line with"
     return {
-        "type": "recent_form",
+        "factor": "recent_form",
         "direction": direction,
         "last_5_avg": last_5,
         "season_avg": season_avg,
@@ -685,7 +701,7 @@ def tonight_players(conn, out, date, season, params, generated_at):
             },
             "line": num(p.points_line),
             "prediction": prediction,
-            "form": player_form,
+            "form": published(player_form),
             "factors": [
                 defense_factor(p.opponent, ranks.get(p.opponent)),
                 rest_factor(rest_days, games_7, minutes_7, minutes_3),

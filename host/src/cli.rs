@@ -492,6 +492,16 @@ fn host_flags(subcommand: &str) -> Vec<String> {
         .collect()
 }
 
+/// The flags of `run` and `backfill` together: an exporter option named like one is refused in
+/// both, so a plugin does not load for one command and fail for the other.
+fn flags_options_may_not_take() -> Vec<String> {
+    let mut flags = host_flags("run");
+    flags.extend(host_flags("backfill"));
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
 /// Rewrites exporter options given as flags after `run` or `backfill` (`--min-games 5`,
 /// `--min-games=5`) into `--param min-games=5`, leaving the command's own flags as they are. Exporters declare their
 /// options at run time, so clap cannot know them; `jobs` checks them against the manifests.
@@ -610,7 +620,7 @@ impl RunArgs {
         request.dry_run = self.dry_run;
         request.job = self.job;
         request.at = self.at;
-        request.host_flags = host_flags("run");
+        request.host_flags = flags_options_may_not_take();
         request
     }
 }
@@ -630,7 +640,7 @@ impl BackfillArgs {
         let mut request = self.publish.into_request(dates, log.quiet);
         request.shard = shard;
         request.force = self.force;
-        request.host_flags = host_flags("backfill");
+        request.host_flags = flags_options_may_not_take();
         Ok(request)
     }
 }

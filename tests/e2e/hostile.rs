@@ -390,7 +390,7 @@ fn an_option_named_like_a_host_flag_is_refused_at_load() {
         "hostile-option-named-like-a-flag",
         "hostile-flag-option.wasm",
         &[
-            "hostile-flag-option.wasm`: exporter `hostile-flag-option` declares option `out`, which is also a flag of the host (`--out`), so it could never be set",
+            "hostile-flag-option.wasm`: exporter `hostile-flag-option` declares option `out`, which is also a flag of the host (`--out`), so `--out` would never reach it",
             "Consider renaming the option in the exporter's manifest",
         ],
     );

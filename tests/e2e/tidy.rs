@@ -37,8 +37,9 @@ fn every_rust_file_starts_with_a_module_doc() {
 
 #[test]
 fn the_host_depends_on_no_plugin_crate() {
-    // The host shares only the WIT with exporters, and the manifest's rules
-    // (`propcast-manifest`) with the SDK; never an exporter, the SDK or its macros.
+    // The host shares only the WIT with exporters, and the rules both follow
+    // (`propcast-manifest`, `propcast-rules`) with the SDK; never an exporter, the SDK or its
+    // macros.
     let manifest = std::fs::read_to_string(root().join("host/Cargo.toml")).unwrap();
     let mut forbidden = vec![
         "propcast-sdk".to_string(),

@@ -131,9 +131,9 @@ fn load_selected(
     Ok((exporters, errors, true))
 }
 
-/// Exporters declaring an option named like one of the command's own flags (`out`, `db`,
-/// `only`) are refused as plugins that fail to load: such an option could never be set, since
-/// `--out` is the host's.
+/// Exporters declaring an option named like one of the host's own flags (`out`, `db`, `only`)
+/// are refused as plugins that fail to load: `--out` is the host's, so the option could not be
+/// given the way every other option is.
 fn refuse_options_named_like_flags(
     exporters: Vec<Exporter>,
     mut errors: Vec<LoadError>,
@@ -150,8 +150,8 @@ fn refuse_options_named_like_flags(
             Some(option) => errors.push(LoadError {
                 error: anyhow::anyhow!(
                     "exporter `{}` declares option `{}`, which is also a flag of the host \
-                     (`--{1}`), so it could never be set\n\nConsider renaming the option in \
-                     the exporter's manifest",
+                     (`--{1}`), so `--{1}` would never reach it\n\nConsider renaming the \
+                     option in the exporter's manifest",
                     exporter.manifest.name,
                     option.name
                 ),

@@ -67,11 +67,7 @@ pub(crate) fn select<'a>(
                         .map(move |p| format!("{} ({})", p.name, e.manifest.name))
                 })
                 .collect();
-            let suggestion = args
-                .host_flags
-                .iter()
-                .filter(|flag| edit_distance(flag, name) <= 2)
-                .min_by_key(|flag| edit_distance(flag, name))
+            let suggestion = flag_meant(name, &args.host_flags, exporters)
                 .map(|flag| format!("\n\nDid you mean the flag `--{flag}`?"))
                 .unwrap_or_default();
             bail!(
@@ -97,6 +93,25 @@ pub(crate) fn select<'a>(
         options,
         generated_at,
     })
+}
+
+/// The host flag an unknown option `name` was likely meant to be: one a typo away (one edit
+/// for a name of up to 4 characters, two for a longer one), unless a loaded exporter that is
+/// not selected declares `name`.
+fn flag_meant<'f>(name: &str, flags: &'f [String], exporters: &[Exporter]) -> Option<&'f str> {
+    if exporters
+        .iter()
+        .any(|e| e.manifest.params.iter().any(|p| p.name == name))
+    {
+        return None;
+    }
+    let most = if name.chars().count() <= 4 { 1 } else { 2 };
+    flags
+        .iter()
+        .map(|flag| (edit_distance(flag, name), flag))
+        .filter(|(distance, _)| *distance <= most && *distance < name.chars().count())
+        .min()
+        .map(|(_, flag)| flag.as_str())
 }
 
 /// How many single-character edits turn `a` into `b` (Levenshtein), for suggestions.

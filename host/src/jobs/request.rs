@@ -52,8 +52,9 @@ pub(crate) struct RunRequest {
     pub(crate) allow_empty: bool,
     /// How long to wait for the warehouse to be ready before giving up (exit code 3).
     pub(crate) wait_for_data: Option<std::time::Duration>,
-    /// The command's own long flags (`out`, `db`, …): an exporter option named like one could
-    /// never be set, and an unknown option is compared with them for a suggestion.
+    /// The long flags of `run` and `backfill` (`out`, `db`, …): an exporter option named like
+    /// one cannot be given as that flag, and an unknown option is compared with them for a
+    /// suggestion.
     pub(crate) host_flags: Vec<String>,
     /// What is printed on stdout when the run is done.
     pub(crate) report: ReportStyle,

@@ -413,7 +413,7 @@ pub(crate) fn parse_bytes(text: &str) -> anyhow::Result<usize> {
         _ => return Err(wrong()),
     };
     let bytes = (number * factor).round();
-    if bytes > usize::MAX as f64 {
+    if bytes >= usize::MAX as f64 {
         return Err(wrong());
     }
     Ok(bytes as usize)
@@ -433,7 +433,7 @@ pub(crate) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         _ => return Err(wrong()),
     };
     let nanos = (number * nanos_per_unit).round();
-    if nanos > u64::MAX as f64 {
+    if nanos >= u64::MAX as f64 {
         return Err(wrong());
     }
     Ok(Duration::from_nanos(nanos as u64))

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use propcast_manifest::{bounds, is_column_name, is_kebab};
+use propcast_manifest::bounds;
 use wasmtime::component::{Component, types::ComponentItem};
 
 use super::Runtime;
@@ -297,55 +297,36 @@ fn overlaps(a: &str, b: &str) -> bool {
         || (b.ends_with('/') && a.starts_with(&b))
 }
 
-/// The manifest's counts and text lengths, before anything else is looked at.
-fn check_bounds(m: &wit::Manifest) -> Result<(), String> {
-    let mut declared = bounds::Declared::new(&m.name, &m.version, &m.description, m.outputs.len());
+/// The manifest as [`propcast_manifest::rules`] checks it.
+fn declared(m: &wit::Manifest) -> bounds::Declared<'_> {
+    let mut declared = bounds::Declared::new(&m.name, &m.version, &m.description);
+    for output in &m.outputs {
+        declared.output(&output.path, output.replace_set);
+    }
     for p in &m.params {
         declared.option(&p.name, &p.description, &p.default);
     }
     for q in &m.queries {
-        declared.query(&q.name, &q.sql);
+        declared.query(&q.name, &q.sql, q.season_to_date.as_deref());
     }
-    bounds::check(&declared)
+    declared
 }
 
-/// Converts and checks a manifest: names, prefixes, options, and the parameters queries use.
+/// Converts and checks a manifest: the rules every manifest follows (shared with the SDK), then
+/// what only the host checks: built-in and duplicate names, typed defaults, the SQL and the
+/// parameters queries use.
 fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
-    check_bounds(&m).map_err(|problem| anyhow!("the manifest is too large: {problem}"))?;
-    if !is_kebab(&m.name) {
-        bail!(
-            "exporter name `{}` must be lowercase letters, digits and dashes",
-            m.name
-        );
-    }
-    if m.outputs.is_empty() {
-        bail!("exporter `{}` declares no output prefixes", m.name);
-    }
-    for wit::Output { path: output, .. } in &m.outputs {
-        propcast_manifest::paths::check_output(output).map_err(anyhow::Error::msg)?;
-    }
+    propcast_manifest::rules::check(&declared(&m)).map_err(anyhow::Error::msg)?;
     let mut outputs = Vec::with_capacity(m.outputs.len());
     let mut replaced_sets = Vec::new();
     for output in m.outputs {
         if output.replace_set {
-            if !output.path.ends_with('/') {
-                bail!(
-                    "output `{}` is a file; only a folder ending in `/` can be a replaced set",
-                    output.path
-                );
-            }
             replaced_sets.push(output.path.clone());
         }
         outputs.push(output.path);
     }
     let mut params = Vec::new();
     for p in m.params {
-        if !is_kebab(&p.name) {
-            bail!(
-                "option name `{}` must be lowercase letters, digits and dashes",
-                p.name
-            );
-        }
         if BUILTIN_PARAMS.contains(&p.name.as_str()) {
             bail!("option `{}` has the name of a built-in parameter", p.name);
         }
@@ -405,12 +386,6 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
             }
         }
         if let Some(column) = &q.season_to_date {
-            if !is_column_name(column) {
-                bail!(
-                    "query `{}` declares `season-to-date = \"{column}\"`, which is not a column name (letters, digits and `_`)",
-                    q.name
-                );
-            }
             if !data::sql::named_params(&q.sql).iter().any(|p| p == "date") {
                 bail!(
                     "query `{}` declares `season-to-date` but does not use `@date`; a query of \

@@ -87,7 +87,7 @@ const BOOKMAKERS: [&str; 3] = ["draftkings", "fanduel", "betmgm"];
 
 /// Plays the season that starts in `year`.
 pub(crate) fn play(rng: &mut Rng, league: &League, year: i16) -> anyhow::Result<Season> {
-    let label = format!("{year}-{:02}", (year + 1) % 100);
+    let label = propcast_rules::season::label(year.into());
     let (start, end) = schedule::season_dates(year);
     let mut calendar = schedule::schedule(&mut rng.fork("schedule"), start, end)?;
     calendar.sort_by_key(|g| (g.date, g.home));

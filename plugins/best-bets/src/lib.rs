@@ -131,7 +131,7 @@ each game beyond 3 in the last 7 days 0.05, last 3 games averaging 36+ minutes 0
 fn heavy_minutes(fatigue: &Fatigue) -> Option<f64> {
     fatigue
         .minutes_last_3_avg_exact
-        .filter(|m| *m >= 36.0)
+        .filter(|m| at_least(*m, 36.0))
         .and(fatigue.minutes_last_3_avg)
 }
 
@@ -170,7 +170,8 @@ pub fn build(
             continue;
         }
         let edge = (row.predicted_points - row.points_line).abs();
-        if edge < min_edge {
+        // |18.3 - 20.5| is 2.1999999999999993 in f64: an edge on the minimum meets it.
+        if !at_least(edge, min_edge) {
             continue;
         }
         let fatigue = Fatigue::before(

@@ -13,37 +13,43 @@ pub const MAX_TEXT_BYTES: usize = 4096;
 /// The longest query.
 pub const MAX_SQL_BYTES: usize = 64 << 10;
 
-/// What a manifest declares, as far as its bounds are concerned, gathered the same way by the
-/// SDK (from `exporter.toml`) and the host (from the component's `describe`).
+/// What a manifest declares, gathered the same way by the SDK (from `exporter.toml`) and the
+/// host (from the component's `describe`), for the rules both apply ([`crate::rules`]).
 pub struct Declared<'a> {
-    outputs: usize,
-    queries: usize,
-    options: usize,
+    pub(crate) name: &'a str,
+    /// Each output's path and whether it is a replaced set.
+    pub(crate) outputs: Vec<(&'a str, bool)>,
+    pub(crate) options: Vec<&'a str>,
+    /// Each query's name, SQL and `season-to-date` column.
+    pub(crate) queries: Vec<(&'a str, &'a str, Option<&'a str>)>,
     /// `(what, text)`, e.g. `("description", …)`.
     texts: Vec<(&'static str, &'a str)>,
-    /// Each query's `(name, sql)`.
-    sql: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Declared<'a> {
-    /// A manifest's own texts and its number of outputs.
-    pub fn new(name: &'a str, version: &'a str, description: &'a str, outputs: usize) -> Self {
+    /// A manifest's own texts.
+    pub fn new(name: &'a str, version: &'a str, description: &'a str) -> Self {
         Declared {
-            outputs,
-            queries: 0,
-            options: 0,
+            name,
+            outputs: Vec::new(),
+            options: Vec::new(),
+            queries: Vec::new(),
             texts: vec![
                 ("name", name),
                 ("version", version),
                 ("description", description),
             ],
-            sql: Vec::new(),
         }
+    }
+
+    /// One output: a folder ending in `/` or a file, and whether it is a replaced set.
+    pub fn output(&mut self, path: &'a str, replace_set: bool) {
+        self.outputs.push((path, replace_set));
     }
 
     /// One option.
     pub fn option(&mut self, name: &'a str, description: &'a str, default: &'a str) {
-        self.options += 1;
+        self.options.push(name);
         self.texts.extend([
             ("option name", name),
             ("option description", description),
@@ -52,19 +58,18 @@ impl<'a> Declared<'a> {
     }
 
     /// One query.
-    pub fn query(&mut self, name: &'a str, sql: &'a str) {
-        self.queries += 1;
+    pub fn query(&mut self, name: &'a str, sql: &'a str, season_to_date: Option<&'a str>) {
         self.texts.push(("query name", name));
-        self.sql.push((name, sql));
+        self.queries.push((name, sql, season_to_date));
     }
 }
 
 /// Checks `declared` against the bounds; the error says which one it passes.
 pub fn check(declared: &Declared<'_>) -> Result<(), String> {
     for (what, count, max) in [
-        ("outputs", declared.outputs, MAX_OUTPUTS),
-        ("queries", declared.queries, MAX_QUERIES),
-        ("options", declared.options, MAX_OPTIONS),
+        ("outputs", declared.outputs.len(), MAX_OUTPUTS),
+        ("queries", declared.queries.len(), MAX_QUERIES),
+        ("options", declared.options.len(), MAX_OPTIONS),
     ] {
         if count > max {
             return Err(format!("it declares {count} {what}, more than {max}"));
@@ -80,10 +85,10 @@ pub fn check(declared: &Declared<'_>) -> Result<(), String> {
             text.len()
         ));
     }
-    if let Some((name, sql)) = declared
-        .sql
+    if let Some((name, sql, _)) = declared
+        .queries
         .iter()
-        .find(|(_, sql)| sql.len() > MAX_SQL_BYTES)
+        .find(|(_, sql, _)| sql.len() > MAX_SQL_BYTES)
     {
         return Err(format!(
             "query `{name}` is {} bytes long, more than {MAX_SQL_BYTES}",
@@ -100,11 +105,16 @@ mod tests {
     #[test]
     fn each_bound_is_named() {
         let long = "x".repeat(MAX_TEXT_BYTES + 1);
-        let mut declared = Declared::new("x", "0.1.0", "fine", 1);
-        declared.query("games", "SELECT 1");
+        let mut declared = Declared::new("x", "0.1.0", "fine");
+        declared.output("v1/x/", false);
+        declared.query("games", "SELECT 1", None);
         assert_eq!(check(&declared), Ok(()));
+        let mut many = Declared::new("x", "0.1.0", "fine");
+        for _ in 0..200_000 {
+            many.output("v1/x/", false);
+        }
         assert_eq!(
-            check(&Declared::new("x", "0.1.0", "fine", 200_000)).unwrap_err(),
+            check(&many).unwrap_err(),
             "it declares 200000 outputs, more than 64"
         );
         declared.option("min-games", &long, "5");

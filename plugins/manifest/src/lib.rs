@@ -39,6 +39,7 @@
 
 pub mod bounds;
 pub mod paths;
+pub mod rules;
 
 use std::collections::BTreeMap;
 
@@ -231,66 +232,23 @@ impl Manifest {
     }
 
     fn check(&self) -> Result<()> {
-        let invalid =
-            |what: String| Err(ManifestError(format!("exporter.toml is invalid: {what}")));
-        if !is_kebab(&self.name) {
-            return invalid(format!(
-                "name `{}` must be lowercase letters, digits and dashes",
-                self.name
-            ));
-        }
-        if self.outputs.is_empty() {
-            return invalid("`outputs` must list at least one path prefix".into());
-        }
-        bounds::check(&self.declared()).or_else(invalid)?;
-        for Output {
-            path: output,
-            replace_set,
-        } in &self.outputs
-        {
-            if *replace_set && !output.ends_with('/') {
-                return invalid(format!(
-                    "output `{output}` is a file; only a folder ending in `/` can be a replaced set"
-                ));
-            }
-            paths::check_output(output).or_else(invalid)?;
-        }
-        for param in &self.params {
-            if !is_kebab(&param.name) {
-                return invalid(format!("option name `{}` must be kebab-case", param.name));
-            }
-        }
-        for query in &self.queries {
-            if query.sql.trim().is_empty() {
-                return invalid(format!("query `{}` has no SQL", query.name));
-            }
-            if let Some(column) = &query.season_to_date
-                && !is_column_name(column)
-            {
-                return invalid(format!(
-                    "query `{}` declares `season-to-date = \"{column}\"`, which is not a column name (letters, digits and `_`)",
-                    query.name
-                ));
-            }
-        }
-        Ok(())
+        rules::check(&self.declared())
+            .map_err(|what| ManifestError(format!("exporter.toml is invalid: {what}")))
     }
 }
 
 impl Manifest {
-    /// What it declares, for [`bounds::check`].
+    /// What it declares, for [`rules::check`].
     fn declared(&self) -> bounds::Declared<'_> {
-        let mut declared = bounds::Declared::new(
-            &self.name,
-            &self.version,
-            &self.description,
-            self.outputs.len(),
-        );
+        let mut declared = bounds::Declared::new(&self.name, &self.version, &self.description);
+        for output in &self.outputs {
+            declared.output(&output.path, output.replace_set);
+        }
         for param in &self.params {
             declared.option(&param.name, &param.description, &param.default);
         }
         for query in &self.queries {
-            declared.query(&query.name, &query.sql);
+            declared.query(&query.name, &query.sql, query.season_to_date.as_deref());
         }
         declared
     }

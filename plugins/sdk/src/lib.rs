@@ -103,7 +103,7 @@ pub trait Exporter {
 /// The names an exporter usually needs.
 pub mod prelude {
     pub use crate::props::{Grade, Outcome, Recommendation, Side, grade, matchup, outcome};
-    pub use crate::stats::{Split, mean, percent, round};
+    pub use crate::stats::{Split, at_least, mean, percent, round};
     pub use crate::{
         Context, Date, Document, DocumentKind, Error, Exporter, Result, Table, Tables,
     };

@@ -17,6 +17,13 @@ pub fn round(value: f64, places: i32) -> f64 {
     (value * factor).round() / factor + 0.0
 }
 
+/// Whether `value` is at least `threshold`, allowing for the rounding error of the float
+/// arithmetic that computed it: a rule's threshold is met by a value that is exactly on it,
+/// and a mean of 34.3, 34.4 and 39.3 minutes (35.99999999999999 in `f64`) is 36.
+pub fn at_least(value: f64, threshold: f64) -> bool {
+    value >= threshold - 1e-9 * threshold.abs().max(1.0)
+}
+
 /// The mean, or `None` for no values.
 pub fn mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {
     let (sum, count) = values
@@ -187,6 +194,18 @@ impl RestSplits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_on_a_threshold_meets_it_despite_float_rounding() {
+        let minutes = mean([34.3, 34.4, 39.3]).unwrap();
+        assert!(minutes < 36.0, "f64 puts it just under: {minutes}");
+        assert!(at_least(minutes, 36.0));
+        assert!(!at_least(35.97, 36.0));
+        let form = 87.0 / 5.0 - 154.0 / 10.0;
+        assert!(form < 2.0, "{form}");
+        assert!(at_least(form, 2.0));
+        assert!(at_least(-(-form), 2.0) && !at_least(1.99, 2.0));
+    }
 
     #[test]
     fn rounding_never_gives_negative_zero() {

@@ -289,9 +289,9 @@ pub fn form_factor(form: &Form) -> Factor {
     // The rule tests the exact difference; only the published one is rounded.
     let exact = last_5_exact - season_exact;
     let difference = round(exact, 1);
-    let (direction, relation) = if exact >= FORM_TREND_POINTS {
+    let (direction, relation) = if at_least(exact, FORM_TREND_POINTS) {
         (Direction::Positive, format!("{difference:.1} above"))
-    } else if exact <= -FORM_TREND_POINTS {
+    } else if at_least(-exact, FORM_TREND_POINTS) {
         (Direction::Negative, format!("{:.1} below", -difference))
     } else {
         (Direction::Neutral, "in line with".to_string())
