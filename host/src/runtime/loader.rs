@@ -385,14 +385,14 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
                 );
             }
         }
-        if let Some(column) = &q.season_to_date {
-            if !data::sql::named_params(&q.sql).iter().any(|p| p == "date") {
-                bail!(
-                    "query `{}` declares `season-to-date` but does not use `@date`; a query of \
-                     the season so far keeps the rows whose `{column}` is before `@date`",
-                    q.name
-                );
-            }
+        if let Some(column) = &q.season_to_date
+            && !data::sql::named_params(&q.sql).iter().any(|p| p == "date")
+        {
+            bail!(
+                "query `{}` declares `season-to-date` but does not use `@date`; a query of the \
+                 season so far keeps the rows whose `{column}` is before `@date`",
+                q.name
+            );
         }
         queries.push(Query {
             name: q.name,
