@@ -331,6 +331,14 @@ mod tests {
         fs::read_to_string(root.join(path)).ok()
     }
 
+    /// A folder holding `a.json` and `c.json`.
+    fn folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.json", "old a");
+        write(dir.path(), "c.json", "c");
+        dir
+    }
+
     /// A batch that replaces `a.json`, adds `new/b.json` in a new folder and removes `c.json`.
     fn change_some(root: &Path, journal: &Journal) {
         journal.begin("x").unwrap();
@@ -347,10 +355,8 @@ mod tests {
 
     #[test]
     fn an_undone_batch_leaves_the_folder_as_it_was() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = folder();
         let root = dir.path();
-        write(root, "a.json", "old a");
-        write(root, "c.json", "c");
         let (journal, recovered) = Journal::open(root).unwrap();
         assert_eq!(recovered, Recovered::default());
         change_some(root, &journal);
@@ -364,10 +370,8 @@ mod tests {
 
     #[test]
     fn a_kept_batch_forgets_its_journal() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = folder();
         let root = dir.path();
-        write(root, "a.json", "old a");
-        write(root, "c.json", "c");
         let (journal, _) = Journal::open(root).unwrap();
         change_some(root, &journal);
         journal.end("x", true).unwrap();
@@ -383,10 +387,8 @@ mod tests {
 
     #[test]
     fn an_undo_cut_short_is_finished_by_the_next_run() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = folder();
         let root = dir.path();
-        write(root, "a.json", "old a");
-        write(root, "c.json", "c");
         let (journal, _) = Journal::open(root).unwrap();
         change_some(root, &journal);
         // The undo put `c.json` back (the newest change) and then the run died.
@@ -403,10 +405,8 @@ mod tests {
 
     #[test]
     fn the_next_run_rolls_back_what_a_dead_run_left() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = folder();
         let root = dir.path();
-        write(root, "a.json", "old a");
-        write(root, "c.json", "c");
         let (journal, _) = Journal::open(root).unwrap();
         change_some(root, &journal);
         // The run dies here: a temporary file of a write in flight is left too, and a cut line.
