@@ -479,8 +479,7 @@ impl CaptureArgs {
 
 /// The long flags `propcast <subcommand>` takes (its own and the global ones), without `--`:
 /// exporter options may not be named like them.
-fn host_flags(subcommand: &str) -> Vec<String> {
-    let command = Cli::command();
+fn host_flags(command: &clap::Command, subcommand: &str) -> Vec<String> {
     let run = command
         .find_subcommand(subcommand)
         .expect("`run` and `backfill` are subcommands");
@@ -495,8 +494,9 @@ fn host_flags(subcommand: &str) -> Vec<String> {
 /// The flags of `run` and `backfill` together: an exporter option named like one is refused in
 /// both, so a plugin does not load for one command and fail for the other.
 fn flags_options_may_not_take() -> Vec<String> {
-    let mut flags = host_flags("run");
-    flags.extend(host_flags("backfill"));
+    let command = Cli::command();
+    let mut flags = host_flags(&command, "run");
+    flags.extend(host_flags(&command, "backfill"));
     flags.sort();
     flags.dedup();
     flags
@@ -517,7 +517,7 @@ pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
     let Some(subcommand) = ["run", "backfill"].into_iter().find(|c| args[run_at] == *c) else {
         return args;
     };
-    let known = host_flags(subcommand);
+    let known = host_flags(&Cli::command(), subcommand);
     let mut rewritten: Vec<OsString> = args[..=run_at].to_vec();
     let mut rest = args[run_at + 1..].iter().peekable();
     while let Some(arg) = rest.next() {

@@ -81,40 +81,36 @@ fn rows(db: &Connection, sql: &str) -> Vec<String> {
 #[test]
 fn the_rows_of_seed_7_are_pinned() {
     let db = Connection::open(sample_db()).unwrap();
-    assert_eq!(
-        rows(
-            &db,
+    let pinned: [(&str, &[&str]); 3] = [
+        (
             "SELECT game_id, home_team_abbr, away_team_abbr, game_date FROM schedule \
-             ORDER BY game_date, game_id LIMIT 2"
+             ORDER BY game_date, game_id LIMIT 2",
+            &[
+                "0022300001|BKN|PHI|2023-10-24",
+                "0022300002|OKC|DAL|2023-10-24",
+            ],
         ),
-        [
-            "0022300001|BKN|PHI|2023-10-24",
-            "0022300002|OKC|DAL|2023-10-24"
-        ]
-    );
-    assert_eq!(
-        rows(
-            &db,
+        (
             "SELECT player_lookup, game_date, points, minutes_played FROM player_game_summary \
-             ORDER BY game_date, player_lookup LIMIT 3"
+             ORDER BY game_date, player_lookup LIMIT 3",
+            &[
+                "aaronclaxton|2023-10-24|4|16.8",
+                "adriananderson|2023-10-24|1|16.9",
+                "alecbelljr|2023-10-24|0|7.1",
+            ],
         ),
-        [
-            "aaronclaxton|2023-10-24|4|16.8",
-            "adriananderson|2023-10-24|1|16.9",
-            "alecbelljr|2023-10-24|0|7.1"
-        ]
-    );
-    assert_eq!(
-        rows(
-            &db,
+        (
             "SELECT player_lookup, game_date, points_line, predicted_points \
-             FROM player_prop_predictions ORDER BY game_date, player_lookup LIMIT 2"
+             FROM player_prop_predictions ORDER BY game_date, player_lookup LIMIT 2",
+            &[
+                "aaronclaxton|2023-10-24|8.5|8.6",
+                "adriananderson|2023-10-24|6.5|7.4",
+            ],
         ),
-        [
-            "aaronclaxton|2023-10-24|8.5|8.6",
-            "adriananderson|2023-10-24|6.5|7.4"
-        ]
-    );
+    ];
+    for (sql, expected) in pinned {
+        assert_eq!(rows(&db, sql), expected, "{sql}");
+    }
 }
 
 #[test]

@@ -105,10 +105,7 @@ pub(super) fn compute(
             computed.documents = Some(documents);
         }
         Err(error) => {
-            let mut message = error.to_string();
-            if let Some(hint) = error.hint() {
-                message.push_str(&format!("\n\n{hint}"));
-            }
+            let message = error.with_hint();
             let captured = report::captured_output(&outcome.logs, &outcome.stdout, &outcome.stderr);
             computed.fail(context, plan.date, Status::RunFailed, message, &captured);
         }

@@ -210,10 +210,7 @@ fn run_case_inner(
                 return expected.record(Err(&message));
             }
             let Some(wanted) = expected.error() else {
-                match error.hint() {
-                    Some(hint) => bail!("{message}\n\n{hint}"),
-                    None => bail!("{message}"),
-                }
+                bail!("{}", error.with_hint());
             };
             if !message.contains(&wanted) {
                 bail!(

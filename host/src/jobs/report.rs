@@ -413,9 +413,9 @@ pub(crate) fn log_failure(name: &str, date: Option<Date>, message: &str, capture
 /// The log lines of exporter `name`'s successful run on `date`, each at its own level: a
 /// warning (a prediction for a player with no roster entry) is seen without `--verbose`.
 pub(crate) fn log_exporter_lines(name: &str, date: jiff::civil::Date, logs: &[LogLine]) {
+    let date = date.to_string();
     for line in logs {
-        let (message, date) = (&line.message, date.to_string());
-        let text = format!("exporter `{name}` on {date}: {message}");
+        let text = format!("exporter `{name}` on {date}: {}", line.message);
         match line.level {
             LogLevel::Error => tracing::error!(exporter = name, date, "{text}"),
             LogLevel::Warn => tracing::warn!(exporter = name, date, "{text}"),

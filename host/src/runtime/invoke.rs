@@ -66,6 +66,14 @@ impl RunError {
             _ => None,
         }
     }
+
+    /// The error and, after a blank line, its hint: what a user is shown.
+    pub(crate) fn with_hint(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self}\n\n{hint}"),
+            None => self.to_string(),
+        }
+    }
 }
 
 /// Everything a run produced, whether it succeeded or not.

@@ -243,10 +243,7 @@ impl Runtime {
                     }
                     failure => failure,
                 };
-                return Err(match failure.hint() {
-                    Some(hint) => anyhow!("{failure}\n\n{hint}"),
-                    None => anyhow::Error::new(failure),
-                });
+                return Err(anyhow::Error::msg(failure.with_hint()));
             }
         };
         Ok(Described {
