@@ -20,25 +20,25 @@ mod source;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_from(cli::options_as_params(std::env::args_os().collect()));
+    let (cli, preloaded) = cli::parse(std::env::args_os().collect());
     if let Err(error) = logging::init(cli.log.verbosity(), cli.log.format()) {
         eprintln!("propcast: {error:#}");
         return ExitCode::from(2);
     }
     let log = &cli.log;
     let result = match cli.command {
-        cli::Command::Run(args) => jobs::run(args.into_request(log)),
-        cli::Command::Backfill(args) => args.into_request(log).and_then(jobs::run),
+        cli::Command::Run(args) => jobs::run(args.into_request(log), preloaded),
+        cli::Command::Backfill(args) => args
+            .into_request(log)
+            .and_then(|request| jobs::run(request, preloaded)),
         cli::Command::Jobs(args) => jobs::list_jobs(args.config.as_deref(), args.at, args.json),
-        cli::Command::Plugins(args) => jobs::plugins(args),
+        cli::Command::Plugins(args) => jobs::plugins(args.into_request()),
         cli::Command::SampleData(args) => jobs::sample_data(args),
-        cli::Command::Test(args) => jobs::test(args),
+        cli::Command::Test(args) => jobs::test(args.into_request()),
         cli::Command::Capture(args) => jobs::capture(args.into_request()),
         cli::Command::Bench(args) => jobs::bench(args.into_request()),
-        cli::Command::Precompile(args) => jobs::precompile(args),
+        cli::Command::Precompile(args) => jobs::precompile(args.into_request()),
     };
     match result {
         Ok(code) => code,

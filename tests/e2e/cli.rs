@@ -23,6 +23,37 @@ fn help_lists_the_commands() {
 }
 
 #[test]
+fn run_help_lists_the_selected_exporters_options() {
+    let plugins = plugins_dir();
+    let plugins = plugins.to_str().unwrap();
+    let out = Env::new().run(&["run", "--help", "--plugins", plugins]);
+    assert!(out.success(), "{}", out.stderr);
+    let heading = out.stdout.find("Exporter options:").expect(&out.stdout);
+    for option in [
+        "--min-length <INT>\n          Shortest run that is reported, in games (`streaks`, default 4)",
+        "--min-games <INT>",
+        "--picks <INT>",
+    ] {
+        let at = out.stdout.find(option).expect(&out.stdout);
+        assert!(at > heading, "{}", out.stdout);
+    }
+    let out = Env::new().run(&["backfill", "--plugins", plugins, "--only", "streaks", "-h"]);
+    assert!(out.success(), "{}", out.stderr);
+    assert!(out.stdout.contains("--min-length <INT>"), "{}", out.stdout);
+    assert!(!out.stdout.contains("--min-games <INT>"), "{}", out.stdout);
+    // Without plugins to read, help says why it lists no options.
+    let out = Env::new().run(&["run", "--help", "--plugins", "nowhere"]);
+    assert!(out.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "Exporter options: the plugins could not be read, so their options are not listed (the plugin folder `nowhere` does not exist"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn a_bad_date_is_a_usage_error() {
     let out = Env::new().run(&["run", "--date", "2024-13-01"]);
     assert_eq!(out.code, 2);
@@ -141,12 +172,29 @@ fn options_are_checked_against_the_manifests() {
         out.stderr,
         "propcast: no selected exporter has an option `colour` (options: min-length (streaks))\n"
     );
-    // A mistyped host flag reads as an exporter option; the error points to the flag.
+    // A mistyped flag, host's or exporter's, is an unknown argument with a suggestion.
     let out = Env::new().run(&[&base[..], &["--generated-att", "2024-01-10T12:00:00Z"]].concat());
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("unexpected argument '--generated-att' found\n\n  tip: a similar argument exists: '--generated-at'"),
+        "{}",
+        out.stderr
+    );
+    let out = Env::new().run(&[&base[..], &["--min-lenght", "3"]].concat());
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("tip: a similar argument exists: '--min-length'"),
+        "{}",
+        out.stderr
+    );
+    // An option is a flag of its own, and its value is checked as `--param`'s is.
+    let out = Env::new().run(&[&base[..], &["--min-length", "many"]].concat());
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
-        "propcast: no selected exporter has an option `generated-att` (options: min-length (streaks))\n\nDid you mean the flag `--generated-at`?\n"
+        "propcast: option `min-length` of exporter `streaks`: `many` is not a whole number\n"
     );
     let out = Env::new().run(&[&base[..], &["--param", "min-length=many"]].concat());
     assert_eq!(out.code, 2);

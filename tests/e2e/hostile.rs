@@ -386,14 +386,30 @@ fn a_query_that_deletes_is_refused_at_load() {
 
 #[test]
 fn an_option_named_like_a_host_flag_is_refused_at_load() {
+    const SAID: &str = "exporter `hostile-flag-option` declares option `out`, which is also a flag of the host (`--out`), so `--out` would never reach it";
+    let said_of_file: &'static str = format!("hostile-flag-option.wasm`: {SAID}").leak();
     refused_at_load(
         "hostile-option-named-like-a-flag",
         "hostile-flag-option.wasm",
-        &[
-            "hostile-flag-option.wasm`: exporter `hostile-flag-option` declares option `out`, which is also a flag of the host (`--out`), so `--out` would never reach it",
+        vec![
+            said_of_file,
             "Consider renaming the option in the exporter's manifest",
-        ],
+        ]
+        .leak(),
     );
+    // `plugins` and `test` refuse it as `run` does.
+    let folder = plugin_folder(&["streaks"], &[]);
+    let file = folder.path().join("hostile-flag-option.wasm");
+    std::fs::copy(test_plugin("hostile-option-named-like-a-flag"), &file).unwrap();
+    let env = Env::new();
+    let plugins = folder.path().to_str().unwrap();
+    let out = env.run(&["plugins", "--plugins", plugins]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains(SAID), "{}", out.stdout);
+    assert!(out.stdout.contains("streaks 0.1.0"), "{}", out.stdout);
+    let out = env.run(&["test", file.to_str().unwrap(), "--fixtures", plugins]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(SAID), "{}", out.stderr);
 }
 
 #[test]

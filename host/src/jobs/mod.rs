@@ -13,6 +13,7 @@ mod capture;
 mod config;
 pub(crate) mod dates;
 mod deferred;
+mod exporter_options;
 mod exporter_run;
 mod fixtures;
 mod freshness;
@@ -36,16 +37,17 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{PluginsArgs, SampleDataArgs, TestArgs};
+use crate::cli::SampleDataArgs;
 use crate::runtime::{Clash, CompileCache, EngineSettings, Exporter, LoadError, Runtime};
 
 use settings::Settings;
 
 pub(crate) use bench::{BenchInput, BenchRequest, bench};
 pub(crate) use capture::{CaptureRequest, capture};
+pub(crate) use exporter_options::{ExporterOption, OptionsRequest, Preloaded, exporter_options};
 pub(crate) use request::{
-    BigQueryRequest, CacheRequest, DateSelection, ReportStyle, RunRequest, Shard, SourceRequest,
-    Warehouse,
+    BigQueryRequest, CacheRequest, DateSelection, LoadRequest, ReportStyle, RunRequest, Shard,
+    SourceRequest, TestRequest, Warehouse,
 };
 
 pub(crate) use freshness::NotReady;
@@ -221,12 +223,21 @@ pub(crate) fn list_jobs(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `propcast plugins`: lists the exporters and the files that failed to load.
-pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
-    let plugins_dir = resolve_plugins_dir(args.plugins.plugins.as_deref())?;
-    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
-    let runtime = runtime_for(&settings, &args.plugins.cache())?;
+/// Every plugin in the folder `request` names, loaded as `run` would load it: the exporters, and
+/// the files that failed to load or declare an option named like a host flag.
+fn load_folder(request: &LoadRequest) -> anyhow::Result<(PathBuf, Vec<Exporter>, Vec<LoadError>)> {
+    let plugins_dir = resolve_plugins_dir(request.plugins.as_deref())?;
+    let settings = Settings::load(request.config.as_deref(), &request.limits)?;
+    let runtime = runtime_for(&settings, &request.cache)?;
     let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    let (exporters, load_errors) =
+        refuse_options_named_like_flags(exporters, load_errors, &request.host_flags);
+    Ok((plugins_dir, exporters, load_errors))
+}
+
+/// `propcast plugins`: lists the exporters and the files that failed to load.
+pub(crate) fn plugins(request: LoadRequest) -> anyhow::Result<ExitCode> {
+    let (plugins_dir, exporters, load_errors) = load_folder(&request)?;
     report::print_plugins(&plugins_dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {
         ExitCode::SUCCESS
@@ -236,11 +247,21 @@ pub(crate) fn plugins(args: PluginsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `propcast test`: runs an exporter on its fixture cases and compares the output.
-pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
-    let runtime = runtime_for(&settings, &args.plugins.cache())?;
-    let exporter = load_exporter(&runtime, args.plugins.plugins.as_deref(), &args.exporter)?;
-    let fixtures = args.fixtures.clone().unwrap_or_else(|| {
+pub(crate) fn test(request: TestRequest) -> anyhow::Result<ExitCode> {
+    let load = &request.load;
+    let settings = Settings::load(load.config.as_deref(), &load.limits)?;
+    let runtime = runtime_for(&settings, &load.cache)?;
+    let exporter = load_exporter(&runtime, load.plugins.as_deref(), &request.exporter)?;
+    let (mut kept, refused) =
+        refuse_options_named_like_flags(vec![exporter], Vec::new(), &load.host_flags);
+    let Some(exporter) = kept.pop() else {
+        return Err(refused
+            .into_iter()
+            .next()
+            .expect("one exporter, kept or refused")
+            .error);
+    };
+    let fixtures = request.fixtures.clone().unwrap_or_else(|| {
         Path::new("plugins")
             .join(&exporter.manifest.name)
             .join("fixtures")
@@ -249,9 +270,9 @@ pub(crate) fn test(args: TestArgs) -> anyhow::Result<ExitCode> {
     let limits = settings.limits_for(&exporter.manifest.name);
     let reports: Vec<fixtures::CaseReport> = cases
         .iter()
-        .map(|case| fixtures::run_case(&runtime, &exporter, case, &limits, args.update))
+        .map(|case| fixtures::run_case(&runtime, &exporter, case, &limits, request.update))
         .collect();
-    report::print_cases(&exporter.manifest.name, &fixtures, &reports, args.update);
+    report::print_cases(&exporter.manifest.name, &fixtures, &reports, request.update);
     let failed = reports.iter().any(|r| r.failure.is_some());
     Ok(if failed {
         ExitCode::from(1)
@@ -301,18 +322,15 @@ fn dates_for_case(
 }
 
 /// `propcast precompile`: compiles every plugin into the compile cache and says what it did.
-pub(crate) fn precompile(args: PluginsArgs) -> anyhow::Result<ExitCode> {
-    let plugins_dir = resolve_plugins_dir(args.plugins.plugins.as_deref())?;
-    let Some(cache) = compile_cache(&args.plugins.cache()) else {
+pub(crate) fn precompile(request: LoadRequest) -> anyhow::Result<ExitCode> {
+    let Some(cache) = compile_cache(&request.cache) else {
         bail!(
             "there is no compile cache to fill: give one with `--cache-dir DIR` (or \
              PROPCAST_CACHE_DIR), or set HOME or XDG_CACHE_HOME for the default"
         );
     };
     let dir = cache.dir().to_path_buf();
-    let settings = Settings::load(args.settings.config.as_deref(), &args.settings.limits)?;
-    let runtime = runtime_for(&settings, &args.plugins.cache())?;
-    let (exporters, load_errors) = runtime.load_dir(&plugins_dir)?;
+    let (_, exporters, load_errors) = load_folder(&request)?;
     report::print_precompiled(&dir, &exporters, &load_errors);
     Ok(if load_errors.is_empty() {
         ExitCode::SUCCESS

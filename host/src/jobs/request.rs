@@ -143,3 +143,30 @@ pub(crate) enum CacheRequest {
     /// None: compile every exporter.
     Off,
 }
+
+/// Which plugin folder a command loads, and the settings plugins load under.
+#[derive(Clone, Debug)]
+pub(crate) struct LoadRequest {
+    /// The plugin folder, when given.
+    pub(crate) plugins: Option<PathBuf>,
+    pub(crate) cache: CacheRequest,
+    /// The config file, when given.
+    pub(crate) config: Option<PathBuf>,
+    /// `--limit` values, `(name, value)`.
+    pub(crate) limits: Vec<(String, String)>,
+    /// The long flags of `run` and `backfill`: an exporter declaring an option named like one
+    /// is refused, since its option could not be given as a flag.
+    pub(crate) host_flags: Vec<String>,
+}
+
+/// `propcast test`: one exporter on its fixture cases.
+#[derive(Clone, Debug)]
+pub(crate) struct TestRequest {
+    /// A name from the plugin folder, or the path of a `.wasm` file.
+    pub(crate) exporter: String,
+    /// The folder of fixture cases, when given.
+    pub(crate) fixtures: Option<PathBuf>,
+    /// Record what the exporter produces as the expected output instead of comparing.
+    pub(crate) update: bool,
+    pub(crate) load: LoadRequest,
+}

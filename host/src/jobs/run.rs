@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+use super::exporter_options::Preloaded;
 use super::exporter_run::Context;
 use super::plan::{self, ExporterPlan};
 use super::progress::Progress;
@@ -20,28 +21,39 @@ use super::request::{DateSelection, ReportStyle, RunRequest};
 use super::season_rows::SeasonRows;
 use super::settings::Settings;
 use super::workers::{self, DateOutcome, Work};
-use super::{
-    check_named_exporters, dates, load_selected, refuse_options_named_like_flags,
-    resolve_plugins_dir, runtime_for,
-};
+use super::{check_named_exporters, dates, refuse_options_named_like_flags};
 use super::{freshness, resume, schedule};
 use crate::publish::Publisher;
 use crate::publish::run_manifest::ExporterEntry;
 use crate::runtime::LoadError;
 use crate::source::{QueryRequest, Source};
 
-/// Runs `request` to the end; the exit code says whether everything published.
-pub(crate) fn run(request: RunRequest) -> anyhow::Result<ExitCode> {
+/// Runs `request` to the end; the exit code says whether everything published. `preloaded`
+/// are the plugins the command line read the exporters' options from: the run uses them when
+/// it selects the same exporters.
+pub(crate) fn run(request: RunRequest, preloaded: Option<Preloaded>) -> anyhow::Result<ExitCode> {
     let edges = super::async_runtime()?;
     let mut settings = Settings::load(request.config.as_deref(), &request.limits)?;
     let request = schedule::resolve_request(request, &settings.schedule)?;
     if request.gzip {
         settings.publish.gzip = true;
     }
-    let plugins_dir = resolve_plugins_dir(request.plugins.as_deref())?;
-    let runtime = runtime_for(&settings, &request.cache)?;
-    let (exporters, load_errors, whole_folder) =
-        load_selected(&runtime, &plugins_dir, &request.only)?;
+    let Preloaded {
+        plugins_dir,
+        runtime,
+        exporters,
+        load_errors,
+        whole_folder,
+        ..
+    } = match preloaded.filter(|p| p.serves(&request.only)) {
+        Some(preloaded) => preloaded,
+        None => Preloaded::load(
+            &settings,
+            &request.cache,
+            request.plugins.as_deref(),
+            &request.only,
+        )?,
+    };
     let (exporters, load_errors) =
         refuse_options_named_like_flags(exporters, load_errors, &request.host_flags);
     let folder_to_check = (!whole_folder).then_some(plugins_dir.as_path());

@@ -1,7 +1,10 @@
 //! The command line: what users can ask for, parsed into plain data. No I/O happens here; each
 //! `///` comment is the help text users see.
 
-use std::ffi::OsString;
+mod exporter_flags;
+
+pub(crate) use exporter_flags::parse;
+
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -10,7 +13,8 @@ use jiff::civil::Date;
 use crate::data::parse_date;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
-    RelativeDay, ReportStyle, RunRequest, Shard, SourceRequest, Warehouse,
+    LoadRequest, RelativeDay, ReportStyle, RunRequest, Shard, SourceRequest, TestRequest,
+    Warehouse,
 };
 use crate::logging::LogFormat;
 
@@ -285,8 +289,8 @@ pub(crate) struct PublishArgs {
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub(crate) only: Vec<String>,
 
-    /// Set an exporter option, e.g. `--param min-games=5`; may be repeated. An option can also
-    /// be given as its own flag: `--min-games 5`
+    /// Set an exporter option, e.g. `--param min-games=5`; may be repeated. Each option is also
+    /// a flag of its own (`--min-games 5`), listed under Exporter options
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) params: Vec<(String, String)>,
 
@@ -458,6 +462,37 @@ pub(crate) struct CaptureArgs {
     pub(crate) settings: SettingsArgs,
 }
 
+impl PluginsArgs {
+    /// The plugin folder and settings, as the jobs layer takes them.
+    pub(crate) fn into_request(self) -> LoadRequest {
+        load_request(&self.plugins, &self.settings)
+    }
+}
+
+impl TestArgs {
+    /// The test these arguments ask for, as the jobs layer takes it.
+    pub(crate) fn into_request(self) -> TestRequest {
+        TestRequest {
+            load: load_request(&self.plugins, &self.settings),
+            exporter: self.exporter,
+            fixtures: self.fixtures,
+            update: self.update,
+        }
+    }
+}
+
+/// Where plugins are and the settings they load under, with the flags their options may not
+/// be named like.
+fn load_request(plugins: &PluginArgs, settings: &SettingsArgs) -> LoadRequest {
+    LoadRequest {
+        plugins: plugins.plugins.clone(),
+        cache: plugins.cache(),
+        config: settings.config.clone(),
+        limits: settings.limits.clone(),
+        host_flags: flags_options_may_not_take(),
+    }
+}
+
 impl CaptureArgs {
     /// The capture these arguments ask for, as the jobs layer takes it.
     pub(crate) fn into_request(self) -> CaptureRequest {
@@ -500,59 +535,6 @@ fn flags_options_may_not_take() -> Vec<String> {
     flags.sort();
     flags.dedup();
     flags
-}
-
-/// Rewrites exporter options given as flags after `run` or `backfill` (`--min-games 5`,
-/// `--min-games=5`) into `--param min-games=5`, leaving the command's own flags as they are. Exporters declare their
-/// options at run time, so clap cannot know them; `jobs` checks them against the manifests.
-pub(crate) fn options_as_params(args: Vec<OsString>) -> Vec<OsString> {
-    let Some(run_at) = args
-        .iter()
-        .skip(1)
-        .position(|a| !a.to_string_lossy().starts_with('-'))
-    else {
-        return args;
-    };
-    let run_at = run_at + 1;
-    let Some(subcommand) = ["run", "backfill"].into_iter().find(|c| args[run_at] == *c) else {
-        return args;
-    };
-    let known = host_flags(&Cli::command(), subcommand);
-    let mut rewritten: Vec<OsString> = args[..=run_at].to_vec();
-    let mut rest = args[run_at + 1..].iter().peekable();
-    while let Some(arg) = rest.next() {
-        let text = arg.to_string_lossy();
-        let Some(flag) = text.strip_prefix("--").filter(|f| !f.is_empty()) else {
-            rewritten.push(arg.clone());
-            if text == "--" {
-                rewritten.extend(rest.cloned());
-                break;
-            }
-            continue;
-        };
-        let (name, inline_value) = match flag.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_string())),
-            None => (flag, None),
-        };
-        if known.iter().any(|k| k == name) {
-            rewritten.push(arg.clone());
-            continue;
-        }
-        let value = match inline_value {
-            Some(value) => Some(value),
-            None => rest
-                .next_if(|next| !next.to_string_lossy().starts_with("--"))
-                .map(|v| v.to_string_lossy().into_owned()),
-        };
-        match value {
-            Some(value) => {
-                rewritten.push("--param".into());
-                rewritten.push(format!("{name}={value}").into());
-            }
-            None => rewritten.push(arg.clone()),
-        }
-    }
-    rewritten
 }
 
 #[derive(Debug, Args)]
@@ -778,93 +760,20 @@ mod tests {
         );
     }
 
-    fn rewrite(args: &[&str]) -> Vec<String> {
-        let args = std::iter::once("propcast")
-            .chain(args.iter().copied())
-            .map(OsString::from)
-            .collect();
-        options_as_params(args)
-            .into_iter()
-            .map(|a| a.into_string().unwrap())
-            .skip(1)
-            .collect()
-    }
-
-    #[test]
-    fn exporter_options_can_be_flags() {
-        assert_eq!(
-            rewrite(&[
-                "run",
-                "--only",
-                "player-profiles",
-                "--min-games",
-                "5",
-                "--date",
-                "2024-01-10",
-                "--top=3"
-            ]),
-            [
-                "run",
-                "--only",
-                "player-profiles",
-                "--param",
-                "min-games=5",
-                "--date",
-                "2024-01-10",
-                "--param",
-                "top=3"
-            ]
-        );
-        assert_eq!(
-            rewrite(&["plugins", "--min-games", "5"]),
-            ["plugins", "--min-games", "5"]
-        );
-        assert_eq!(
-            rewrite(&["run", "--dry"]),
-            ["run", "--dry"],
-            "a flag with no value is left for clap to reject"
-        );
-        let cli = Cli::try_parse_from(options_as_params(
-            [
-                "propcast",
-                "run",
-                "--date",
-                "2024-01-10",
-                "--min-games",
-                "7",
-            ]
-            .map(OsString::from)
-            .to_vec(),
-        ))
-        .unwrap();
-        let Command::Run(args) = cli.command else {
-            panic!("not run")
-        };
-        assert_eq!(
-            args.publish.params,
-            [("min-games".to_string(), "7".to_string())]
-        );
-    }
-
     #[test]
     fn backfill_takes_a_range_and_the_options_of_run() {
-        let cli = Cli::try_parse_from(options_as_params(
-            [
-                "propcast",
-                "backfill",
-                "--from",
-                "2023-10-24",
-                "--to",
-                "2024-04-14",
-                "--game-days",
-                "--jobs",
-                "3",
-                "--min-games",
-                "7",
-            ]
-            .map(OsString::from)
-            .to_vec(),
-        ))
+        let cli = parse(&[
+            "backfill",
+            "--from",
+            "2023-10-24",
+            "--to",
+            "2024-04-14",
+            "--game-days",
+            "--jobs",
+            "3",
+            "--param",
+            "min-games=7",
+        ])
         .unwrap();
         let Command::Backfill(args) = cli.command else {
             panic!("not backfill")
