@@ -367,12 +367,10 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
         if queries.iter().any(|other| other.name == q.name) {
             bail!("query `{}` is declared twice", q.name);
         }
-        data::sql::check_read_only(&q.sql)
+        let used_params = data::sql::check_query(&q.sql)
             .map_err(|problem| anyhow!("query `{}` {problem}", q.name))?;
-        data::sql::check_placeholders(&q.sql)
-            .map_err(|problem| anyhow!("query `{}` {problem}", q.name))?;
-        for used in data::sql::named_params(&q.sql) {
-            if !known.contains(&used) {
+        for used in &used_params {
+            if !known.contains(used) {
                 bail!(
                     "query `{}` uses `@{used}`, which is neither a built-in parameter ({}) nor a declared option",
                     q.name,
@@ -383,7 +381,7 @@ fn check_manifest(m: wit::Manifest) -> anyhow::Result<Manifest> {
             }
         }
         if let Some(column) = &q.season_to_date
-            && !data::sql::named_params(&q.sql).iter().any(|p| p == "date")
+            && !used_params.iter().any(|p| p == "date")
         {
             bail!(
                 "query `{}` declares `season-to-date` but does not use `@date`; a query of the \
