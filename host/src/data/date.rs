@@ -1,22 +1,13 @@
-//! Dates as users and fixtures write them: `YYYY-MM-DD`, nothing looser.
+//! Dates as users and fixtures write them: `YYYY-MM-DD`, nothing looser, by the rule the SDK
+//! reads them with too (`propcast_rules::date`).
 
 use jiff::civil::Date;
 
 /// Parses `YYYY-MM-DD`, for clap.
 pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
-    let valid_shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !valid_shape {
-        return Err(format!("`{text}` is not a date of the form YYYY-MM-DD"));
-    }
-    text.parse::<Date>()
-        .map_err(|_| format!("`{text}` is not a date of the form YYYY-MM-DD"))
+    propcast_rules::date::parse_ymd(text)
+        .and_then(|(year, month, day)| Date::new(year as i16, month as i8, day as i8).ok())
+        .ok_or_else(|| format!("`{text}` is not a date of the form YYYY-MM-DD"))
 }
 
 #[cfg(test)]

@@ -40,16 +40,19 @@ pub(crate) enum ColumnValues {
     Date(Dictionary),
 }
 
+#[cfg(test)]
 impl ColumnValues {
-    /// The type's name in the contract: `int64`, `float64`, `boolean`, `text` or `date`.
+    /// The type's name, as fixture tables and the contract name it (for tests' assertions).
     pub(crate) fn type_name(&self) -> &'static str {
+        use propcast_fixtures::ColumnType;
         match self {
-            ColumnValues::Int64(_) => "int64",
-            ColumnValues::Float64(_) => "float64",
-            ColumnValues::Boolean(_) => "boolean",
-            ColumnValues::Text(_) => "text",
-            ColumnValues::Date(_) => "date",
+            ColumnValues::Int64(_) => ColumnType::Int64,
+            ColumnValues::Float64(_) => ColumnType::Float64,
+            ColumnValues::Boolean(_) => ColumnType::Boolean,
+            ColumnValues::Text(_) => ColumnType::Text,
+            ColumnValues::Date(_) => ColumnType::Date,
         }
+        .name()
     }
 }
 

@@ -95,7 +95,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         .join(std::process::id().to_string());
     let partial = staging.join(&case_name);
     let _ = std::fs::remove_dir_all(&partial);
-    let written = write_case(&request, &params, &tables, &partial).and_then(|retyped| {
+    let written = write_case(&request, &params, &tables, &partial).and_then(|()| {
         // Recorded the way `propcast test --update` records a case.
         let report = fixtures::run_case(
             &runtime,
@@ -111,7 +111,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
             Some(message) => Err(message),
             None => Ok(report.documents),
         };
-        Ok((produced, report.bytes, retyped))
+        Ok((produced, report.bytes))
     });
     let moved = written.and_then(|done| {
         std::fs::rename(&partial, &case_dir).with_context(|| {
@@ -122,7 +122,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
         })?;
         Ok(done)
     });
-    let (produced, bytes, retyped) = match moved {
+    let (produced, bytes) = match moved {
         Ok(done) => done,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
@@ -147,12 +147,6 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
             crate::logging::printable(&error)
         ),
     }
-    if !retyped.is_empty() {
-        println!(
-            "  note: where the fixture files cannot carry the warehouse's tables exactly: {}",
-            retyped.join("; ")
-        );
-    }
     println!(
         "replay it with `propcast test {} --fixtures {}`",
         request.exporter,
@@ -161,20 +155,18 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `case.json` (with the options `params` set) and `tables/` into `dir`; returns the
-/// columns the files retype.
+/// Writes `case.json` (with the options `params` set) and `tables/` into `dir`.
 fn write_case(
     request: &CaptureRequest,
     params: &[(String, String)],
     tables: &[crate::data::Table],
     dir: &Path,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<()> {
     let tables_dir = dir.join("tables");
     std::fs::create_dir_all(&tables_dir)
         .with_context(|| format!("failed to create `{}`", tables_dir.display()))?;
-    let mut retyped = Vec::new();
     for table in tables {
-        retyped.extend(write_table(&tables_dir, table)?);
+        write_table(&tables_dir, table)?;
     }
     let params: BTreeMap<String, serde_json::Value> = params
         .iter()
@@ -187,6 +179,5 @@ fn write_case(
     };
     let path = dir.join("case.json");
     std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&case)?))
-        .with_context(|| format!("failed to write `{}`", path.display()))?;
-    Ok(retyped)
+        .with_context(|| format!("failed to write `{}`", path.display()))
 }

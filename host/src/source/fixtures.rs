@@ -1,19 +1,14 @@
 //! Fixture tables: a folder of JSON files, one per query, standing in for the warehouse so an
 //! exporter can be tested in isolation (`propcast test`, and the golden tests).
 //!
-//! `tables/<query>.json` holds an array of row objects. Column types follow the values, as the
-//! warehouse would give them: integers `int64`, any number with a fraction `float64` (integers
-//! among them are widened), booleans `boolean`, strings of the form `YYYY-MM-DD` `date`, other
-//! strings `text`; `null` or a missing key is NULL. A column of only NULLs is text.
-//!
-//! [`write_table`] writes a table the other way (`propcast capture`) and names the columns
-//! whose type the file cannot carry, so a captured case says where it may differ from the
-//! warehouse.
+//! `tables/<query>.json` states its columns' types and holds its rows, in the format
+//! `propcast-fixtures` reads and writes (the one `propcast_sdk::testing` reads too), so a
+//! fixture table has the types the warehouse gave. [`write_table`] writes one the other way
+//! (`propcast capture`).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow, bail};
-use serde_json::Value;
+use anyhow::{Context as _, bail};
 
 use async_trait::async_trait;
 
@@ -52,157 +47,86 @@ impl Source for FixtureSource {
         let path = self.dir.join(format!("{}.json", request.name));
         if !path.is_file() {
             bail!(
-                "there is no fixture table for query `{}`; add `{}` with an array of rows",
+                "there is no fixture table for query `{}`; add `{}` with its columns and rows",
                 request.name,
                 path.display()
             );
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("failed to read `{}`", path.display()))?;
-        let rows: Value = serde_json::from_str(&text)
-            .with_context(|| format!("`{}` is not valid JSON", path.display()))?;
-        table_from_json(request.name, &rows)
-            .with_context(|| format!("`{}` is not a table", path.display()))
+        read_table(request.name, &text)
+            .with_context(|| format!("`{}` is not a fixture table", path.display()))
     }
 }
 
-/// Writes `table` as `<dir>/<table name>.json`: an array of row objects, one line per row.
-/// Returns the columns that come back with another type when the file is read (an all-NULL
-/// column becomes text, text of dates becomes a date), as `name: type → type`. Fails, naming
-/// the column, on a float JSON cannot hold (NaN or infinite).
-pub(crate) fn write_table(dir: &Path, table: &Table) -> anyhow::Result<Vec<String>> {
-    let mut rows = Vec::with_capacity(table.row_count);
-    for row in 0..table.row_count {
-        let mut object = serde_json::Map::new();
-        for column in &table.columns {
-            let cell = cell_json(column, row).with_context(|| {
-                format!(
-                    "table `{}`, column `{}`, row {row}: cannot be written as JSON",
-                    table.name, column.name
-                )
-            })?;
-            object.insert(column.name.clone(), cell);
-        }
-        rows.push(Value::Object(object));
-    }
-    let mut text = String::from("[");
-    for (index, row) in rows.iter().enumerate() {
-        text.push_str(if index == 0 { "\n  " } else { ",\n  " });
-        text.push_str(&serde_json::to_string(row)?);
-    }
-    text.push_str("\n]\n");
+/// Writes `table` as `<dir>/<table name>.json`, its columns' types stated (`propcast capture`).
+/// Fails, naming the cell, on a float JSON cannot hold (NaN or infinite).
+pub(crate) fn write_table(dir: &Path, table: &Table) -> anyhow::Result<()> {
+    let text = propcast_fixtures::to_text(&fixture_table(table))
+        .with_context(|| format!("table `{}` cannot be written as JSON", table.name))?;
     let path = dir.join(format!("{}.json", table.name));
-    std::fs::write(&path, text).with_context(|| format!("failed to write `{}`", path.display()))?;
-    if table.row_count == 0 && !table.columns.is_empty() {
-        return Ok(vec![format!(
-            "`{}`: no rows, so none of its columns are in the file",
-            table.name
-        )]);
-    }
-    let reread = table_from_json(&table.name, &Value::Array(rows))?;
-    Ok(table
-        .columns
-        .iter()
-        .filter_map(|was| {
-            let now = reread.columns.iter().find(|c| c.name == was.name)?;
-            let (was_type, now_type) = (was.values.type_name(), now.values.type_name());
-            (was_type != now_type)
-                .then(|| format!("`{}.{}`: {was_type} → {now_type}", table.name, was.name))
-        })
-        .collect())
+    std::fs::write(&path, text).with_context(|| format!("failed to write `{}`", path.display()))
 }
 
-fn cell_json(column: &Column, row: usize) -> anyhow::Result<Value> {
-    if column.nulls.binary_search(&(row as u32)).is_ok() {
-        return Ok(Value::Null);
+/// `table` in the fixture format's terms.
+fn fixture_table(table: &Table) -> propcast_fixtures::Table {
+    use propcast_fixtures::Values;
+    let strings = |d: &Dictionary| -> Vec<String> {
+        d.codes
+            .iter()
+            .map(|&c| d.values[c as usize].clone())
+            .collect()
+    };
+    propcast_fixtures::Table {
+        row_count: table.row_count,
+        columns: table
+            .columns
+            .iter()
+            .map(|column| propcast_fixtures::Column {
+                name: column.name.clone(),
+                values: match &column.values {
+                    ColumnValues::Int64(v) => Values::Int64(v.clone()),
+                    ColumnValues::Float64(v) => Values::Float64(v.clone()),
+                    ColumnValues::Boolean(v) => {
+                        Values::Boolean(v.iter().map(|&b| b != 0).collect())
+                    }
+                    ColumnValues::Text(d) => Values::Text(strings(d)),
+                    ColumnValues::Date(d) => Values::Date(strings(d)),
+                },
+                nulls: column.nulls.clone(),
+            })
+            .collect(),
     }
-    Ok(match &column.values {
-        ColumnValues::Int64(v) => Value::from(v[row]),
-        ColumnValues::Float64(v) => serde_json::Number::from_f64(v[row])
-            .map(Value::Number)
-            .ok_or_else(|| anyhow!("{} is not a JSON number", v[row]))?,
-        ColumnValues::Boolean(v) => Value::Bool(v[row] != 0),
-        ColumnValues::Text(d) | ColumnValues::Date(d) => {
-            Value::String(d.values[d.codes[row] as usize].clone())
-        }
-    })
 }
 
-/// A table from an array of JSON objects.
-fn table_from_json(name: &str, rows: &Value) -> anyhow::Result<Table> {
-    let rows = rows
-        .as_array()
-        .ok_or_else(|| anyhow!("expected an array of row objects"))?;
-    let mut names: Vec<&str> = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        let object = row
-            .as_object()
-            .ok_or_else(|| anyhow!("row {index} is not an object"))?;
-        for key in object.keys() {
-            if !names.contains(&key.as_str()) {
-                names.push(key);
-            }
-        }
-    }
-    let columns = names
-        .iter()
-        .map(|column| {
-            let cells: Vec<&Value> = rows
-                .iter()
-                .map(|r| r.get(*column).unwrap_or(&Value::Null))
-                .collect();
-            json_column(column, &cells).with_context(|| format!("column `{column}`"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Table {
-        name: name.to_string(),
-        row_count: rows.len(),
-        columns,
-    })
-}
-
-fn json_column(name: &str, cells: &[&Value]) -> anyhow::Result<Column> {
-    let nulls: Vec<u32> = (0..cells.len())
-        .filter(|&i| cells[i].is_null())
-        .map(|i| i as u32)
-        .collect();
-    let present: Vec<&Value> = cells.iter().copied().filter(|c| !c.is_null()).collect();
-    let all = |f: fn(&Value) -> bool| present.iter().all(|c| f(c));
-    let dictionary = |cells: &[&Value]| {
+/// The table `name` from a fixture file's text.
+fn read_table(name: &str, text: &str) -> anyhow::Result<Table> {
+    use propcast_fixtures::Values;
+    let read = propcast_fixtures::parse(text)?;
+    let dictionary = |values: Vec<String>| {
         let mut d = Dictionary::default();
-        cells.iter().for_each(|c| d.push(c.as_str().unwrap_or("")));
+        values.iter().for_each(|v| d.push(v));
         d
     };
-    let values = if present.is_empty() {
-        ColumnValues::Text(dictionary(cells))
-    } else if all(Value::is_i64) {
-        ColumnValues::Int64(cells.iter().map(|c| c.as_i64().unwrap_or(0)).collect())
-    } else if all(Value::is_number) {
-        ColumnValues::Float64(cells.iter().map(|c| c.as_f64().unwrap_or(0.0)).collect())
-    } else if all(Value::is_boolean) {
-        ColumnValues::Boolean(
-            cells
-                .iter()
-                .map(|c| u8::from(c.as_bool() == Some(true)))
-                .collect(),
-        )
-    } else if all(Value::is_string) {
-        let is_date = present.iter().all(|c| {
-            c.as_str()
-                .is_some_and(|s| crate::data::parse_date(s).is_ok())
-        });
-        if is_date {
-            ColumnValues::Date(dictionary(cells))
-        } else {
-            ColumnValues::Text(dictionary(cells))
-        }
-    } else {
-        bail!("mixes kinds of values (numbers, text, booleans); use one kind per column");
-    };
-    Ok(Column {
+    let columns = read
+        .columns
+        .into_iter()
+        .map(|column| Column {
+            name: column.name,
+            values: match column.values {
+                Values::Int64(v) => ColumnValues::Int64(v),
+                Values::Float64(v) => ColumnValues::Float64(v),
+                Values::Boolean(v) => ColumnValues::Boolean(v.into_iter().map(u8::from).collect()),
+                Values::Text(v) => ColumnValues::Text(dictionary(v)),
+                Values::Date(v) => ColumnValues::Date(dictionary(v)),
+            },
+            nulls: column.nulls,
+        })
+        .collect();
+    Ok(Table {
         name: name.to_string(),
-        values,
-        nulls,
+        row_count: read.row_count,
+        columns,
     })
 }
 
@@ -211,28 +135,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn types_follow_the_values() {
-        let rows = serde_json::json!([
-            {"player": "ann", "game_date": "2024-01-08", "points": 20, "line": 19.5, "home": true},
-            {"player": "bo", "game_date": "2024-01-09", "points": 7, "line": 20, "home": false, "extra": null},
-        ]);
-        let t = table_from_json("games", &rows).unwrap();
-        let kinds: Vec<&str> = t.columns.iter().map(|c| c.values.type_name()).collect();
+    fn a_table_written_reads_back_the_same() {
+        let text = r#"{"columns": {"player": "text", "game_date": "date", "points": "int64",
+            "line": "float64", "home": "boolean", "minutes": "int64"},
+            "rows": [{"player": "ann", "game_date": "2024-01-08", "points": 20, "line": 19.5,
+            "home": true}, {"player": "bo", "game_date": "2024-01-08", "points": 7,
+            "line": null, "home": false}]}"#;
+        let table = read_table("games", text).unwrap();
+        let kinds: Vec<&str> = table.columns.iter().map(|c| c.values.type_name()).collect();
         assert_eq!(
             kinds,
-            ["text", "date", "int64", "float64", "boolean", "text"]
+            ["text", "date", "int64", "float64", "boolean", "int64"]
         );
-        assert_eq!(t.columns[5].nulls, vec![0, 1]);
+        assert_eq!(table.columns[5].nulls, vec![0, 1]);
+        let dir = tempfile::tempdir().unwrap();
+        write_table(dir.path(), &table).unwrap();
+        let again = std::fs::read_to_string(dir.path().join("games.json")).unwrap();
+        assert_eq!(read_table("games", &again).unwrap(), table);
     }
 
     #[test]
-    fn mixed_columns_and_non_arrays_are_named() {
-        let err = table_from_json("t", &serde_json::json!([{"a": 1}, {"a": "x"}])).unwrap_err();
-        assert_eq!(
-            format!("{err:#}"),
-            "column `a`: mixes kinds of values (numbers, text, booleans); use one kind per column"
+    fn an_untyped_table_says_how_to_type_it() {
+        let err = read_table("t", r#"[{"a": 1}]"#).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "it is an array of rows without column types; a table is written {\"columns\""
+            ),
+            "{err}"
         );
-        let err = table_from_json("t", &serde_json::json!({"a": 1})).unwrap_err();
-        assert_eq!(err.to_string(), "expected an array of row objects");
     }
 }

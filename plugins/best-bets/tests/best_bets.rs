@@ -4,6 +4,11 @@ use best_bets::BestBets;
 use propcast_sdk::testing::{self, Harness};
 use serde_json::{Value, json};
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"picks": {"game_id": "text", "home_team_abbr": "text", "away_team_abbr": "text", "player_lookup": "text", "player_name": "text", "team_abbr": "text", "points_line": "float64", "predicted_points": "float64", "recommendation": "text", "confidence": "float64"}, "recent": {"player_lookup": "text", "game_date": "date", "minutes_played": "float64"}})
+}
+
 fn pick(player: &str, line: f64, predicted: f64, rec: &str, confidence: f64) -> Value {
     json!({
         "game_id": "g1", "home_team_abbr": "BOS", "away_team_abbr": "BKN", "player_lookup": player,
@@ -20,7 +25,7 @@ fn played(player: &str, dates: &[&str], minutes: f64) -> Vec<Value> {
 }
 
 fn run(harness: Harness<BestBets>, picks: Vec<Value>, recent: Vec<Value>) -> Value {
-    let tables = testing::tables(json!({ "picks": picks, "recent": recent }));
+    let tables = testing::tables_of(columns(), json!({ "picks": picks, "recent": recent }));
     let out = harness.run(&tables).expect("run succeeds");
     let doc = out.json("v1/best-bets/2024-01-10.json");
     assert_eq!(doc, out.json("v1/best-bets/today.json"));

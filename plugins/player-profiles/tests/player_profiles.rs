@@ -4,6 +4,11 @@ use player_profiles::PlayerProfiles;
 use propcast_sdk::testing::{self, Harness, Output};
 use serde_json::{Value, json};
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"games": {"player_lookup": "text", "game_date": "date", "team_abbr": "text", "opponent_team_abbr": "text", "home_game": "boolean", "minutes_played": "float64", "points": "int64", "field_goals_made": "int64", "field_goals_attempted": "int64", "three_pointers_made": "int64", "free_throws_made": "int64", "free_throws_attempted": "int64", "rebounds": "int64", "assists": "int64", "points_line": "float64", "recommendation": "text", "prediction_line": "float64"}, "players": {"player_lookup": "text", "player_name": "text", "team_abbr": "text", "position": "text"}})
+}
+
 fn player(lookup: &str) -> Value {
     json!({"player_lookup": lookup, "player_name": lookup.to_uppercase(), "team_abbr": "BOS", "position": "G"})
 }
@@ -30,7 +35,7 @@ fn games(
 }
 
 fn run(harness: Harness<PlayerProfiles>, players: Vec<Value>, games: Vec<Value>) -> Output {
-    let tables = testing::tables(json!({ "players": players, "games": games }));
+    let tables = testing::tables_of(columns(), json!({ "players": players, "games": games }));
     harness.run(&tables).expect("run succeeds")
 }
 

@@ -4,6 +4,11 @@ use predictions::Predictions;
 use propcast_sdk::testing::{self, Harness, Output};
 use serde_json::{Value, json};
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"predictions": {"game_id": "text", "home_team_abbr": "text", "away_team_abbr": "text", "player_lookup": "text", "player_name": "text", "team_abbr": "text", "points_line": "float64", "predicted_points": "float64", "recommendation": "text", "confidence": "float64"}})
+}
+
 fn row(
     player: &str,
     team: Option<&str>,
@@ -20,7 +25,7 @@ fn row(
 }
 
 fn run(rows: Vec<Value>) -> Output {
-    let tables = testing::tables(json!({ "predictions": rows }));
+    let tables = testing::tables_of(columns(), json!({ "predictions": rows }));
     Harness::<Predictions>::new("2024-01-10")
         .run(&tables)
         .expect("run succeeds")
@@ -80,7 +85,8 @@ fn a_date_with_no_games_gives_an_empty_document() {
 
 #[test]
 fn an_unknown_recommendation_is_bad_input() {
-    let tables = testing::tables(
+    let tables = testing::tables_of(
+        columns(),
         json!({ "predictions": [row("ed", Some("BOS"), Some(5.5), 7.0, "LEAN", 0.58)] }),
     );
     let err = Harness::<Predictions>::new("2024-01-10")

@@ -4,6 +4,11 @@ use propcast_sdk::testing::{self, Harness};
 use results::Results;
 use serde_json::{Value, json};
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"games": {"game_id": "text", "home_team_abbr": "text", "away_team_abbr": "text", "home_score": "int64", "away_score": "int64", "game_status": "text"}, "predictions": {"game_id": "text", "home_team_abbr": "text", "away_team_abbr": "text", "player_lookup": "text", "player_name": "text", "team_abbr": "text", "points_line": "float64", "predicted_points": "float64", "recommendation": "text", "confidence": "float64", "actual_points": "int64"}})
+}
+
 fn game(id: &str, status: &str) -> Value {
     json!({"game_id": id, "home_team_abbr": "BOS", "away_team_abbr": "BKN", "home_score": 110, "away_score": 104, "game_status": status})
 }
@@ -24,7 +29,7 @@ fn pick(
 }
 
 fn run(games: Vec<Value>, picks: Vec<Value>) -> Value {
-    let tables = testing::tables(json!({ "games": games, "predictions": picks }));
+    let tables = testing::tables_of(columns(), json!({ "games": games, "predictions": picks }));
     let out = Harness::<Results>::new("2024-01-10")
         .run(&tables)
         .expect("run succeeds");

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use propcast_rules::date::{days_in_month, parse_ymd};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A proleptic Gregorian date, stored as days since 1970-01-01.
@@ -32,7 +33,11 @@ impl std::error::Error for DateError {}
 impl Date {
     /// The date for a year, month (1–12) and day (1–31), if it exists.
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        let in_month = u8::try_from(month)
+            .ok()
+            .filter(|m| (1..=12).contains(m))
+            .is_some_and(|m| day >= 1 && day <= u32::from(days_in_month(year, m)));
+        if !in_month {
             return None;
         }
         Some(Date {
@@ -67,24 +72,11 @@ impl FromStr for Date {
     type Err = DateError;
 
     fn from_str(text: &str) -> Result<Date, DateError> {
-        let error = || DateError {
-            text: text.to_string(),
-        };
-        let bytes = text.as_bytes();
-        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-            return Err(error());
-        }
-        let digits = |range: std::ops::Range<usize>| -> Result<u32, DateError> {
-            let part = &text[range];
-            if !part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(error());
-            }
-            part.parse().map_err(|_| error())
-        };
-        let year = digits(0..4)? as i32;
-        let month = digits(5..7)?;
-        let day = digits(8..10)?;
-        Date::from_ymd(year, month, day).ok_or_else(error)
+        parse_ymd(text)
+            .and_then(|(year, month, day)| Date::from_ymd(year, month.into(), day.into()))
+            .ok_or_else(|| DateError {
+                text: text.to_string(),
+            })
     }
 }
 
@@ -105,19 +97,6 @@ impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

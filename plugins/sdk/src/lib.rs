@@ -53,10 +53,13 @@
 //!
 //! // A native test: no Wasm, no host.
 //! let tables = propcast_sdk::testing::tables(serde_json::json!({
-//!     "games": [
-//!         {"player_lookup": "ann", "points": 20},
-//!         {"player_lookup": "bo", "points": 7},
-//!     ]
+//!     "games": {
+//!         "columns": {"player_lookup": "text", "points": "int64"},
+//!         "rows": [
+//!             {"player_lookup": "ann", "points": 20},
+//!             {"player_lookup": "bo", "points": 7},
+//!         ]
+//!     }
 //! }));
 //! let out = propcast_sdk::testing::Harness::<GameCount>::new("2024-01-10").run(&tables).unwrap();
 //! assert_eq!(out.json("v1/game-count/today.json")["points"], 27);

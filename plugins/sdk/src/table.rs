@@ -73,12 +73,18 @@ impl ColumnData {
 
     /// The name of the type, as used in error messages.
     pub fn type_name(&self) -> &'static str {
+        self.column_type().name()
+    }
+
+    /// The type, as fixture tables and the host name it.
+    pub fn column_type(&self) -> propcast_fixtures::ColumnType {
+        use propcast_fixtures::ColumnType;
         match self {
-            ColumnData::Int64(_) => "int64",
-            ColumnData::Float64(_) => "float64",
-            ColumnData::Boolean(_) => "boolean",
-            ColumnData::Text(_) => "text",
-            ColumnData::Date(_) => "date",
+            ColumnData::Int64(_) => ColumnType::Int64,
+            ColumnData::Float64(_) => ColumnType::Float64,
+            ColumnData::Boolean(_) => ColumnType::Boolean,
+            ColumnData::Text(_) => ColumnType::Text,
+            ColumnData::Date(_) => ColumnType::Date,
         }
     }
 }

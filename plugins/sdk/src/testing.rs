@@ -3,9 +3,8 @@
 //! This is how exporter logic is unit-tested with plain `cargo test`: the same `run` the component
 //! exports, the same [`Context`] (options default from `exporter.toml`), the same tables.
 //!
-//! JSON values map to column types as the warehouse would give them: integers to `int64`, any
-//! number with a fraction to `float64`, booleans to `boolean`, strings of the form `YYYY-MM-DD` to
-//! `date`, other strings to `text`, and `null` (or a missing key) to NULL.
+//! Tables are written as fixture files are, with their column types stated once
+//! (`propcast-fixtures`): a table means the same here, in `propcast test` and from the warehouse.
 
 use std::collections::BTreeMap;
 
@@ -20,75 +19,67 @@ pub use crate::glue::ExporterManifest;
 use crate::log::Level;
 use crate::table::{Column, ColumnData, Dictionary, Table, Tables};
 use crate::{Date, Exporter};
+use propcast_fixtures::Values;
 use propcast_manifest::Manifest;
 
-/// Builds a table from an array of JSON objects. Panics when `rows` is not such an array, or a
-/// column mixes kinds of values (a test's mistake, not the exporter's).
-pub fn table(name: &str, rows: Json) -> Table {
-    let Json::Array(rows) = rows else {
-        panic!("table `{name}`: rows must be a JSON array of objects");
-    };
-    let mut names: Vec<String> = Vec::new();
-    for row in &rows {
-        let Json::Object(map) = row else {
-            panic!("table `{name}`: every row must be a JSON object, got {row}");
-        };
-        for key in map.keys() {
-            if !names.contains(key) {
-                names.push(key.clone());
-            }
-        }
-    }
-    let columns = names
-        .iter()
+/// Builds a table from its JSON in the fixture format, `{"columns": {"name": "int64", …},
+/// "rows": [{"name": 1, …}, …]}` (`propcast-fixtures`, which the host reads fixture files with).
+/// Panics, saying what is wrong, when `table` is not such a table (a test's mistake, not the
+/// exporter's).
+pub fn table(name: &str, table: Json) -> Table {
+    let read = propcast_fixtures::from_json(table)
+        .unwrap_or_else(|e| panic!("table `{name}` is not a fixture table: {e}"));
+    let columns = read
+        .columns
+        .into_iter()
         .map(|column| {
-            let cells: Vec<&Json> = rows
-                .iter()
-                .map(|r| r.get(column).unwrap_or(&Json::Null))
-                .collect();
-            json_column(name, column, &cells)
+            let data = match column.values {
+                Values::Int64(v) => ColumnData::Int64(v),
+                Values::Float64(v) => ColumnData::Float64(v),
+                Values::Boolean(v) => ColumnData::Boolean(v.into_iter().map(u8::from).collect()),
+                Values::Text(v) => {
+                    ColumnData::Text(Dictionary::encode(v.iter().map(String::as_str)))
+                }
+                Values::Date(v) => {
+                    ColumnData::Date(Dictionary::encode(v.iter().map(String::as_str)))
+                }
+            };
+            Column::new(&column.name, data, &column.nulls).expect("null rows are in range")
         })
         .collect();
-    Table::new(name, rows.len(), columns).expect("columns built with one cell per row")
+    Table::new(name, read.row_count, columns).expect("columns built with one cell per row")
 }
 
-fn json_column(table: &str, column: &str, cells: &[&Json]) -> Column {
-    let nulls: Vec<u32> = (0..cells.len() as u32)
-        .filter(|&i| cells[i as usize].is_null())
-        .collect();
-    let present = || cells.iter().filter(|c| !c.is_null());
-    let all = |f: fn(&Json) -> bool| present().all(|c| f(c));
-    let data = if present().count() == 0 {
-        ColumnData::Text(Dictionary::encode(cells.iter().map(|_| "")))
-    } else if all(|c| c.is_i64()) {
-        ColumnData::Int64(cells.iter().map(|c| c.as_i64().unwrap_or(0)).collect())
-    } else if all(|c| c.is_number()) {
-        ColumnData::Float64(cells.iter().map(|c| c.as_f64().unwrap_or(0.0)).collect())
-    } else if all(|c| c.is_boolean()) {
-        ColumnData::Boolean(
-            cells
-                .iter()
-                .map(|c| u8::from(c.as_bool() == Some(true)))
-                .collect(),
-        )
-    } else if all(|c| c.is_string()) {
-        let text = cells.iter().map(|c| c.as_str().unwrap_or(""));
-        let is_date = present().all(|c| c.as_str().is_some_and(|s| s.parse::<Date>().is_ok()));
-        if is_date {
-            ColumnData::Date(Dictionary::encode(text))
-        } else {
-            ColumnData::Text(Dictionary::encode(text))
-        }
-    } else {
-        panic!("table `{table}` column `{column}` mixes kinds of JSON values");
+/// A table's JSON in the fixture format from its column types and rows: `typed(json!({"points":
+/// "int64"}), rows)`, for [`tables`].
+pub fn typed(columns: Json, rows: Vec<Json>) -> Json {
+    serde_json::json!({ "columns": columns, "rows": rows })
+}
+
+/// The tables of one run from each table's column types, `{"games": {"points": "int64", …}, …}`
+/// (declared once in a test file), and its rows, `{"games": [rows…], …}`. Panics when a table
+/// has rows but no columns.
+pub fn tables_of(columns: Json, rows: Json) -> Tables {
+    let Json::Object(rows) = rows else {
+        panic!("rows must be a JSON object from table name to rows");
     };
-    Column::new(column, data, &nulls).expect("null rows are in range")
+    let typed_tables = rows
+        .into_iter()
+        .map(|(name, rows)| {
+            let declared = columns
+                .get(&name)
+                .unwrap_or_else(|| panic!("no columns are declared for table `{name}`"));
+            let table = serde_json::json!({ "columns": declared, "rows": rows });
+            (name, table)
+        })
+        .collect();
+    tables(Json::Object(typed_tables))
 }
 
 /// Builds the tables of one run from `{"table name": [rows…], …}`.
 pub fn tables(value: Json) -> Tables {
     let Json::Object(map) = value else {
-        panic!("tables must be a JSON object from table name to rows");
+        panic!("tables must be a JSON object from table name to table");
     };
     Tables::new(
         map.into_iter()
@@ -206,26 +197,45 @@ mod tests {
     use crate::table::Value;
 
     #[test]
-    fn infers_column_types_from_json() {
+    fn columns_take_their_declared_types() {
         let t = table(
             "games",
-            serde_json::json!([
-                {"player": "ann", "game_date": "2024-01-08", "points": 20, "line": 19.5, "home": true},
-                {"player": "bo", "game_date": "2024-01-09", "points": 7, "line": null, "home": false},
-            ]),
+            typed(
+                serde_json::json!({"player": "text", "game_date": "date", "points": "int64",
+                    "line": "float64", "home": "boolean", "note": "text", "minutes": "int64"}),
+                vec![
+                    serde_json::json!({"player": "ann", "game_date": "2024-01-08", "points": 20,
+                        "line": 19.5, "home": true, "note": "2024-01-01"}),
+                    serde_json::json!({"player": "bo", "game_date": "2024-01-09", "points": 7,
+                        "line": null, "home": false}),
+                ],
+            ),
         );
         let type_of = |c: &str| t.column(c).unwrap().data().type_name();
         assert_eq!(
-            ["text", "date", "int64", "float64", "boolean"],
-            ["player", "game_date", "points", "line", "home"].map(type_of)
+            [
+                "text", "date", "int64", "float64", "boolean", "text", "int64"
+            ],
+            [
+                "player",
+                "game_date",
+                "points",
+                "line",
+                "home",
+                "note",
+                "minutes"
+            ]
+            .map(type_of)
         );
         assert_eq!(t.column("line").unwrap().get(1), Value::Null);
+        assert_eq!(t.column("minutes").unwrap().get(0), Value::Null);
     }
 
     #[test]
-    fn missing_keys_are_nulls() {
-        let t = table("t", serde_json::json!([{"a": 1}, {"b": "x"}]));
-        assert_eq!(t.column("a").unwrap().get(1), Value::Null);
-        assert_eq!(t.column("b").unwrap().get(0), Value::Null);
+    #[should_panic(
+        expected = "table `t` is not a fixture table: it is an array of rows without column types"
+    )]
+    fn untyped_rows_are_refused() {
+        table("t", serde_json::json!([{"a": 1}]));
     }
 }

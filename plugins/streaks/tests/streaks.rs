@@ -4,6 +4,11 @@ use propcast_sdk::testing::{self, Harness, Output};
 use serde_json::{Value, json};
 use streaks::Streaks;
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"games": {"player_lookup": "text", "player_name": "text", "team_abbr": "text", "opponent_team_abbr": "text", "game_date": "date", "points": "int64", "points_line": "float64", "recommendation": "text", "prediction_line": "float64"}})
+}
+
 /// One player's games, oldest first: `(points, line, recommendation)`, a day apart from
 /// 2024-01-01.
 fn player_games(
@@ -36,7 +41,7 @@ fn run(rows: Vec<Value>) -> Output {
 }
 
 fn run_with(harness: Harness<Streaks>, rows: Vec<Value>) -> Output {
-    let tables = testing::tables(json!({ "games": rows }));
+    let tables = testing::tables_of(columns(), json!({ "games": rows }));
     harness.run(&tables).expect("run succeeds")
 }
 
@@ -295,7 +300,7 @@ fn no_games_gives_an_empty_valid_report() {
 #[test]
 fn an_unknown_recommendation_is_bad_input() {
     let rows = player_games("hal", "Hal Jo", &[(30, Some(20.5), Some("MAYBE"))]);
-    let tables = testing::tables(json!({ "games": rows }));
+    let tables = testing::tables_of(columns(), json!({ "games": rows }));
     let err = Harness::<Streaks>::new("2024-01-20")
         .run(&tables)
         .unwrap_err();
@@ -310,7 +315,7 @@ fn an_unknown_recommendation_is_bad_input() {
 fn two_rows_for_one_game_are_rejected() {
     let mut rows = player_games("ian", "Ian Ko", &[(30, Some(20.5), None)]);
     rows.push(rows[0].clone());
-    let tables = testing::tables(json!({ "games": rows }));
+    let tables = testing::tables_of(columns(), json!({ "games": rows }));
     let err = Harness::<Streaks>::new("2024-01-20")
         .run(&tables)
         .unwrap_err();

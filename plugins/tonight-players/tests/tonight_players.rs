@@ -4,6 +4,11 @@ use propcast_sdk::testing::{self, Harness, Output};
 use serde_json::{Value, json};
 use tonight_players::TonightPlayers;
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"defense": {"team_abbr": "text", "points_allowed_per_game": "float64", "points_allowed_last_10": "float64"}, "games": {"game_id": "text", "home_team_abbr": "text", "away_team_abbr": "text"}, "history": {"player_lookup": "text", "game_date": "date", "opponent_team_abbr": "text", "home_game": "boolean", "minutes_played": "float64", "points": "int64", "points_line": "float64"}, "players": {"game_id": "text", "player_lookup": "text", "player_name": "text", "team_abbr": "text", "position": "text", "points_line": "float64", "predicted_points": "float64", "recommendation": "text", "confidence": "float64"}})
+}
+
 fn roster(player: &str, team: &str) -> Value {
     json!({
         "game_id": "g1", "player_lookup": player, "player_name": player.to_uppercase(), "team_abbr": team,
@@ -48,7 +53,8 @@ fn defense() -> Vec<Value> {
 
 fn run(players: Vec<Value>, history: Vec<Value>, defense: Vec<Value>) -> Output {
     let games = json!([{"game_id": "g1", "home_team_abbr": "BOS", "away_team_abbr": "BKN"}]);
-    let tables = testing::tables(
+    let tables = testing::tables_of(
+        columns(),
         json!({ "games": games, "players": players, "history": history, "defense": defense }),
     );
     Harness::<TonightPlayers>::new("2024-01-10")
@@ -87,7 +93,8 @@ fn a_tie_in_defense_is_broken_by_the_last_ten_games() {
         {"game_id": "g1", "player_lookup": "den", "player_name": "D", "team_abbr": "DEN", "position": "C"},
         {"game_id": "g1", "player_lookup": "mia", "player_name": "M", "team_abbr": "MIA", "position": "C"},
     ]);
-    let tables = testing::tables(
+    let tables = testing::tables_of(
+        columns(),
         json!({ "games": games, "players": players, "history": [], "defense": defense() }),
     );
     let out = Harness::<TonightPlayers>::new("2024-01-10")
@@ -193,8 +200,10 @@ fn exactly_ten_games_with_a_push_a_back_to_back_and_a_hot_streak() {
 
 #[test]
 fn a_date_with_no_games_publishes_no_pages() {
-    let tables =
-        testing::tables(json!({ "games": [], "players": [], "history": [], "defense": [] }));
+    let tables = testing::tables_of(
+        columns(),
+        json!({ "games": [], "players": [], "history": [], "defense": [] }),
+    );
     let out = Harness::<TonightPlayers>::new("2024-02-18")
         .run(&tables)
         .unwrap();

@@ -4,6 +4,11 @@ use propcast_sdk::testing::{self, Harness};
 use serde_json::{Value, json};
 use tonight::Tonight;
 
+/// The column types of the exporter's queries, as the warehouse gives them.
+fn columns() -> serde_json::Value {
+    serde_json::json!({"games": {"game_id": "text", "home_team_abbr": "text", "away_team_abbr": "text"}, "history": {"player_lookup": "text", "game_date": "date", "points": "int64", "points_line": "float64"}, "players": {"game_id": "text", "player_lookup": "text", "player_name": "text", "team_abbr": "text", "position": "text", "points_line": "float64", "predicted_points": "float64", "recommendation": "text", "confidence": "float64"}})
+}
+
 fn roster(player: &str, team: &str, line: Option<f64>, prediction: Option<(f64, &str)>) -> Value {
     json!({
         "game_id": "g1", "player_lookup": player, "player_name": player.to_uppercase(), "team_abbr": team,
@@ -26,7 +31,10 @@ fn history(
 
 fn run(players: Vec<Value>, history: Vec<Value>) -> Value {
     let games = json!([{"game_id": "g1", "home_team_abbr": "BOS", "away_team_abbr": "BKN"}]);
-    let tables = testing::tables(json!({ "games": games, "players": players, "history": history }));
+    let tables = testing::tables_of(
+        columns(),
+        json!({ "games": games, "players": players, "history": history }),
+    );
     let out = Harness::<Tonight>::new("2024-01-10")
         .run(&tables)
         .expect("run succeeds");
@@ -115,7 +123,10 @@ fn pushes_do_not_count_as_over_and_only_games_with_lines_count() {
 
 #[test]
 fn a_date_with_no_games_gives_an_empty_document() {
-    let tables = testing::tables(json!({ "games": [], "players": [], "history": [] }));
+    let tables = testing::tables_of(
+        columns(),
+        json!({ "games": [], "players": [], "history": [] }),
+    );
     let out = Harness::<Tonight>::new("2024-02-18").run(&tables).unwrap();
     let doc = out.json("v1/tonight/all-players.json");
     assert_eq!(doc["players"], json!([]));
