@@ -226,19 +226,17 @@ pub(crate) fn classify(
     if let Some(breach) = state.stdio_breach() {
         return RunError::Limit(breach);
     }
-    let from_log = state
+    // The contract's panic protocol: before it traps, a guest logs `panic: <message>` at
+    // error level (the SDK's panic hook does). Anything else is a trap, reported with the
+    // guest's stderr, where Rust's own panic message is.
+    let panic_logged = state
         .log
         .lines
         .iter()
         .rev()
-        .find(|l| l.level == LogLevel::Error && l.message.starts_with("panic: "))
-        .map(|l| l.message["panic: ".len()..].to_string());
-    let from_stderr = || {
-        let (_, stderr) = state.stdio();
-        let at = stderr.rfind("panicked at ")?;
-        Some(stderr[at..].trim_end().to_string())
-    };
-    if let Some(message) = from_log.or_else(from_stderr) {
+        .find(|l| l.level == LogLevel::Error && l.message.starts_with(PANIC_PREFIX))
+        .map(|l| l.message[PANIC_PREFIX.len()..].to_string());
+    if let Some(message) = panic_logged {
         return RunError::Panicked { message };
     }
     let trap = match error.downcast_ref::<Trap>() {
@@ -247,6 +245,9 @@ pub(crate) fn classify(
     };
     RunError::Trapped { trap }
 }
+
+/// How a guest's log line announces its panic, by the contract (`wit/exporter.wit`).
+const PANIC_PREFIX: &str = "panic: ";
 
 /// A per-exporter seed from the run id, so two exporters of one run differ but reruns match.
 fn seed_for(run_id: &str, exporter: &str) -> u64 {
