@@ -284,6 +284,90 @@ fn propcast_test_runs_an_exporter_on_its_fixtures_and_shows_a_diff_on_failure() 
 }
 
 #[test]
+fn propcast_test_finds_the_fixtures_from_any_folder_and_blesses_as_documented() {
+    let root = propcast_e2e::root();
+    let plugin = plugins_dir().join("streaks.wasm");
+    let plugin = plugin.to_str().unwrap();
+    // From a folder outside the checkout, by the plugin file's place in it.
+    let out = Env::new().run(&["test", plugin]);
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    let found = root.join("plugins/streaks/fixtures");
+    assert!(
+        out.stdout.contains(&format!(
+            "3 of 3 cases passed for `streaks` ({})",
+            found.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    // Inside the exporter's crate, its own `fixtures`.
+    let mut inside = Env::new().command();
+    let out = inside
+        .current_dir(root.join("plugins/streaks"))
+        .args(["test", plugin])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 of 3 cases passed"));
+
+    // A copy of the plugin far from any fixtures says where it looked and what to do.
+    let env = Env::new();
+    let copy = env.path().join("streaks.wasm");
+    std::fs::copy(plugin, &copy).unwrap();
+    let out = env.run(&["test", "streaks.wasm"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("propcast: found no fixtures for `streaks`; looked in:\n  "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "{}\n",
+            env.path().join("plugins/streaks/fixtures").display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Consider `--fixtures DIR`"),
+        "{}",
+        out.stderr
+    );
+
+    // BLESS=1 records like --update; BLESS=0 compares; anything else is an error.
+    let cases = env.path().join("cases");
+    let case = cases.join("no-games");
+    std::fs::create_dir_all(case.join("tables")).unwrap();
+    let source = root.join("plugins/streaks/fixtures/no-games");
+    for file in ["case.json", "tables/games.json"] {
+        std::fs::copy(source.join(file), case.join(file)).unwrap();
+    }
+    let args = [
+        "test",
+        "streaks.wasm",
+        "--fixtures",
+        cases.to_str().unwrap(),
+    ];
+    let out = env.run_with(&[("BLESS", "0")], &args);
+    assert_eq!(out.code, 1, "no expected output yet: {}", out.stdout);
+    let out = env.run_with(&[("BLESS", "1")], &args);
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    assert!(case.join("expected/v1/streaks/today.json").is_file());
+    let out = env.run_with(&[("BLESS", "0")], &args);
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    let out = env.run_with(&[("BLESS", "maybe")], &args);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("`maybe` is neither yes (1, true, yes, on) nor no (0, false, no, off)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn bench_measures_an_exporter_with_and_without_limits() {
     let plugins = plugins_dir();
     let out = Env::new().run(&[

@@ -11,6 +11,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::data::parse_date;
+use crate::jobs::parse_bless;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
     LoadRequest, RelativeDay, ReportStyle, RunRequest, Shard, SourceRequest, TestRequest,
@@ -406,13 +407,15 @@ pub(crate) struct TestArgs {
     /// The exporter: a name from the plugin folder, or the path of a `.wasm` file
     pub(crate) exporter: String,
 
-    /// Folder of fixture cases, each a folder with case.json, tables/ and expected/
-    /// [default: plugins/<exporter>/fixtures]
+    /// Folder of fixture cases, each a folder with case.json, tables/ and expected/ [default:
+    /// `fixtures` in the exporter's crate when run there, else `plugins/<exporter>/fixtures` in
+    /// the current folder, the plugin file's folder or a folder above either]
     #[arg(long, value_name = "DIR")]
     pub(crate) fixtures: Option<PathBuf>,
 
-    /// Record what the exporter produces as the expected output instead of comparing
-    #[arg(long, env = "BLESS")]
+    /// Record what the exporter produces as the expected output instead of comparing (BLESS=1
+    /// does the same; BLESS=0 does not)
+    #[arg(long, env = "BLESS", value_parser = parse_bless, action = clap::ArgAction::SetTrue)]
     pub(crate) update: bool,
 
     #[command(flatten)]

@@ -5,12 +5,17 @@
 //!
 //! - `case.json`: `{"date": "2024-01-10", "generated_at": "…", "params": {"min-length": 3}}`;
 //!   `generated_at` defaults to noon UTC of the date, options to their defaults.
-//! - `tables/<query>.json`: one array of row objects per query the exporter declares.
+//! - `tables/<query>.json`: one table per query the exporter declares, its column types stated
+//!   (`propcast-fixtures`).
 //! - `expected/<path>`: the documents it must produce, as JSON (compared as JSON values, so
 //!   they can be pretty-printed); or `expected.empty` when it must produce none; or
 //!   `expected.err`: text its error must contain.
 //!
 //! `--update` (or `BLESS=1`) rewrites the expected files from what the exporter produced.
+//!
+//! Without `--fixtures`, [`find`] looks for the exporter's fixtures where its crate keeps them,
+//! from the current folder and from the plugin file, so `propcast test` works from anywhere in
+//! a checkout.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +61,67 @@ pub(crate) struct CaseReport {
     /// What the exporter wrote to stdout and stderr.
     pub(crate) stdout: String,
     pub(crate) stderr: String,
+}
+
+/// The fixtures folder of exporter `name`, whose component is the file `plugin`: `given`, or
+/// else the first that exists of `./fixtures` (inside the exporter's crate, an `exporter.toml`
+/// naming it beside) and `<folder>/plugins/<name>/fixtures` for the current folder, the plugin
+/// file's folder and each folder above them. The error lists where it looked.
+pub(crate) fn find(name: &str, plugin: &Path, given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = given {
+        return Ok(dir.to_path_buf());
+    }
+    let here = std::env::current_dir().context("failed to read the current folder")?;
+    let plugin = std::path::absolute(plugin).unwrap_or_else(|_| plugin.to_path_buf());
+    let mut looked: Vec<PathBuf> = Vec::new();
+    if crate_named(&here, name) {
+        looked.push(here.join("fixtures"));
+    }
+    for start in [here.as_path(), plugin.parent().unwrap_or(&here)] {
+        for folder in start.ancestors() {
+            let candidate = folder.join("plugins").join(name).join("fixtures");
+            if !looked.contains(&candidate) {
+                looked.push(candidate);
+            }
+        }
+    }
+    if let Some(found) = looked.iter().find(|dir| dir.is_dir()) {
+        return Ok(found.clone());
+    }
+    let listed: Vec<String> = looked
+        .iter()
+        .map(|dir| format!("  {}", dir.display()))
+        .collect();
+    bail!(
+        "found no fixtures for `{name}`; looked in:\n{}\n\nConsider `--fixtures DIR`, a folder of \
+         cases (each a folder with case.json, tables/ and expected/), or `propcast capture` to \
+         make one",
+        listed.join("\n")
+    )
+}
+
+/// Whether `folder` is the crate of exporter `name`: its `exporter.toml` says `name = "<name>"`.
+fn crate_named(folder: &Path, name: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Named {
+        name: String,
+    }
+    std::fs::read_to_string(folder.join("exporter.toml"))
+        .ok()
+        .and_then(|text| toml::from_str::<Named>(&text).ok())
+        .is_some_and(|manifest| manifest.name == name)
+}
+
+/// Whether `BLESS` (or `--update`'s value) asks to record the expected output: `1`, `true`,
+/// `yes` or `on` do, `0`, `false`, `no`, `off` or nothing do not.
+pub(crate) fn parse_bless(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "`{text}` is neither yes (1, true, yes, on) nor no (0, false, no, off)"
+        )),
+    }
 }
 
 /// The case folders under `dir`, in name order; hidden ones (`.capturing`) are not cases.
@@ -393,7 +459,9 @@ mod golden {
                 wasm.display()
             );
             let exporter = runtime.load_file(&wasm).unwrap();
-            let update = std::env::var_os("BLESS").is_some();
+            let update = std::env::var("BLESS")
+                .map(|v| parse_bless(&v).expect("BLESS is a yes or a no"))
+                .unwrap_or(false);
             for case in cases(&fixtures).unwrap() {
                 let report = run_case(&runtime, &exporter, &case, &Limits::default(), update);
                 checked += 1;

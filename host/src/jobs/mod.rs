@@ -50,6 +50,7 @@ pub(crate) use request::{
     SourceRequest, TestRequest, Warehouse,
 };
 
+pub(crate) use fixtures::parse_bless;
 pub(crate) use freshness::NotReady;
 pub(crate) use run::run;
 pub(crate) use schedule::RelativeDay;
@@ -261,11 +262,11 @@ pub(crate) fn test(request: TestRequest) -> anyhow::Result<ExitCode> {
             .expect("one exporter, kept or refused")
             .error);
     };
-    let fixtures = request.fixtures.clone().unwrap_or_else(|| {
-        Path::new("plugins")
-            .join(&exporter.manifest.name)
-            .join("fixtures")
-    });
+    let fixtures = fixtures::find(
+        &exporter.manifest.name,
+        &exporter.file,
+        request.fixtures.as_deref(),
+    )?;
     let cases = fixtures::cases(&fixtures)?;
     let limits = settings.limits_for(&exporter.manifest.name);
     let reports: Vec<fixtures::CaseReport> = cases
