@@ -37,6 +37,10 @@ fn main() -> ExitCode {
         cli::Command::SampleData(args) => jobs::sample_data(args),
         cli::Command::Test(args) => jobs::test(args.into_request()),
         cli::Command::Capture(args) => jobs::capture(args.into_request()),
+        cli::Command::Describe(args) => {
+            let (plugins, request) = args.into_request();
+            jobs::describe(&plugins, &request)
+        }
         cli::Command::Bench(args) => jobs::bench(args.into_request()),
         cli::Command::Precompile(args) => jobs::precompile(args.into_request()),
     };

@@ -212,7 +212,7 @@ fn the_default_plugin_folder_is_found_beside_the_binary() {
     assert!(out.stdout.contains("streaks 0.1.0"), "{}", out.stdout);
     assert!(
         out.stdout
-            .contains("--param min-length=<int64>  (default 4)"),
+            .contains("option:  --min-length <int64>  (default 4)"),
         "{}",
         out.stdout
     );
@@ -364,6 +364,54 @@ fn propcast_test_finds_the_fixtures_from_any_folder_and_blesses_as_documented() 
             .contains("`maybe` is neither yes (1, true, yes, on) nor no (0, false, no, off)"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn describe_shows_a_plugin_and_names_both_versions_of_an_incompatible_one() {
+    let plugins = plugins_dir();
+    let out = Env::new().run(&[
+        "describe",
+        "streaks",
+        "--plugins",
+        plugins.to_str().unwrap(),
+    ]);
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    for line in [
+        "  contract:  propcast:exporter@0.3.0 (this host accepts propcast:exporter@0.3.x)\n",
+        "  exporter:  streaks 0.1.0\n",
+        "  option:  --min-length <int64>  (default 4) Shortest run that is reported, in games\n",
+        "  query `games` (season to date by `game_date`):\n      SELECT g.player_lookup,\n",
+        "  exports:\n    propcast:exporter/plugin@0.3.0 (instance)\n",
+        "    propcast:exporter/log@0.3.0 (instance)\n",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} not in\n{}", out.stdout);
+    }
+    assert!(out.stdout.contains("  size:      "), "{}", out.stdout);
+
+    let old = propcast_e2e::test_plugin("old-contract");
+    let out = Env::new().run(&["describe", old.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "  contract:  it was built for contract propcast:exporter@0.1.0, but this host accepts propcast:exporter@0.3.x (it has 0.3.0)\n\n             Consider rebuilding it against this host's wit/exporter.wit"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("  exports:\n    propcast:exporter/plugin@0.1.0 (instance)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("  exporter:"), "{}", out.stdout);
+
+    let out = Env::new().run(&["describe", "nothing-here.wasm"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "propcast: there is no file `nothing-here.wasm`\n"
     );
 }
 

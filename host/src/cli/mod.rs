@@ -112,6 +112,9 @@ pub(crate) enum Command {
     /// Save what one exporter's queries return for a date as a fixture case, with the documents
     /// the exporter produces from it as the expected output, to replay with `propcast test`.
     Capture(CaptureArgs),
+    /// Show what plugin files are, whether or not this host can run them: manifest, queries
+    /// with their SQL, options, outputs, contract version, size, imports and exports.
+    Describe(DescribeArgs),
     /// Measure what fuel metering and epoch deadlines cost on one exporter (a benchmark).
     Bench(BenchArgs),
     /// Compile every exporter in the plugin folder into the compile cache, so later commands
@@ -385,6 +388,29 @@ pub(crate) struct PluginsArgs {
 
     #[command(flatten)]
     pub(crate) settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DescribeArgs {
+    /// The plugins: `.wasm` files, or exporter names in the plugin folder
+    #[arg(required = true, value_name = "PLUGIN")]
+    pub(crate) plugins_to_describe: Vec<String>,
+
+    #[command(flatten)]
+    pub(crate) plugins: PluginArgs,
+
+    #[command(flatten)]
+    pub(crate) settings: SettingsArgs,
+}
+
+impl DescribeArgs {
+    /// The plugins to describe and how to load them, as the jobs layer takes them.
+    pub(crate) fn into_request(self) -> (Vec<String>, LoadRequest) {
+        (
+            self.plugins_to_describe,
+            load_request(&self.plugins, &self.settings),
+        )
+    }
 }
 
 #[derive(Debug, Args)]

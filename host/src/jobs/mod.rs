@@ -13,6 +13,7 @@ mod capture;
 mod config;
 pub(crate) mod dates;
 mod deferred;
+mod describe;
 mod exporter_options;
 mod exporter_run;
 mod fixtures;
@@ -44,6 +45,7 @@ use settings::Settings;
 
 pub(crate) use bench::{BenchInput, BenchRequest, bench};
 pub(crate) use capture::{CaptureRequest, capture};
+pub(crate) use describe::describe;
 pub(crate) use exporter_options::{ExporterOption, OptionsRequest, Preloaded, exporter_options};
 pub(crate) use request::{
     BigQueryRequest, CacheRequest, DateSelection, LoadRequest, ReportStyle, RunRequest, Shard,

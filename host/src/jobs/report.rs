@@ -637,41 +637,7 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
             e.cache.describe()
         )
         .expect("writing to a String");
-        writeln!(out, "  {}", m.description).expect("writing to a String");
-        let outputs: Vec<String> = m
-            .outputs
-            .iter()
-            .map(|o| {
-                if m.replaced_sets.contains(o) {
-                    format!("{o} (replaced as a set each run)")
-                } else {
-                    o.clone()
-                }
-            })
-            .collect();
-        writeln!(out, "  writes:  {}", outputs.join(", ")).expect("writing to a String");
-        let queries: Vec<&str> = m.queries.iter().map(|q| q.name.as_str()).collect();
-        writeln!(
-            out,
-            "  queries: {}",
-            if queries.is_empty() {
-                "none".into()
-            } else {
-                queries.join(", ")
-            }
-        )
-        .expect("writing to a String");
-        if m.params.is_empty() {
-            writeln!(out, "  options: none").expect("writing to a String");
-        }
-        for p in &m.params {
-            writeln!(
-                out,
-                "  option:  --param {}=<{}>  (default {}) {}",
-                p.name, p.ty, p.default, p.description
-            )
-            .expect("writing to a String");
-        }
+        write_manifest(&mut out, m);
     }
     for error in load_errors {
         out.push('\n');
@@ -684,6 +650,47 @@ pub(crate) fn print_plugins(dir: &Path, exporters: &[Exporter], load_errors: &[L
         .expect("writing to a String");
     }
     print!("{}", crate::logging::printable(&out));
+}
+
+/// An exporter's manifest as `plugins` and `describe` show it: its description, outputs,
+/// queries and options, indented under its name.
+pub(crate) fn write_manifest(out: &mut String, m: &crate::data::Manifest) {
+    use std::fmt::Write as _;
+    writeln!(out, "  {}", m.description).expect("writing to a String");
+    let outputs: Vec<String> = m
+        .outputs
+        .iter()
+        .map(|o| {
+            if m.replaced_sets.contains(o) {
+                format!("{o} (replaced as a set each run)")
+            } else {
+                o.clone()
+            }
+        })
+        .collect();
+    writeln!(out, "  writes:  {}", outputs.join(", ")).expect("writing to a String");
+    let queries: Vec<&str> = m.queries.iter().map(|q| q.name.as_str()).collect();
+    writeln!(
+        out,
+        "  queries: {}",
+        if queries.is_empty() {
+            "none".into()
+        } else {
+            queries.join(", ")
+        }
+    )
+    .expect("writing to a String");
+    if m.params.is_empty() {
+        writeln!(out, "  options: none").expect("writing to a String");
+    }
+    for p in &m.params {
+        writeln!(
+            out,
+            "  option:  --{} <{}>  (default {}) {}",
+            p.name, p.ty, p.default, p.description
+        )
+        .expect("writing to a String");
+    }
 }
 
 /// `propcast precompile` output: what happened to each plugin, and where the cache is.

@@ -40,6 +40,41 @@ pub(crate) struct Exporter {
     pub(crate) pre: ExporterPre<HostState>,
 }
 
+/// A plugin file as `propcast describe` shows it, whether or not it loads.
+pub(crate) struct Surface {
+    pub(crate) size: u64,
+    /// SHA-256 of the file, in hex.
+    pub(crate) sha256: String,
+    /// What it imports and exports, as `name (kind)`.
+    pub(crate) imports: Vec<String>,
+    pub(crate) exports: Vec<String>,
+    /// The contract version it was built for, or why this host does not take it.
+    pub(crate) contract: anyhow::Result<String>,
+    /// The contract versions this host accepts, e.g. `propcast:exporter@0.3.x`.
+    pub(crate) accepted: String,
+}
+
+/// A plugin file compiled.
+struct Compiled {
+    size: u64,
+    sha256: String,
+    component: Component,
+    cache: CacheOutcome,
+}
+
+/// What kind of item an import or export is.
+fn kind(item: &ComponentItem) -> &'static str {
+    match item {
+        ComponentItem::ComponentFunc(_) => "function",
+        ComponentItem::CoreFunc(_) => "core function",
+        ComponentItem::Module(_) => "module",
+        ComponentItem::Component(_) => "component",
+        ComponentItem::ComponentInstance(_) => "instance",
+        ComponentItem::Type(_) => "type",
+        ComponentItem::Resource(_) => "resource",
+    }
+}
+
 /// A plugin file that could not be loaded.
 #[derive(Debug)]
 pub(crate) struct LoadError {
@@ -98,6 +133,64 @@ impl Runtime {
     /// Loads one plugin file.
     pub(crate) fn load_file(&self, file: &Path) -> anyhow::Result<Exporter> {
         let started = Instant::now();
+        let Compiled {
+            sha256,
+            component,
+            cache,
+            ..
+        } = self.compile_file(file)?;
+        let contract_version = self.check_contract(&component)?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            anyhow!(
+                "the component needs imports this host does not provide: {:#}",
+                anyhow::Error::from(e)
+            )
+        })?;
+        let pre = ExporterPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .context("the component's `plugin` export does not match the contract")?;
+        let manifest = self
+            .manifest_of(&pre, &sha256)
+            .context("failed to read the exporter's manifest")?;
+        Ok(Exporter {
+            file: file.to_path_buf(),
+            manifest,
+            contract_version,
+            load_time: started.elapsed(),
+            cache,
+            sha256,
+            pre,
+        })
+    }
+
+    /// What `file` is, short of running it: its size, digest, imports, exports and whether it
+    /// was built for a contract this host accepts (for `propcast describe`).
+    pub(crate) fn surface(&self, file: &Path) -> anyhow::Result<Surface> {
+        let compiled = self.compile_file(file)?;
+        let ty = compiled.component.component_type();
+        Ok(Surface {
+            size: compiled.size,
+            sha256: compiled.sha256,
+            imports: ty
+                .imports(&self.engine)
+                .map(|(name, item)| format!("{name} ({})", kind(&item.ty)))
+                .collect(),
+            exports: ty
+                .exports(&self.engine)
+                .map(|(name, item)| format!("{name} ({})", kind(&item.ty)))
+                .collect(),
+            contract: self.check_contract(&compiled.component),
+            accepted: format!(
+                "{}@{}.{}.x",
+                bindings::PACKAGE,
+                ACCEPTED_MAJOR_MINOR.0,
+                ACCEPTED_MAJOR_MINOR.1
+            ),
+        })
+    }
+
+    /// Reads, checks and compiles `file` (through the compile cache, when there is one).
+    fn compile_file(&self, file: &Path) -> anyhow::Result<Compiled> {
         let size = std::fs::metadata(file)
             .context("failed to read the file")?
             .len();
@@ -131,27 +224,11 @@ impl Runtime {
             ),
         };
         tracing::debug!(file = %file.display(), cache = cache.describe(), "component loaded");
-        let contract_version = self.check_contract(&component)?;
-        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
-            anyhow!(
-                "the component needs imports this host does not provide: {:#}",
-                anyhow::Error::from(e)
-            )
-        })?;
-        let pre = ExporterPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .context("the component's `plugin` export does not match the contract")?;
-        let manifest = self
-            .manifest_of(&pre, &sha256)
-            .context("failed to read the exporter's manifest")?;
-        Ok(Exporter {
-            file: file.to_path_buf(),
-            manifest,
-            contract_version,
-            load_time: started.elapsed(),
-            cache,
+        Ok(Compiled {
+            size,
             sha256,
-            pre,
+            component,
+            cache,
         })
     }
 

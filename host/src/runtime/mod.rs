@@ -27,6 +27,7 @@ use anyhow::Context as _;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
+pub(crate) use bindings::PACKAGE as CONTRACT_PACKAGE;
 pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::{RunError, RunInput};
 pub(crate) use limits::{DescribeBudget, Limits, bytes as format_bytes_binary};
