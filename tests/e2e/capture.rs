@@ -221,3 +221,91 @@ fn an_exporter_that_fails_on_the_date_is_captured_with_its_error() {
         test.stdout
     );
 }
+
+#[test]
+fn test_profile_writes_a_firefox_profile_with_samples() {
+    let plugins = plugins_dir();
+    let env = Env::new();
+    capture(
+        &env,
+        &plugins,
+        &["--only", "player-profiles", "--to", "fixtures"],
+    )
+    .assert_success();
+    let out = env.run(&[
+        "test",
+        "player-profiles",
+        "--plugins",
+        plugins.to_str().unwrap(),
+        "--fixtures",
+        "fixtures",
+        "--profile",
+        "profiles",
+    ]);
+    out.assert_success();
+    let profile: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(env.path().join("profiles").join(format!("{DATE}.json"))).unwrap(),
+    )
+    .expect("the profile is JSON");
+    let thread = &profile["threads"][0];
+    assert_eq!(thread["name"], "player-profiles");
+    let samples = thread["samples"]["length"].as_u64().unwrap();
+    assert!(samples > 0, "no samples in {profile:#}");
+    assert_eq!(
+        thread["samples"]["stack"].as_array().unwrap().len() as u64,
+        samples
+    );
+
+    // `run --profile` writes one profile per exporter and date.
+    env.publish(
+        DATE,
+        &plugins,
+        &["--only", "streaks,results", "--profile", "run-profiles"],
+    )
+    .assert_success();
+    for name in ["streaks", "results"] {
+        let path = env.path().join(format!("run-profiles/{DATE}/{name}.json"));
+        let profile: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(profile["threads"][0]["name"], name);
+    }
+}
+
+#[test]
+fn a_profiled_run_still_ends_at_its_deadline() {
+    let env = Env::new();
+    let case = env.path().join("cases/loop");
+    std::fs::create_dir_all(case.join("tables")).unwrap();
+    std::fs::write(
+        case.join("case.json"),
+        r#"{"date": "2024-01-10", "params": {"mode": "loop"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        case.join("tables/games.json"),
+        r#"{"columns": {"game_id": "text"}, "rows": []}"#,
+    )
+    .unwrap();
+    let hostile = test_plugin("hostile");
+    let out = env.run(&[
+        "test",
+        hostile.to_str().unwrap(),
+        "--fixtures",
+        "cases",
+        "--profile",
+        "profiles",
+        "--limit",
+        "deadline=500ms",
+    ]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("it went past its time limit of 0.5s: it was still running after"),
+        "{}",
+        out.stderr
+    );
+    let profile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("profiles/loop.json")).unwrap())
+            .unwrap();
+    assert!(profile["threads"][0]["samples"]["length"].as_u64().unwrap() > 0);
+}

@@ -349,6 +349,12 @@ pub(crate) struct PublishArgs {
     /// How the run's report is printed on stdout when it is done
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
     pub(crate) report: ReportArg,
+
+    /// Write a guest profile of each exporter run into this folder, as
+    /// `<date>/<exporter>.json`, for https://profiler.firefox.com; exporters then run one at a
+    /// time (docs/plugins.md)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) profile: Option<PathBuf>,
 }
 
 /// Limits and the config file they can come from.
@@ -444,6 +450,11 @@ pub(crate) struct TestArgs {
     #[arg(long, env = "BLESS", value_parser = parse_bless, action = clap::ArgAction::SetTrue)]
     pub(crate) update: bool,
 
+    /// Write a guest profile of each case's run into this folder, as `<case>.json`: where the
+    /// exporter's time goes, by function, for https://profiler.firefox.com (docs/plugins.md)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) profile: Option<PathBuf>,
+
     #[command(flatten)]
     pub(crate) settings: SettingsArgs,
 
@@ -506,6 +517,7 @@ impl TestArgs {
             exporter: self.exporter,
             fixtures: self.fixtures,
             update: self.update,
+            profile: self.profile,
         }
     }
 }
@@ -682,6 +694,7 @@ impl PublishArgs {
             allow_empty: self.allow_empty,
             wait_for_data: self.wait_for_data,
             host_flags: Vec::new(),
+            profile: self.profile,
             report: match self.report {
                 ReportArg::Json => ReportStyle::Json,
                 ReportArg::Text if quiet => ReportStyle::Quiet,

@@ -103,6 +103,7 @@ pub(crate) fn capture(request: CaptureRequest) -> anyhow::Result<ExitCode> {
             &partial,
             &settings.limits_for(&name),
             true,
+            None,
         );
         if let Some(failure) = report.failure {
             bail!("`{name}` on {}: {failure}", request.date);

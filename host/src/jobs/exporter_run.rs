@@ -8,6 +8,7 @@
 //! (wasmtime and its synchronous WASI stay synchronous; WASI would refuse to block inside a
 //! runtime).
 
+use std::path::Path;
 use std::time::Instant;
 
 use jiff::civil::Date;
@@ -33,6 +34,8 @@ pub(super) struct Context<'a> {
     pub(super) several_dates: bool,
     /// With several dates, the season-long results of queries of the season so far.
     pub(super) season: Option<&'a SeasonRows>,
+    /// `--profile DIR`: each exporter run's guest profile goes to `DIR/<date>/<exporter>.json`.
+    pub(super) profiles: Option<&'a Path>,
 }
 
 /// An exporter's run so far: its row and entry, and its documents unless it failed.
@@ -95,7 +98,33 @@ pub(super) fn compute(
         params: plan.context_params.clone(),
         tables,
     };
-    let outcome = context.runtime.run(exporter, input, limits);
+    let outcome = match context.profiles {
+        Some(dir) => {
+            let path = dir
+                .join(plan.date.to_string())
+                .join(format!("{}.json", exporter.manifest.name));
+            let profiled = context.runtime.profile_of(exporter).map(|profile| {
+                let outcome = context
+                    .runtime
+                    .run_profiled(exporter, input, limits, Some(&profile));
+                (outcome, profile.write(&path))
+            });
+            match profiled {
+                Ok((outcome, written)) => {
+                    if let Err(error) = written {
+                        tracing::warn!("no profile of `{}`: {error:#}", exporter.manifest.name);
+                    }
+                    outcome
+                }
+                Err(error) => {
+                    let message = format!("{error:#}");
+                    computed.fail(context, plan.date, Status::RunFailed, message, &[]);
+                    return computed;
+                }
+            }
+        }
+        None => context.runtime.run(exporter, input, limits),
+    };
     computed.row.run_time = outcome.duration;
     computed.row.fuel = outcome.fuel_used;
     computed.row.memory = outcome.peak_memory;

@@ -152,6 +152,7 @@ pub(crate) fn run_case(
     case: &Path,
     limits: &Limits,
     update: bool,
+    profile: Option<&Path>,
 ) -> CaseReport {
     let name = case
         .file_name()
@@ -171,7 +172,16 @@ pub(crate) fn run_case(
         stdout: String::new(),
         stderr: String::new(),
     };
-    if let Err(e) = run_case_inner(runtime, exporter, case, limits, update, &mut report) {
+    let ran = run_case_inner(
+        runtime,
+        exporter,
+        case,
+        limits,
+        update,
+        profile,
+        &mut report,
+    );
+    if let Err(e) = ran {
         report.failure = Some(format!("{e:#}"));
     }
     report
@@ -229,11 +239,20 @@ fn run_case_inner(
     case: &Path,
     limits: &Limits,
     update: bool,
+    profile: Option<&Path>,
     report: &mut CaseReport,
 ) -> anyhow::Result<()> {
     let input = case_input(exporter, case)?;
     report.rows_in = input.tables.iter().map(|t| t.row_count).sum();
-    let outcome = runtime.run(exporter, input, limits);
+    let outcome = match profile {
+        Some(path) => {
+            let profile = runtime.profile_of(exporter)?;
+            let outcome = runtime.run_profiled(exporter, input, limits, Some(&profile));
+            profile.write(path)?;
+            outcome
+        }
+        None => runtime.run(exporter, input, limits),
+    };
     report.run_time = outcome.duration;
     report.fuel = outcome.fuel_used;
     report.memory = outcome.peak_memory;
@@ -463,7 +482,7 @@ mod golden {
                 .map(|v| parse_bless(&v).expect("BLESS is a yes or a no"))
                 .unwrap_or(false);
             for case in cases(&fixtures).unwrap() {
-                let report = run_case(&runtime, &exporter, &case, &Limits::default(), update);
+                let report = run_case(&runtime, &exporter, &case, &Limits::default(), update, None);
                 checked += 1;
                 if let Some(failure) = report.failure {
                     failures.push(format!("{name}/{}: {failure}", report.name));

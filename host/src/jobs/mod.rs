@@ -273,7 +273,14 @@ pub(crate) fn test(request: TestRequest) -> anyhow::Result<ExitCode> {
     let limits = settings.limits_for(&exporter.manifest.name);
     let reports: Vec<fixtures::CaseReport> = cases
         .iter()
-        .map(|case| fixtures::run_case(&runtime, &exporter, case, &limits, request.update))
+        .map(|case| {
+            let profile = request.profile.as_ref().map(|dir| {
+                let name = case.file_name().unwrap_or_default().to_string_lossy();
+                dir.join(format!("{name}.json"))
+            });
+            let profile = profile.as_deref();
+            fixtures::run_case(&runtime, &exporter, case, &limits, request.update, profile)
+        })
         .collect();
     report::print_cases(&exporter.manifest.name, &fixtures, &reports, request.update);
     let failed = reports.iter().any(|r| r.failure.is_some());

@@ -58,6 +58,9 @@ pub(crate) struct RunRequest {
     pub(crate) host_flags: Vec<String>,
     /// What is printed on stdout when the run is done.
     pub(crate) report: ReportStyle,
+    /// `--profile DIR`: a guest profile of each exporter run, as `DIR/<date>/<exporter>.json`
+    /// (one exporter runs at a time then).
+    pub(crate) profile: Option<PathBuf>,
 }
 
 /// How a run reports on stdout.
@@ -168,5 +171,7 @@ pub(crate) struct TestRequest {
     pub(crate) fixtures: Option<PathBuf>,
     /// Record what the exporter produces as the expected output instead of comparing.
     pub(crate) update: bool,
+    /// Write a guest profile of each case's run into this folder, as `<case>.json`.
+    pub(crate) profile: Option<PathBuf>,
     pub(crate) load: LoadRequest,
 }

@@ -156,6 +156,7 @@ pub(crate) fn run(request: RunRequest, preloaded: Option<Preloaded>) -> anyhow::
             publisher: &publisher,
             several_dates,
             season: (date_list.len() > 1).then_some(&season),
+            profiles: request.profile.as_deref(),
         },
         limits: selection
             .exporters
@@ -164,7 +165,12 @@ pub(crate) fn run(request: RunRequest, preloaded: Option<Preloaded>) -> anyhow::
             .collect(),
         dates: plans,
         load_failures,
-        jobs: request.jobs,
+        // A profiled run ticks the engine faster, which other runs' deadlines would feel.
+        jobs: if request.profile.is_some() {
+            1
+        } else {
+            request.jobs
+        },
     };
     let started = Instant::now();
     crate::interrupt::listen(&edges);

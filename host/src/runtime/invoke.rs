@@ -11,6 +11,7 @@ use super::bindings::wit;
 use super::limits::{LimitBreach, LimitKind, Limiter, Limits, bytes};
 use super::loader::Exporter;
 use super::output;
+use super::profile::GuestProfile;
 use super::state::{HostState, LogLevel, LogLine, StateConfig};
 use super::{EPOCH_TICK, Runtime};
 use crate::data::{ColumnValues, Document, Table};
@@ -95,9 +96,21 @@ pub(crate) struct RunOutcome {
 impl Runtime {
     /// Runs `exporter` on `input` in a fresh store, under `limits`.
     pub(crate) fn run(&self, exporter: &Exporter, input: RunInput, limits: &Limits) -> RunOutcome {
+        self.run_profiled(exporter, input, limits, None)
+    }
+
+    /// [`Runtime::run`], sampled into `profile` when one is given.
+    pub(crate) fn run_profiled(
+        &self,
+        exporter: &Exporter,
+        input: RunInput,
+        limits: &Limits,
+        profile: Option<&GuestProfile>,
+    ) -> RunOutcome {
         let started = Instant::now();
         let seed = seed_for(&input.run_id, &exporter.manifest.name);
         let mut store = self.store(limits, input.generated_at_seconds, seed);
+        let ticker = profile.map(|p| p.attach(&self.engine, &mut store, limits.deadline));
         let ctx = wit::Context {
             date: input.date,
             run_id: input.run_id,
@@ -112,6 +125,7 @@ impl Runtime {
                 .call_run(&mut store, &ctx, &tables)
         });
         let call_duration = call_started.elapsed();
+        drop(ticker);
         let fuel_used = self
             .settings
             .fuel

@@ -16,6 +16,7 @@ mod limits;
 mod loader;
 mod output;
 mod pipe;
+mod profile;
 mod state;
 mod strict_json;
 mod virtual_time;

@@ -1,0 +1,104 @@
+//! Guest profiles: one exporter run sampled about every millisecond with wasmtime's
+//! `GuestProfiler` and written in the Firefox Profiler's format (open it at
+//! <https://profiler.firefox.com/>), so an author sees which of the exporter's functions the
+//! time goes to (`propcast test NAME --profile DIR`, `propcast run --profile DIR`).
+//!
+//! Samples are taken at epoch ticks. The engine's ticker ticks every 10 ms, too coarse for runs
+//! of a few milliseconds, so a profiled run has a 1 ms ticker of its own while it runs, and its
+//! deadline is checked against the clock at each tick instead of counted in ticks. Ticking the
+//! engine faster shortens every other store's tick-counted deadline, so a profiled command runs
+//! one exporter at a time.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use wasmtime::{Engine, GuestProfiler, Store, Trap, UpdateDeadline};
+
+use super::Runtime;
+use super::loader::Exporter;
+use super::state::HostState;
+
+/// How often a profiled run is sampled.
+const INTERVAL: Duration = Duration::from_millis(1);
+
+/// The profile of one exporter run, filled while it runs.
+pub(crate) struct GuestProfile {
+    profiler: Arc<Mutex<Option<GuestProfiler>>>,
+}
+
+/// Ticks the engine every [`INTERVAL`] while a profiled run goes on; stops when dropped.
+pub(super) struct FastTicker {
+    _stop: mpsc::Sender<()>,
+}
+
+impl Runtime {
+    /// An empty profile of `exporter`'s component, for [`Runtime::run_profiled`].
+    pub(crate) fn profile_of(&self, exporter: &Exporter) -> anyhow::Result<GuestProfile> {
+        let component = exporter.pre.instance_pre().component().clone();
+        let name = &exporter.manifest.name;
+        let profiler = GuestProfiler::new_component(&self.engine, name, INTERVAL, component, [])
+            .map_err(anyhow::Error::from)
+            .context("failed to start the guest profiler")?;
+        Ok(GuestProfile {
+            profiler: Arc::new(Mutex::new(Some(profiler))),
+        })
+    }
+}
+
+impl GuestProfile {
+    /// Samples `store` at every tick of a fast ticker until the ticker is dropped, ending the
+    /// run with a deadline trap once `deadline` has passed.
+    pub(super) fn attach(
+        &self,
+        engine: &Engine,
+        store: &mut Store<HostState>,
+        deadline: Duration,
+    ) -> FastTicker {
+        let profiler = Arc::clone(&self.profiler);
+        let started = Instant::now();
+        let mut last = started;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |context| {
+            if started.elapsed() >= deadline {
+                return Err(Trap::Interrupt.into());
+            }
+            let now = Instant::now();
+            if let Some(profiler) = profiler.lock().expect("not poisoned").as_mut() {
+                profiler.sample(&context, now - last);
+            }
+            last = now;
+            Ok(UpdateDeadline::Continue(1))
+        });
+        let (stop, stopped) = mpsc::channel::<()>();
+        let ticking = engine.clone();
+        std::thread::spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
+                ticking.increment_epoch();
+            }
+        });
+        FastTicker { _stop: stop }
+    }
+
+    /// Writes the profile to `path` (its folder is created), as the Firefox Profiler's JSON.
+    pub(crate) fn write(self, path: &Path) -> anyhow::Result<()> {
+        let profiler = self
+            .profiler
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .expect("a profile is written once");
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("failed to create `{}`", folder.display()))?;
+        }
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("failed to create `{}`", path.display()))?;
+        profiler
+            .finish(std::io::BufWriter::new(file))
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("failed to write the profile `{}`", path.display()))
+    }
+}
