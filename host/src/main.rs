@@ -41,6 +41,7 @@ fn main() -> ExitCode {
             let (plugins, request) = args.into_request();
             jobs::describe(&plugins, &request)
         }
+        cli::Command::New(args) => jobs::new_exporter(&args.into_request()),
         cli::Command::Bench(args) => jobs::bench(args.into_request()),
         cli::Command::Precompile(args) => jobs::precompile(args.into_request()),
     };

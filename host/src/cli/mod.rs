@@ -14,8 +14,8 @@ use crate::data::parse_date;
 use crate::jobs::parse_bless;
 use crate::jobs::{
     BenchInput, BenchRequest, BigQueryRequest, CacheRequest, CaptureRequest, DateSelection,
-    LoadRequest, RelativeDay, ReportStyle, RunRequest, Shard, SourceRequest, TestRequest,
-    Warehouse,
+    LoadRequest, NewRequest, RelativeDay, ReportStyle, RunRequest, Shard, SourceRequest,
+    TestRequest, Warehouse,
 };
 use crate::logging::LogFormat;
 
@@ -115,6 +115,9 @@ pub(crate) enum Command {
     /// Show what plugin files are, whether or not this host can run them: manifest, queries
     /// with their SQL, options, outputs, contract version, size, imports and exports.
     Describe(DescribeArgs),
+    /// Create a new exporter crate on propcast-sdk, added to the Cargo workspace: a manifest with
+    /// one query and one option, a working run, a native test and a fixture case.
+    New(NewArgs),
     /// Measure what fuel metering and epoch deadlines cost on one exporter (a benchmark).
     Bench(BenchArgs),
     /// Compile every exporter in the plugin folder into the compile cache, so later commands
@@ -416,6 +419,27 @@ impl DescribeArgs {
             self.plugins_to_describe,
             load_request(&self.plugins, &self.settings),
         )
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NewArgs {
+    /// The exporter's name: lowercase letters, digits and dashes, e.g. `top-scorers`
+    pub(crate) name: String,
+
+    /// The folder the crate is created in, as `<DIR>/<NAME>`; it must be inside a Cargo
+    /// workspace whose [workspace.dependencies] list propcast-sdk, serde and serde_json
+    #[arg(long, value_name = "DIR", default_value = "plugins")]
+    pub(crate) dir: PathBuf,
+}
+
+impl NewArgs {
+    /// The scaffold these arguments ask for, as the jobs layer takes it.
+    pub(crate) fn into_request(self) -> NewRequest {
+        NewRequest {
+            name: self.name,
+            dir: self.dir,
+        }
     }
 }
 

@@ -25,6 +25,7 @@ mod report_json;
 mod request;
 mod resume;
 mod run;
+mod scaffold;
 mod schedule;
 mod season_rows;
 mod settings;
@@ -55,6 +56,7 @@ pub(crate) use request::{
 pub(crate) use fixtures::parse_bless;
 pub(crate) use freshness::NotReady;
 pub(crate) use run::run;
+pub(crate) use scaffold::{NewRequest, new_exporter};
 pub(crate) use schedule::RelativeDay;
 pub(crate) use settings::parse_duration;
 
