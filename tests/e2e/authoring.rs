@@ -1,10 +1,12 @@
 //! Writing an exporter: `propcast new` scaffolds a crate that builds to Wasm, passes its native
-//! test and its fixture case without edits, and runs in the unchanged host beside the others.
+//! test and its fixture case without edits, and runs in the unchanged host beside the others;
+//! and `leaders`, an exporter written in Python (componentize-py), passes its golden fixtures
+//! and publishes what an independent SQL computation finds, beside the Rust exporters.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use propcast_e2e::{EXPORTERS, Env, plugin_folder, root, target_dir};
+use propcast_e2e::{EXPORTERS, Env, Schemas, plugin_folder, root, sample_db, target_dir};
 
 /// A Cargo workspace of its own in `dir` whose `[workspace.dependencies]` give the repository's
 /// `propcast-sdk`, with the repository's lock file so no dependency is resolved afresh.
@@ -122,4 +124,131 @@ fn a_new_exporter_builds_passes_its_tests_and_runs_unchanged() {
     assert!(!players.is_empty());
     assert!(players.iter().all(|p| p["points"].as_i64().unwrap() >= 30));
     assert!(env.out().join("v1/streaks/2024-01-10.json").is_file());
+}
+
+/// The Python exporter as `cargo xtask plugins` builds it.
+fn leaders() -> PathBuf {
+    let built = target_dir().join("polyglot/leaders.wasm");
+    assert!(
+        built.is_file(),
+        "`{}` is missing; run the tests with `cargo xtask test`, which builds it",
+        built.display()
+    );
+    built
+}
+
+#[test]
+fn the_python_exporter_passes_its_fixtures_and_is_described() {
+    let leaders = leaders();
+    let out = Env::new().run(&["test", leaders.to_str().unwrap()]);
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("3 of 3 cases passed for `leaders`"),
+        "{}",
+        out.stdout
+    );
+    let out = Env::new().run(&["describe", leaders.to_str().unwrap()]);
+    assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
+    for line in [
+        "  contract:  propcast:exporter@0.3.0 (this host accepts propcast:exporter@0.3.x)\n",
+        "  exporter:  leaders 0.1.0\n",
+        "  option:  --top <int64>  (default 10) How many players each list holds\n",
+        "  query `games` (season to date by `game_date`):\n",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} not in\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn the_python_exporter_runs_beside_the_rust_ones_and_agrees_with_sql() {
+    let folder = plugin_folder(&EXPORTERS, &[]);
+    std::fs::copy(leaders(), folder.path().join("leaders.wasm")).unwrap();
+    let env = Env::new();
+    let out = env.publish("2024-01-10", folder.path(), &["--min-lines", "4"]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("8 of 8 exporters published"),
+        "{}",
+        out.stdout
+    );
+    let document = env.json("v1/leaders/2024-01-10.json");
+    assert_eq!(document, env.json("v1/leaders/today.json"));
+    Schemas::load()
+        .check("v1/leaders/2024-01-10.json", &document)
+        .unwrap();
+    assert!(env.out().join("v1/streaks/2024-01-10.json").is_file());
+
+    // The same lists, computed straight from the warehouse.
+    let db = rusqlite::Connection::open(sample_db()).unwrap();
+    let rows = |sql: &str| -> Vec<(String, i64, i64)> {
+        let mut statement = db.prepare(sql).unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let scorers = rows(
+        "SELECT g.player_lookup, SUM(g.points) AS points, COUNT(*) AS games
+         FROM player_game_summary AS g
+         JOIN players AS p ON p.player_lookup = g.player_lookup AND p.season = g.season
+         WHERE g.season = '2023-24' AND g.game_date >= '2024-01-03' AND g.game_date < '2024-01-10'
+         GROUP BY g.player_lookup
+         ORDER BY points DESC, games DESC, g.player_lookup
+         LIMIT 10",
+    );
+    let published: Vec<(String, i64, i64)> = document["top_scorers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["player_lookup"].as_str().unwrap().to_string(),
+                p["points"].as_i64().unwrap(),
+                p["games"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(published, scorers);
+
+    let mut overs = rows(
+        "SELECT g.player_lookup,
+                SUM(CASE WHEN g.points > l.points_line THEN 1 ELSE 0 END) AS overs,
+                COUNT(*) AS lines
+         FROM player_game_summary AS g
+         JOIN players AS p ON p.player_lookup = g.player_lookup AND p.season = g.season
+         JOIN points_prop_lines AS l ON l.game_id = g.game_id AND l.player_lookup = g.player_lookup
+         WHERE g.season = '2023-24' AND g.game_date >= '2024-01-01' AND g.game_date < '2024-01-10'
+         GROUP BY g.player_lookup
+         HAVING COUNT(*) >= 4",
+    );
+    let pct = |overs: i64, lines: i64| ((100 * overs) as f64 / lines as f64 * 10.0).round() / 10.0;
+    overs.sort_by(|a, b| {
+        (b.1, pct(b.1, b.2))
+            .partial_cmp(&(a.1, pct(a.1, a.2)))
+            .unwrap()
+            .then(a.0.cmp(&b.0))
+    });
+    overs.truncate(10);
+    let published: Vec<(String, i64, i64)> = document["most_overs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(
+                p["over_pct"].as_f64().unwrap(),
+                pct(
+                    p["overs"].as_i64().unwrap(),
+                    p["games_with_line"].as_i64().unwrap()
+                )
+            );
+            (
+                p["player_lookup"].as_str().unwrap().to_string(),
+                p["overs"].as_i64().unwrap(),
+                p["games_with_line"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!published.is_empty());
+    assert_eq!(published, overs);
 }

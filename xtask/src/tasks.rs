@@ -106,6 +106,73 @@ pub(crate) fn plugins() -> Result<PathBuf> {
         })?;
     }
     eprintln!("xtask: {} exporters in `{}`", crates.len(), out.display());
+    python_plugins()?;
+    Ok(out)
+}
+
+/// The exporters written in Python: every folder in `plugins/` with an `app.py`.
+fn python_exporters() -> Result<Vec<String>> {
+    let dir = root().join("plugins");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("failed to read `{}`: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("app.py").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Builds each Python exporter into `target/polyglot/<name>.wasm` with componentize-py,
+/// installed in `target/componentize-py/venv` from the exporter's `requirements.txt`. They are
+/// kept apart from `target/plugins`, the default plugin folder: a Python component is 18 MB and
+/// takes seconds to compile, so only what asks for it loads it. An exporter whose `app.py`,
+/// requirements and the WIT are as at its last build is not built again.
+pub(crate) fn python_plugins() -> Result<PathBuf> {
+    let out = target_dir().join("polyglot");
+    std::fs::create_dir_all(&out)
+        .map_err(|e| format!("failed to create `{}`: {e}", out.display()))?;
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("failed to read `{}`: {e}", path.display()))
+    };
+    for name in python_exporters()? {
+        let source = root().join("plugins").join(&name);
+        let requirements = source.join("requirements.txt");
+        let tools = target_dir().join("componentize-py");
+        std::fs::create_dir_all(&tools)
+            .map_err(|e| format!("failed to create `{}`: {e}", tools.display()))?;
+        let venv = tools.join("venv");
+        let purpose = format!("the Python exporter `{name}`");
+        python_venv(
+            &venv,
+            &requirements,
+            &tools.join("installed-requirements.txt"),
+            &purpose,
+        )?;
+        let inputs = [
+            read(&source.join("app.py"))?,
+            read(&requirements)?,
+            read(&root().join("wit/exporter.wit"))?,
+        ]
+        .concat();
+        let built = out.join(format!("{name}.wasm"));
+        let stamp = out.join(format!(".{name}.inputs"));
+        if built.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&inputs) {
+            continue;
+        }
+        let mut componentize = Command::new(venv.join("bin/componentize-py"));
+        componentize
+            .current_dir(root())
+            .args(["-d", "wit", "-w", "exporter", "componentize", "app", "-p"])
+            .arg(&source)
+            .arg("-o")
+            .arg(&built);
+        run(componentize)?;
+        std::fs::write(&stamp, &inputs)
+            .map_err(|e| format!("failed to write `{}`: {e}", stamp.display()))?;
+    }
+    eprintln!("xtask: Python exporters in `{}`", out.display());
     Ok(out)
 }
 

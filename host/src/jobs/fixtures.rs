@@ -453,7 +453,7 @@ mod golden {
     //! component built by `cargo xtask plugins`.
 
     use super::*;
-    use crate::runtime::EngineSettings;
+    use crate::runtime::{CompileCache, EngineSettings};
 
     #[test]
     fn every_exporter_matches_its_fixtures() {
@@ -461,7 +461,11 @@ mod golden {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        let runtime = Runtime::new(EngineSettings::default()).unwrap();
+        // The end-to-end tests' compile cache: the Python exporter takes seconds to compile.
+        let cache = CompileCache::new(target.join("test-compile-cache"));
+        let runtime = Runtime::new(EngineSettings::default())
+            .unwrap()
+            .with_cache(Some(cache));
         let mut checked = 0;
         let mut failures = Vec::new();
         for entry in std::fs::read_dir(root.join("plugins")).unwrap() {
@@ -471,13 +475,14 @@ mod golden {
                 continue;
             }
             let name = plugin.file_name().unwrap().to_string_lossy().into_owned();
-            let wasm = target.join("plugins").join(format!("{name}.wasm"));
-            assert!(
-                wasm.is_file(),
-                "`{}` is missing; run the tests with `cargo xtask test`",
-                wasm.display()
-            );
-            let exporter = runtime.load_file(&wasm).unwrap();
+            // Rust exporters are built into `target/plugins`, Python ones into
+            // `target/polyglot`.
+            let file = format!("{name}.wasm");
+            let built = ["plugins", "polyglot"].map(|folder| target.join(folder).join(&file));
+            let Some(wasm) = built.iter().find(|wasm| wasm.is_file()) else {
+                panic!("`{file}` is missing; run the tests with `cargo xtask test`");
+            };
+            let exporter = runtime.load_file(wasm).unwrap();
             let update = std::env::var("BLESS")
                 .map(|v| parse_bless(&v).expect("BLESS is a yes or a no"))
                 .unwrap_or(false);
