@@ -21,11 +21,14 @@ mod source;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let (cli, preloaded) = cli::parse(std::env::args_os().collect());
-    if let Err(error) = logging::init(cli.log.verbosity(), cli.log.format()) {
-        eprintln!("propcast: {error:#}");
-        return ExitCode::from(2);
-    }
+    let start_logging = |log: &cli::LogArgs| logging::init(log.verbosity(), log.format());
+    let (cli, preloaded) = match cli::parse(std::env::args_os().collect(), start_logging) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("propcast: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
     let log = &cli.log;
     let result = match cli.command {
         cli::Command::Run(args) => jobs::run(args.into_request(log), preloaded),

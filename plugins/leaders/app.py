@@ -87,8 +87,8 @@ class Plugin(exports.Plugin):
 
 def documents(ctx: types.Context, tables: list) -> list:
     params = dict(ctx.params)
-    top = int(params["top"])
-    min_lines = int(params["min-lines"])
+    top = whole_number(params, "top")
+    min_lines = whole_number(params, "min-lines")
     games = rows_of(tables, "games")
     date = datetime.date.fromisoformat(ctx.date)
     week_from = (date - datetime.timedelta(days=7)).isoformat()
@@ -139,6 +139,14 @@ def documents(ctx: types.Context, tables: list) -> list:
         types.Document(path=f"v1/leaders/{ctx.date}.json", body=body, kind=types.DocumentKind.DATED),
         types.Document(path="v1/leaders/today.json", body=body, kind=types.DocumentKind.ALIAS),
     ]
+
+
+def whole_number(params: dict, name: str) -> int:
+    """Option `name`, which the host has checked is an int64, refused when negative."""
+    value = int(params[name])
+    if value < 0:
+        raise BadInput(f"option `{name}` is {value}; it must be 0 or more")
+    return value
 
 
 def leader(game: dict, **counts) -> dict:

@@ -143,7 +143,7 @@ fn the_python_exporter_passes_its_fixtures_and_is_described() {
     let out = Env::new().run(&["test", leaders.to_str().unwrap()]);
     assert!(out.success(), "{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("3 of 3 cases passed for `leaders`"),
+        out.stdout.contains("4 of 4 cases passed for `leaders`"),
         "{}",
         out.stdout
     );

@@ -61,11 +61,18 @@ fn ensure_wasm_target() -> Result {
 
 /// The exporter crates: every folder in `plugins/` with an `exporter.toml`.
 pub(crate) fn exporter_crates() -> Result<Vec<String>> {
+    plugin_folders_with("exporter.toml")
+}
+
+/// The folders in `plugins/` that hold `file`, by name; hidden ones (a crash's leftovers) are
+/// not plugins.
+fn plugin_folders_with(file: &str) -> Result<Vec<String>> {
     let dir = root().join("plugins");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| format!("failed to read `{}`: {e}", dir.display()))?
         .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.path().join("exporter.toml").is_file())
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .filter(|entry| entry.path().join(file).is_file())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
@@ -112,22 +119,14 @@ pub(crate) fn plugins() -> Result<PathBuf> {
 
 /// The exporters written in Python: every folder in `plugins/` with an `app.py`.
 fn python_exporters() -> Result<Vec<String>> {
-    let dir = root().join("plugins");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("failed to read `{}`: {e}", dir.display()))?
-        .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.path().join("app.py").is_file())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    Ok(names)
+    plugin_folders_with("app.py")
 }
 
 /// Builds each Python exporter into `target/polyglot/<name>.wasm` with componentize-py,
 /// installed in `target/componentize-py/venv` from the exporter's `requirements.txt`. They are
 /// kept apart from `target/plugins`, the default plugin folder: a Python component is 18 MB and
-/// takes seconds to compile, so only what asks for it loads it. An exporter whose `app.py`,
-/// requirements and the WIT are as at its last build is not built again.
+/// takes seconds to compile, so only what asks for it loads it. An exporter whose Python
+/// modules, requirements and the WIT are as at its last build is not built again.
 pub(crate) fn python_plugins() -> Result<PathBuf> {
     let out = target_dir().join("polyglot");
     std::fs::create_dir_all(&out)
@@ -150,12 +149,19 @@ pub(crate) fn python_plugins() -> Result<PathBuf> {
             &tools.join("installed-requirements.txt"),
             &purpose,
         )?;
-        let inputs = [
-            read(&source.join("app.py"))?,
-            read(&requirements)?,
-            read(&root().join("wit/exporter.wit"))?,
-        ]
-        .concat();
+        let mut modules: Vec<PathBuf> = std::fs::read_dir(&source)
+            .map_err(|e| format!("failed to read `{}`: {e}", source.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "py"))
+            .collect();
+        modules.sort();
+        let mut inputs = String::new();
+        for path in modules
+            .iter()
+            .chain([&requirements, &root().join("wit/exporter.wit")])
+        {
+            inputs.push_str(&read(path)?);
+        }
         let built = out.join(format!("{name}.wasm"));
         let stamp = out.join(format!(".{name}.inputs"));
         if built.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&inputs) {

@@ -11,7 +11,7 @@ use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches};
 
-use super::{Cli, Command, PublishArgs};
+use super::{Cli, Command, LogArgs, PublishArgs};
 use crate::jobs::{ExporterOption, OptionsRequest, Preloaded};
 
 /// The subcommands that take exporter options.
@@ -22,22 +22,34 @@ const HEADING: &str = "Exporter options";
 
 /// Parses the command line (exiting with clap's message and code on a usage error, or after
 /// printing help), and for `run` and `backfill` the plugins loaded to read their options.
-pub(crate) fn parse(args: Vec<OsString>) -> (Cli, Option<Preloaded>) {
+/// `start_logging` is called once with the logging flags, before any plugin is loaded, so
+/// loading is logged as the flags ask.
+pub(crate) fn parse(
+    args: Vec<OsString>,
+    start_logging: impl FnOnce(&LogArgs) -> anyhow::Result<()>,
+) -> anyhow::Result<(Cli, Option<Preloaded>)> {
     let command = Cli::command();
     let Some(subcommand) = subcommand_of(&command, &args) else {
-        return (
-            Cli::parse_from_matches(command.get_matches_from(args)),
-            None,
-        );
+        let cli = Cli::parse_from_matches(command.get_matches_from(args));
+        start_logging(&cli.log)?;
+        return Ok((cli, None));
     };
-    let (options, preloaded, unread) = match options_request(&args, subcommand) {
-        None => (Vec::new(), None, None),
-        Some(request) => match crate::jobs::exporter_options(&request) {
-            Ok((options, preloaded)) => (options, Some(preloaded), None),
-            Err(error) => (Vec::new(), None, Some(error)),
-        },
+    let mut start_logging = Some(start_logging);
+    let (options, preloaded, read) = match options_request(&args, subcommand) {
+        None => (Vec::new(), None, Reading::NotTried),
+        Some((log, request)) => {
+            (start_logging.take().expect("called once"))(&log)?;
+            match crate::jobs::exporter_options(&request) {
+                Ok((options, preloaded)) => (options, Some(preloaded), Reading::Read),
+                Err(error) => (Vec::new(), None, Reading::Failed(error)),
+            }
+        }
     };
-    let command = with_exporter_options(command, subcommand, &options, unread.as_ref());
+    let unread = match &read {
+        Reading::Failed(error) => Some(error),
+        _ => None,
+    };
+    let command = with_exporter_options(command, subcommand, &options, &read);
     let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
@@ -58,7 +70,19 @@ pub(crate) fn parse(args: Vec<OsString>) -> (Cli, Option<Preloaded>) {
         Command::Backfill(args) => args.publish.params = params,
         _ => unreachable!("only run and backfill take exporter options"),
     }
-    (cli, preloaded)
+    if let Some(start_logging) = start_logging {
+        start_logging(&cli.log)?;
+    }
+    Ok((cli, preloaded))
+}
+
+/// Whether the exporters' options were read for the command line.
+enum Reading {
+    /// The first pass could not tell which plugins to read (clap's own pass says why).
+    NotTried,
+    Read,
+    /// The plugins could not be loaded.
+    Failed(anyhow::Error),
 }
 
 impl Cli {
@@ -89,11 +113,11 @@ fn subcommand_of(command: &clap::Command, args: &[OsString]) -> Option<&'static 
     None
 }
 
-/// The plugins the command line would load, read by a lenient first pass: without help and the
-/// flags `subcommand` does not know (exporter options, with their values), and without failing
-/// on missing flags. `None` when even that pass cannot read it, e.g. a bad value (clap's own
-/// pass will say what is wrong).
-fn options_request(args: &[OsString], subcommand: &str) -> Option<OptionsRequest> {
+/// The logging flags and the plugins the command line would load, read by a lenient first pass:
+/// without help and the flags `subcommand` does not know (exporter options, with their values),
+/// and without failing on missing flags. `None` when even that pass cannot read it, e.g. a bad
+/// value (clap's own pass will say what is wrong).
+fn options_request(args: &[OsString], subcommand: &str) -> Option<(LogArgs, OptionsRequest)> {
     let command = Cli::command();
     let known: Vec<&str> = command
         .find_subcommand(subcommand)?
@@ -129,11 +153,19 @@ fn options_request(args: &[OsString], subcommand: &str) -> Option<OptionsRequest
         .ignore_errors(true)
         .try_get_matches_from(kept)
         .ok()?;
-    let publish = PublishArgs::from_arg_matches(matches.subcommand_matches(subcommand)?).ok()?;
-    Some(OptionsRequest {
+    let log = LogArgs::from_arg_matches(&matches).ok()?;
+    let sub_matches = matches.subcommand_matches(subcommand)?;
+    let publish = PublishArgs::from_arg_matches(sub_matches).ok()?;
+    let job = match subcommand {
+        "run" => sub_matches.get_one::<String>("job").cloned(),
+        _ => None,
+    };
+    let request = OptionsRequest {
         only: publish.only.clone(),
+        job,
         load: super::load_request(&publish.plugins, &publish.settings),
-    })
+    };
+    Some((log, request))
 }
 
 /// `command` with `subcommand` taking each of `options` as a flag, listed under its own heading
@@ -142,7 +174,7 @@ fn with_exporter_options(
     command: clap::Command,
     subcommand: &'static str,
     options: &[ExporterOption],
-    unread: Option<&anyhow::Error>,
+    read: &Reading,
 ) -> clap::Command {
     command.mut_subcommand(subcommand, |sub| {
         let sub = options.iter().fold(sub, |sub, option| {
@@ -152,18 +184,19 @@ fn with_exporter_options(
                     .value_name(option.value_name)
                     .help(option.help.clone())
                     .help_heading(HEADING)
+                    .allow_negative_numbers(true)
                     .action(ArgAction::Append),
             )
         });
-        match unread {
-            Some(error) => sub.after_help(format!(
+        match read {
+            Reading::Failed(error) => sub.after_help(format!(
                 "{HEADING}: the plugins could not be read, so their options are not listed \
                  ({error:#})"
             )),
-            None if options.is_empty() => {
+            Reading::Read if options.is_empty() => {
                 sub.after_help(format!("{HEADING}: the selected exporters declare none"))
             }
-            None => sub,
+            Reading::Read | Reading::NotTried => sub,
         }
     })
 }
@@ -217,7 +250,7 @@ mod tests {
     }
 
     fn matches(words: &[&str]) -> Result<ArgMatches, clap::Error> {
-        with_exporter_options(Cli::command(), "run", &options(), None)
+        with_exporter_options(Cli::command(), "run", &options(), &Reading::Read)
             .try_get_matches_from(args(words))
     }
 
@@ -232,6 +265,16 @@ mod tests {
         assert_eq!(found(&["-v", "backfill"]), Some("backfill"));
         assert_eq!(found(&["plugins", "run"]), None);
         assert_eq!(found(&["--log-format=json", "jobs"]), None);
+    }
+
+    #[test]
+    fn an_option_takes_a_negative_number() {
+        let m = matches(&["run", "--date", "2024-01-10", "--top", "-1"]).unwrap();
+        let run = m.subcommand_matches("run").unwrap();
+        assert_eq!(
+            params_in_order(run, &options()),
+            [("top".to_string(), "-1".to_string())]
+        );
     }
 
     #[test]
@@ -267,7 +310,7 @@ mod tests {
 
     #[test]
     fn help_lists_the_options_under_their_heading() {
-        let mut command = with_exporter_options(Cli::command(), "run", &options(), None);
+        let mut command = with_exporter_options(Cli::command(), "run", &options(), &Reading::Read);
         let help = command
             .find_subcommand_mut("run")
             .unwrap()
@@ -284,7 +327,7 @@ mod tests {
 
     #[test]
     fn the_first_pass_reads_the_plugins_past_exporter_options_and_help() {
-        let request = options_request(
+        let (log, request) = options_request(
             &args(&[
                 "run",
                 "--min-games",
@@ -295,10 +338,15 @@ mod tests {
                 "--only",
                 "best-bets",
                 "--help",
+                "-vv",
+                "--job",
+                "nightly",
             ]),
             "run",
         )
         .unwrap();
+        assert_eq!(log.verbosity(), 2);
+        assert_eq!(request.job.as_deref(), Some("nightly"));
         assert_eq!(request.only, ["best-bets"]);
         assert_eq!(
             request.load.plugins.as_deref(),
@@ -306,7 +354,7 @@ mod tests {
         );
         let request = options_request(&args(&["backfill", "--only", "streaks"]), "backfill");
         assert_eq!(
-            request.unwrap().only,
+            request.unwrap().1.only,
             ["streaks"],
             "missing required flags are not fatal here"
         );

@@ -22,6 +22,8 @@ pub(crate) struct OptionsRequest {
     pub(crate) load: LoadRequest,
     /// `--only`: the exporters to read; empty for every plugin in the folder.
     pub(crate) only: Vec<String>,
+    /// `--job`: a scheduled job of the config file, whose exporters are read instead.
+    pub(crate) job: Option<String>,
 }
 
 /// An exporter option as a command-line flag: `--{name} <{value_name}>`.
@@ -79,13 +81,13 @@ pub(crate) fn exporter_options(
 ) -> anyhow::Result<(Vec<ExporterOption>, Preloaded)> {
     let load = &request.load;
     let settings = Settings::load(load.config.as_deref(), &load.limits)?;
-    let preloaded = Preloaded::load(
-        &settings,
-        &load.cache,
-        load.plugins.as_deref(),
-        &request.only,
-    )?;
-    let options = merged_options(&preloaded.exporters, &request.only, &load.host_flags);
+    // A job runs its own exporters, as `schedule::resolve_request` will select them.
+    let only = match &request.job {
+        Some(job) => settings.schedule.job(job)?.exporters.clone(),
+        None => request.only.clone(),
+    };
+    let preloaded = Preloaded::load(&settings, &load.cache, load.plugins.as_deref(), &only)?;
+    let options = merged_options(&preloaded.exporters, &only, &load.host_flags);
     Ok((options, preloaded))
 }
 

@@ -471,7 +471,12 @@ mod golden {
         for entry in std::fs::read_dir(root.join("plugins")).unwrap() {
             let plugin = entry.unwrap().path();
             let fixtures = plugin.join("fixtures");
-            if !fixtures.is_dir() {
+            let hidden = plugin
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with('.');
+            if hidden || !fixtures.is_dir() {
                 continue;
             }
             let name = plugin.file_name().unwrap().to_string_lossy().into_owned();

@@ -50,17 +50,18 @@ const TEMPLATES: [(&str, &str); 7] = [
     ),
 ];
 
-/// Names a new exporter may not take: the workspace's own crates and the host's records.
-const TAKEN: [&str; 8] = [
-    "propcast",
-    "sdk",
-    "sdk-macros",
-    "manifest",
-    "rules",
-    "fixtures",
-    "host",
-    "xtask",
+/// Rust's keywords, which a crate's library name (the exporter's name with `_`) cannot be.
+const KEYWORDS: [&str; 51] = [
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
+    "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
+
+/// Names a new exporter may not take besides keywords: crates its package name would clash
+/// with.
+const TAKEN: [&str; 4] = ["serde", "serde-json", "xtask", "host"];
 
 /// `propcast new`: writes the crate and adds it to the workspace.
 pub(crate) fn new_exporter(request: &NewRequest) -> anyhow::Result<ExitCode> {
@@ -86,6 +87,7 @@ pub(crate) fn new_exporter(request: &NewRequest) -> anyhow::Result<ExitCode> {
         .to_string_lossy()
         .replace('\\', "/");
 
+    // Hidden, so a crash's leftover is no exporter to `cargo xtask plugins` or the tests.
     let staging = dir.join(format!(".{name}.new-{}", std::process::id()));
     let written = write_crate(&staging, name).and_then(|()| {
         std::fs::rename(&staging, &destination)
@@ -129,8 +131,14 @@ fn check_name(name: &str) -> anyhow::Result<()> {
              from a letter, e.g. `top-scorers`"
         );
     }
-    if TAKEN.contains(&name) {
-        bail!("`{name}` is taken by the workspace or the host; choose another name");
+    if KEYWORDS.contains(&name.replace('-', "_").as_str())
+        || TAKEN.contains(&name)
+        || name.starts_with("propcast")
+    {
+        bail!(
+            "`{name}` is a Rust keyword or the name of a crate the exporter's would clash \
+             with; choose another name"
+        );
     }
     Ok(())
 }
@@ -138,6 +146,7 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 /// Writes the crate's files into `dir`.
 fn write_crate(dir: &Path, name: &str) -> anyhow::Result<()> {
     let crate_name = name.replace('-', "_");
+    // `TopScorersExporter`: suffixed so no name can clash with the SDK's or the template's types.
     let type_name: String = name
         .split('-')
         .map(|part| {
@@ -146,6 +155,7 @@ fn write_crate(dir: &Path, name: &str) -> anyhow::Result<()> {
                 first.to_ascii_uppercase().to_string() + chars.as_str()
             })
         })
+        .chain(["Exporter".to_string()])
         .collect();
     let fill = |text: &str| {
         text.replace("{{name}}", name)
@@ -248,7 +258,7 @@ impl Workspace {
             members.set_trailing(",\n");
             members.set_trailing_comma(false);
         }
-        std::fs::write(&self.manifest, self.document.to_string())
+        crate::files::replace_file(&self.manifest, self.document.to_string().as_bytes())
             .with_context(|| format!("failed to write `{}`", self.manifest.display()))
     }
 }
@@ -263,7 +273,19 @@ mod tests {
         for bad in ["Top", "1st", "a--b", "-a", "a_b", ""] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
-        assert!(check_name("sdk").unwrap_err().to_string().contains("taken"));
+        for taken in ["type", "propcast-sdk", "serde"] {
+            assert!(
+                check_name(taken)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("keyword"),
+                "{taken}"
+            );
+        }
+        assert!(
+            check_name("exporter").is_ok(),
+            "its type is `ExporterExporter`"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! engine faster shortens every other store's tick-counted deadline, so a profiled command runs
 //! one exporter at a time.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -96,9 +97,11 @@ impl GuestProfile {
         }
         let file = std::fs::File::create(path)
             .with_context(|| format!("failed to create `{}`", path.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
         profiler
-            .finish(std::io::BufWriter::new(file))
+            .finish(&mut writer)
             .map_err(anyhow::Error::from)
+            .and_then(|()| Ok(writer.flush()?))
             .with_context(|| format!("failed to write the profile `{}`", path.display()))
     }
 }
