@@ -67,11 +67,7 @@ const TAKEN: [&str; 4] = ["serde", "serde-json", "xtask", "host"];
 pub(crate) fn new_exporter(request: &NewRequest) -> anyhow::Result<ExitCode> {
     let name = &request.name;
     check_name(name)?;
-    std::fs::create_dir_all(&request.dir)
-        .with_context(|| format!("failed to create `{}`", request.dir.display()))?;
-    let dir = request
-        .dir
-        .canonicalize()
+    let dir = resolved(&request.dir)
         .with_context(|| format!("failed to read `{}`", request.dir.display()))?;
     let destination = dir.join(name);
     if destination.exists() {
@@ -81,6 +77,8 @@ pub(crate) fn new_exporter(request: &NewRequest) -> anyhow::Result<ExitCode> {
         );
     }
     let workspace = Workspace::above(&dir)?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
     let member = destination
         .strip_prefix(&workspace.root)
         .expect("the crate is under the workspace's folder")
@@ -114,12 +112,31 @@ pub(crate) fn new_exporter(request: &NewRequest) -> anyhow::Result<ExitCode> {
     println!("  tests/{crate_name}.rs  a native test: cargo test -p {name}");
     println!("  fixtures/example/      a fixture case with the documents it must produce");
     println!("next:");
+    println!("  cargo test -p {name}");
     println!(
-        "  cargo xtask plugins    (or cargo build --target wasm32-wasip2 --release -p {name})"
+        "  cargo build --target wasm32-wasip2 --release -p {name}   (here: cargo xtask plugins)"
     );
-    println!("  propcast test {name}");
-    println!("  propcast run --date 2024-01-10 --only {name} --min-points 30");
+    println!("  propcast test target/wasm32-wasip2/release/{crate_name}.wasm");
+    println!("  propcast run --date 2024-01-10 --only {name} --min-points 30 --plugins DIR");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `path` absolute, with links and `..` resolved as far as it exists (its last folders may not
+/// exist yet).
+fn resolved(path: &Path) -> anyhow::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut missing = Vec::new();
+    let mut existing = absolute.as_path();
+    while !existing.exists() {
+        let (Some(part), Some(parent)) = (existing.file_name(), existing.parent()) else {
+            bail!("`{}` has a `..` past what exists", path.display());
+        };
+        missing.push(part);
+        existing = parent;
+    }
+    let mut resolved = existing.canonicalize()?;
+    resolved.extend(missing.iter().rev());
+    Ok(resolved)
 }
 
 /// An exporter's name: kebab-case from a letter, not one of the workspace's own crates.
@@ -321,6 +338,19 @@ mod tests {
                 .unwrap()
                 .contains("plugins/top")
         );
+    }
+
+    #[test]
+    fn a_folder_is_resolved_as_far_as_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(real.join("a")).unwrap();
+        assert_eq!(
+            resolved(&real.join("a/../b/c")).unwrap(),
+            real.join("b/c"),
+            "`..` through an existing folder"
+        );
+        assert!(resolved(&real.join("x/..")).is_err());
     }
 
     #[test]
