@@ -35,7 +35,7 @@ pub(crate) fn parse(
         return Ok((cli, None));
     };
     let mut start_logging = Some(start_logging);
-    let (options, preloaded, read) = match options_request(&args, subcommand) {
+    let (options, preloaded, read) = match options_request(&command, &args, subcommand) {
         None => (Vec::new(), None, Reading::NotTried),
         Some((log, request)) => {
             (start_logging.take().expect("called once"))(&log)?;
@@ -117,8 +117,11 @@ fn subcommand_of(command: &clap::Command, args: &[OsString]) -> Option<&'static 
 /// without help and the flags `subcommand` does not know (exporter options, with their values),
 /// and without failing on missing flags. `None` when even that pass cannot read it, e.g. a bad
 /// value (clap's own pass will say what is wrong).
-fn options_request(args: &[OsString], subcommand: &str) -> Option<(LogArgs, OptionsRequest)> {
-    let command = Cli::command();
+fn options_request(
+    command: &clap::Command,
+    args: &[OsString],
+    subcommand: &str,
+) -> Option<(LogArgs, OptionsRequest)> {
     let known: Vec<&str> = command
         .find_subcommand(subcommand)?
         .get_arguments()
@@ -150,6 +153,7 @@ fn options_request(args: &[OsString], subcommand: &str) -> Option<(LogArgs, Opti
         kept.push(arg.clone());
     }
     let matches = command
+        .clone()
         .ignore_errors(true)
         .try_get_matches_from(kept)
         .ok()?;
@@ -328,6 +332,7 @@ mod tests {
     #[test]
     fn the_first_pass_reads_the_plugins_past_exporter_options_and_help() {
         let (log, request) = options_request(
+            &Cli::command(),
             &args(&[
                 "run",
                 "--min-games",
@@ -352,7 +357,11 @@ mod tests {
             request.load.plugins.as_deref(),
             Some(std::path::Path::new("here"))
         );
-        let request = options_request(&args(&["backfill", "--only", "streaks"]), "backfill");
+        let request = options_request(
+            &Cli::command(),
+            &args(&["backfill", "--only", "streaks"]),
+            "backfill",
+        );
         assert_eq!(
             request.unwrap().1.only,
             ["streaks"],

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use super::request::LoadRequest;
 use super::settings::Settings;
-use super::{refuse_options_named_like_flags, report, resolve_plugins_dir, runtime_for};
-use crate::runtime::Runtime;
+use super::{option_named_like_a_flag, report, resolve_plugins_dir, runtime_for};
+use crate::runtime::{Contract, Exporter, Runtime};
 
 /// `propcast describe`: each of `plugins` (a `.wasm` file's path, or an exporter's name in the
 /// plugin folder) described in turn; exit code 1 when one does not load.
@@ -72,8 +72,8 @@ fn describe_file(runtime: &Runtime, file: &Path, host_flags: &[String], out: &mu
         surface.sha256
     )
     .expect(w);
-    let loads = match &surface.contract {
-        Ok(version) => {
+    let loads = match surface.contract {
+        Contract::Accepted { version, exporter } => {
             writeln!(
                 out,
                 "  contract:  {}@{version} (this host accepts {})",
@@ -81,10 +81,10 @@ fn describe_file(runtime: &Runtime, file: &Path, host_flags: &[String], out: &mu
                 surface.accepted
             )
             .expect(w);
-            describe_exporter(runtime, file, host_flags, out)
+            describe_exporter(*exporter, host_flags, out)
         }
-        Err(error) => {
-            writeln!(out, "  contract:  {}", indented(error)).expect(w);
+        Contract::Refused(error) => {
+            writeln!(out, "  contract:  {}", indented(&error)).expect(w);
             false
         }
     };
@@ -93,26 +93,21 @@ fn describe_file(runtime: &Runtime, file: &Path, host_flags: &[String], out: &mu
     loads
 }
 
-/// The manifest of the loaded exporter in `file`, with each query's SQL; whether it loads.
+/// The manifest of `loaded` (an exporter, or why it does not load), with each query's SQL;
+/// whether it loads.
 fn describe_exporter(
-    runtime: &Runtime,
-    file: &Path,
+    loaded: anyhow::Result<Exporter>,
     host_flags: &[String],
     out: &mut String,
 ) -> bool {
     let w = "writing to a String";
-    let loaded = runtime.load_file(file);
-    let (mut kept, refused) = match loaded {
-        Ok(exporter) => refuse_options_named_like_flags(vec![exporter], Vec::new(), host_flags),
+    let checked = loaded.and_then(|e| option_named_like_a_flag(e, host_flags).map_err(|r| r.error));
+    let exporter = match checked {
+        Ok(exporter) => exporter,
         Err(error) => {
             writeln!(out, "  exporter:  does not load: {}", indented(&error)).expect(w);
             return false;
         }
-    };
-    let Some(exporter) = kept.pop() else {
-        let error = &refused[0].error;
-        writeln!(out, "  exporter:  does not load: {}", indented(error)).expect(w);
-        return false;
     };
     let m = &exporter.manifest;
     writeln!(out, "  exporter:  {} {}", m.name, m.version).expect(w);

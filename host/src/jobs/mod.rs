@@ -148,27 +148,36 @@ fn refuse_options_named_like_flags(
 ) -> (Vec<Exporter>, Vec<LoadError>) {
     let mut kept = Vec::with_capacity(exporters.len());
     for exporter in exporters {
-        let clash = exporter
-            .manifest
-            .params
-            .iter()
-            .find(|p| flags.contains(&p.name));
-        match clash {
-            Some(option) => errors.push(LoadError {
-                error: anyhow::anyhow!(
-                    "exporter `{}` declares option `{}`, which is also a flag of the host \
-                     (`--{1}`), so `--{1}` would never reach it\n\nConsider renaming the \
-                     option in the exporter's manifest",
-                    exporter.manifest.name,
-                    option.name
-                ),
-                file: exporter.file,
-            }),
-            None => kept.push(exporter),
+        match option_named_like_a_flag(exporter, flags) {
+            Ok(exporter) => kept.push(exporter),
+            Err(refused) => errors.push(refused),
         }
     }
     errors.sort_by(|a, b| a.file.cmp(&b.file));
     (kept, errors)
+}
+
+/// `exporter`, or the load error refusing it when one of its options is named like one of the
+/// host's `flags` ([`refuse_options_named_like_flags`] for one plugin).
+fn option_named_like_a_flag(exporter: Exporter, flags: &[String]) -> Result<Exporter, LoadError> {
+    let clash = exporter
+        .manifest
+        .params
+        .iter()
+        .find(|p| flags.contains(&p.name));
+    match clash {
+        None => Ok(exporter),
+        Some(option) => Err(LoadError {
+            error: anyhow::anyhow!(
+                "exporter `{}` declares option `{}`, which is also a flag of the host \
+                 (`--{1}`), so `--{1}` would never reach it\n\nConsider renaming the \
+                 option in the exporter's manifest",
+                exporter.manifest.name,
+                option.name
+            ),
+            file: exporter.file,
+        }),
+    }
 }
 
 /// Plugins that clash (one exporter name, overlapping outputs) are a mistake in the plugin
@@ -257,15 +266,8 @@ pub(crate) fn test(request: TestRequest) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(load.config.as_deref(), &load.limits)?;
     let runtime = runtime_for(&settings, &load.cache)?;
     let exporter = load_exporter(&runtime, load.plugins.as_deref(), &request.exporter)?;
-    let (mut kept, refused) =
-        refuse_options_named_like_flags(vec![exporter], Vec::new(), &load.host_flags);
-    let Some(exporter) = kept.pop() else {
-        return Err(refused
-            .into_iter()
-            .next()
-            .expect("one exporter, kept or refused")
-            .error);
-    };
+    let exporter =
+        option_named_like_a_flag(exporter, &load.host_flags).map_err(|refused| refused.error)?;
     let fixtures = fixtures::find(
         &exporter.manifest.name,
         &exporter.file,

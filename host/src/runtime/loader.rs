@@ -48,10 +48,20 @@ pub(crate) struct Surface {
     /// What it imports and exports, as `name (kind)`.
     pub(crate) imports: Vec<String>,
     pub(crate) exports: Vec<String>,
-    /// The contract version it was built for, or why this host does not take it.
-    pub(crate) contract: anyhow::Result<String>,
     /// The contract versions this host accepts, e.g. `propcast:exporter@0.3.x`.
     pub(crate) accepted: String,
+    pub(crate) contract: Contract,
+}
+
+/// Whether a plugin file was built for a contract this host accepts.
+pub(crate) enum Contract {
+    /// It was, for this version; the exporter loaded from it, or why it does not load.
+    Accepted {
+        version: String,
+        exporter: Box<anyhow::Result<Exporter>>,
+    },
+    /// It was not: why, with what to do.
+    Refused(anyhow::Error),
 }
 
 /// A plugin file compiled.
@@ -133,12 +143,24 @@ impl Runtime {
     /// Loads one plugin file.
     pub(crate) fn load_file(&self, file: &Path) -> anyhow::Result<Exporter> {
         let started = Instant::now();
+        let compiled = self.compile_file(file)?;
+        self.load_compiled(file, compiled, started)
+    }
+
+    /// The exporter `compiled` (from `file`, whose loading began at `started`): its contract
+    /// checked, pre-instantiated and its manifest read.
+    fn load_compiled(
+        &self,
+        file: &Path,
+        compiled: Compiled,
+        started: Instant,
+    ) -> anyhow::Result<Exporter> {
         let Compiled {
             sha256,
             component,
             cache,
             ..
-        } = self.compile_file(file)?;
+        } = compiled;
         let contract_version = self.check_contract(&component)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
             anyhow!(
@@ -164,13 +186,16 @@ impl Runtime {
     }
 
     /// What `file` is, short of running it: its size, digest, imports, exports and whether it
-    /// was built for a contract this host accepts (for `propcast describe`).
+    /// was built for a contract this host accepts, and the exporter loaded from the same
+    /// compilation when it was (for `propcast describe`).
     pub(crate) fn surface(&self, file: &Path) -> anyhow::Result<Surface> {
+        let started = Instant::now();
         let compiled = self.compile_file(file)?;
         let ty = compiled.component.component_type();
+        let checked = self.check_contract(&compiled.component);
         Ok(Surface {
             size: compiled.size,
-            sha256: compiled.sha256,
+            sha256: compiled.sha256.clone(),
             imports: ty
                 .imports(&self.engine)
                 .map(|(name, item)| format!("{name} ({})", kind(&item.ty)))
@@ -179,13 +204,19 @@ impl Runtime {
                 .exports(&self.engine)
                 .map(|(name, item)| format!("{name} ({})", kind(&item.ty)))
                 .collect(),
-            contract: self.check_contract(&compiled.component),
             accepted: format!(
                 "{}@{}.{}.x",
                 bindings::PACKAGE,
                 ACCEPTED_MAJOR_MINOR.0,
                 ACCEPTED_MAJOR_MINOR.1
             ),
+            contract: match checked {
+                Ok(version) => Contract::Accepted {
+                    version,
+                    exporter: Box::new(self.load_compiled(file, compiled, started)),
+                },
+                Err(error) => Contract::Refused(error),
+            },
         })
     }
 

@@ -32,7 +32,7 @@ pub(crate) use bindings::PACKAGE as CONTRACT_PACKAGE;
 pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::{RunError, RunInput};
 pub(crate) use limits::{DescribeBudget, Limits, bytes as format_bytes_binary};
-pub(crate) use loader::{Clash, Exporter, LoadError};
+pub(crate) use loader::{Clash, Contract, Exporter, LoadError};
 pub(crate) use state::{LogLevel, LogLine};
 
 use state::HostState;

@@ -50,12 +50,6 @@ pub fn table(name: &str, table: Json) -> Table {
     Table::new(name, read.row_count, columns).expect("columns built with one cell per row")
 }
 
-/// A table's JSON in the fixture format from its column types and rows: `typed(json!({"points":
-/// "int64"}), rows)`, for [`tables`].
-pub fn typed(columns: Json, rows: Vec<Json>) -> Json {
-    serde_json::json!({ "columns": columns, "rows": rows })
-}
-
 /// The tables of one run from each table's column types, `{"games": {"points": "int64", …}, …}`
 /// (declared once in a test file), and its rows, `{"games": [rows…], …}`. Panics when a table
 /// has rows but no columns.
@@ -200,16 +194,16 @@ mod tests {
     fn columns_take_their_declared_types() {
         let t = table(
             "games",
-            typed(
-                serde_json::json!({"player": "text", "game_date": "date", "points": "int64",
-                    "line": "float64", "home": "boolean", "note": "text", "minutes": "int64"}),
-                vec![
-                    serde_json::json!({"player": "ann", "game_date": "2024-01-08", "points": 20,
-                        "line": 19.5, "home": true, "note": "2024-01-01"}),
-                    serde_json::json!({"player": "bo", "game_date": "2024-01-09", "points": 7,
-                        "line": null, "home": false}),
+            serde_json::json!({
+                "columns": {"player": "text", "game_date": "date", "points": "int64",
+                    "line": "float64", "home": "boolean", "note": "text", "minutes": "int64"},
+                "rows": [
+                    {"player": "ann", "game_date": "2024-01-08", "points": 20, "line": 19.5,
+                        "home": true, "note": "2024-01-01"},
+                    {"player": "bo", "game_date": "2024-01-09", "points": 7, "line": null,
+                        "home": false},
                 ],
-            ),
+            }),
         );
         let type_of = |c: &str| t.column(c).unwrap().data().type_name();
         assert_eq!(

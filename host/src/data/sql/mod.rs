@@ -6,7 +6,7 @@
 
 mod lexer;
 
-pub(crate) use lexer::Dialect;
+use lexer::Dialect;
 use lexer::lex;
 
 /// Checks `sql` as an exporter may declare it: in both dialects, it is one read-only query
@@ -36,17 +36,12 @@ pub(crate) fn check_query(sql: &str) -> Result<Vec<String>, String> {
 }
 
 /// The distinct `@name` parameters of a query [`check_query`] accepted, in order of first use,
-/// without the `@` (both dialects find the same).
+/// without the `@` (both dialects find the same; this reads it as BigQuery does).
 pub(crate) fn named_params(sql: &str) -> Vec<String> {
-    named_params_in(sql, Dialect::BigQuery)
+    params_in_code(&lex(sql, Dialect::BigQuery).code)
 }
 
-/// The distinct `@name` parameters of `sql` as `dialect` reads it, in order of first use,
-/// without the `@`. `@@name` is a system variable, not a parameter.
-pub(crate) fn named_params_in(sql: &str, dialect: Dialect) -> Vec<String> {
-    params_in_code(&lex(sql, dialect).code)
-}
-
+/// The parameters in `code`; `@@name` is a system variable, not a parameter.
 fn params_in_code(code: &str) -> Vec<String> {
     let bytes = code.as_bytes();
     let mut names: Vec<String> = Vec::new();
