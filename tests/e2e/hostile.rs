@@ -302,10 +302,20 @@ fn refused_at_load(plugin: &'static str, file: &'static str, expect: &'static [&
     });
 }
 
+/// `component` with three more memories of 16 MiB: each alone is well inside a 40 MiB limit,
+/// together they are not (a run may hold up to four memories).
+fn with_three_more_memories(component: Vec<u8>) -> Vec<u8> {
+    with_more_memories(component, 3)
+}
+
+/// `component` with forty more memories: more than a run may hold.
+fn with_forty_more_memories(component: Vec<u8>) -> Vec<u8> {
+    with_more_memories(component, 40)
+}
+
 /// `component` with `count` more core instances appended, each of a module holding one memory
-/// of 16 MiB: each memory alone is well inside a 64 MiB limit, together they are not.
-fn with_many_memories(mut component: Vec<u8>) -> Vec<u8> {
-    const COUNT: u8 = 40;
+/// of 16 MiB.
+fn with_more_memories(mut component: Vec<u8>, count: u8) -> Vec<u8> {
     fn leb(mut n: usize, out: &mut Vec<u8>) {
         loop {
             let byte = (n & 0x7f) as u8;
@@ -345,8 +355,8 @@ fn with_many_memories(mut component: Vec<u8>) -> Vec<u8> {
     // (module (memory 256)): 256 pages of 64 KiB.
     let module = b"\0asm\x01\0\0\0\x05\x04\x01\x00\x80\x02";
     section(1, module, &mut component);
-    let mut instances = vec![COUNT];
-    for _ in 0..COUNT {
+    let mut instances = vec![count];
+    for _ in 0..count {
         instances.push(0x00); // instantiate
         leb(modules, &mut instances);
         instances.push(0); // with no arguments
@@ -360,14 +370,30 @@ fn many_memories_count_together_against_the_memory_limit() {
     check(Case {
         plugin: "hostile",
         file: "hostile.wasm",
-        rewrite: Some(with_many_memories),
+        rewrite: Some(with_three_more_memories),
         mode: None,
-        args: &["--limit", "memory=64MiB"],
+        args: &["--limit", "memory=40MiB"],
         row: "hostile.wasm",
         status: "load failed",
         expect: &[
-            "hostile.wasm`: failed to read the exporter's manifest: it went past its memory limit of 64 MiB: it asked for 16 MiB besides the ",
+            "hostile.wasm`: failed to read the exporter's manifest: it went past its memory limit of 40 MiB: it asked for 16 MiB besides the ",
             "Consider raising it with `--limit memory=<value>`",
+        ],
+    });
+}
+
+#[test]
+fn a_component_with_more_memories_than_a_run_holds_is_refused_at_load() {
+    check(Case {
+        plugin: "hostile",
+        file: "hostile.wasm",
+        rewrite: Some(with_forty_more_memories),
+        mode: None,
+        args: &[],
+        row: "hostile.wasm",
+        status: "load failed",
+        expect: &[
+            "hostile.wasm`: failed to compile the component: The component transitively contains 41 Wasm linear memories, which exceeds the configured maximum of 4",
         ],
     });
 }

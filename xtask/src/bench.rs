@@ -64,9 +64,12 @@ pub(crate) fn bench(args: &[String]) -> Result {
     tasks::plugins()?;
     tasks::build_host()?;
     // On its own: built together with the host, cargo would resolve the host's dependencies'
-    // features with the exporters' and compile wasmtime a second time.
+    // features with the exporters' and compile wasmtime a second time. With the plugins'
+    // profile, so both sides of the comparison are built alike.
     let mut build = tasks::cargo();
-    build.args(["build", "--release", "--package", "propcast-native-bench"]);
+    build
+        .args(["build", "--profile", tasks::PLUGIN_PROFILE])
+        .args(["--package", "propcast-native-bench"]);
     tasks::run(build)?;
     let dir = tasks::target_dir().join("bench");
     let _ = std::fs::remove_dir_all(&dir);
@@ -211,8 +214,11 @@ impl Bench {
                 .arg(&wasm_docs)
                 .args(self.plugin_args());
             let wasm = json(&measure(wasm)?.stdout)?;
-            let mut native =
-                Command::new(tasks::target_dir().join("release/propcast-native-bench"));
+            let mut native = Command::new(
+                tasks::target_dir()
+                    .join(tasks::PLUGIN_PROFILE)
+                    .join("propcast-native-bench"),
+            );
             native
                 .args([exporter])
                 .arg(&case)

@@ -5,7 +5,7 @@ use std::process::Command;
 
 pub(crate) const WASM_TARGET: &str = "wasm32-wasip2";
 /// The cargo profile plugins are built with (see the workspace `Cargo.toml`).
-const PLUGIN_PROFILE: &str = "plugin";
+pub(crate) const PLUGIN_PROFILE: &str = "plugin";
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 

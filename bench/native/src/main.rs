@@ -1,9 +1,9 @@
 //! `propcast-native-bench EXPORTER CASE [--runs N] [--documents DIR] [--json]`: runs one of the
 //! exporters compiled natively (the same crates the plugins are built from, linked here as Rust
-//! libraries, at the release profile's `opt-level = 3` as the plugins are) on a fixture case's
-//! tables, and reports the median run time. `cargo xtask bench` runs `propcast bench --case` on
-//! the same case and compares: the ratio is what running as a sandboxed component costs, and the
-//! documents both wrote must be byte-identical.
+//! libraries, with the plugins' own cargo profile, `plugin`: `opt-level = 3`, fat LTO) on a
+//! fixture case's tables, and reports the median run time. `cargo xtask bench` runs `propcast
+//! bench --case` on the same case and compares: the ratio is what running as a sandboxed
+//! component costs, and the documents both wrote must be byte-identical.
 //!
 //! It reads the case as `propcast test` does (`case.json`: date, `generated_at`, options;
 //! `tables/<query>.json`), through `propcast_sdk::testing`, with the host's run id for a case,

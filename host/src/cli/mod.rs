@@ -303,7 +303,7 @@ pub(crate) struct PublishArgs {
 
     /// How many exporters may run at once, on as many threads; each exporter still publishes
     /// its dates in order [default: the number of cores]
-    #[arg(long, value_name = "N", env = "PROPCAST_JOBS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", env = "PROPCAST_JOBS", value_parser = clap::value_parser!(u16).range(1..=i64::from(crate::jobs::MAX_JOBS)))]
     pub(crate) jobs: Option<u16>,
 
     #[command(flatten)]

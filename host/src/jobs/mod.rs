@@ -60,6 +60,9 @@ pub(crate) use scaffold::{NewRequest, new_exporter};
 pub(crate) use schedule::RelativeDay;
 pub(crate) use settings::parse_duration;
 
+/// The most exporters `--jobs` lets run at once: what the engine's memory pool holds room for.
+pub(crate) const MAX_JOBS: u32 = crate::runtime::MAX_CONCURRENT_RUNS;
+
 /// The tokio runtime a command's source and store run on. It lives here, in the jobs layer,
 /// for the length of one command: each call to BigQuery or Cloud Storage is a `block_on` on it,
 /// while exporters run synchronously on the calling thread between them (`docs/design.md`).
@@ -78,6 +81,7 @@ fn runtime_for(settings: &Settings, cache: &CacheRequest) -> anyhow::Result<Runt
         stack: settings.stack,
         perf_map: perf_map_requested(),
         max_component_bytes: settings.component_size,
+        max_table_elements: settings.limits_for_describe().table_elements,
         ..EngineSettings::default()
     })?;
     Ok(runtime

@@ -198,9 +198,11 @@ pub(crate) fn bytes(n: u64) -> String {
 /// The limits bound a run's whole store, not each memory or table: a component may hold many
 /// core instances, each with its own memory, and wasmtime asks about each one alone (creating
 /// one is growing it from zero). Wasm memories and tables never shrink, so the sums only grow.
-/// Growth past a memory's or table's own maximum is refused before it is counted; growth the
-/// system then fails to provide stays counted (wasmtime also reports failures it never asked
-/// about, so taking an amount back could be gamed).
+/// The limit is checked first, so growth past it is the breach it is even when it is also past
+/// the memory's or table's own maximum (a pooled table's maximum is its slot: `super::pool`);
+/// growth within the limit but past that maximum is refused uncounted, and the guest's `grow`
+/// returns -1, as Wasm says. Growth the system then fails to provide stays counted (wasmtime
+/// also reports failures it never asked about, so taking an amount back could be gamed).
 pub(crate) struct Limiter {
     memory: usize,
     table_elements: usize,
@@ -235,10 +237,6 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if maximum.is_some_and(|maximum| desired > maximum) {
-            // Past the memory's own maximum: the guest's `memory.grow` returns -1, as Wasm says.
-            return Ok(false);
-        }
         let growth = desired.saturating_sub(current);
         let total = self.peak_memory.saturating_add(growth);
         if total > self.memory {
@@ -258,6 +256,9 @@ impl ResourceLimiter for Limiter {
                 used,
             ));
         }
+        if maximum.is_some_and(|maximum| desired > maximum) {
+            return Ok(false);
+        }
         self.peak_memory = total;
         Ok(true)
     }
@@ -268,9 +269,6 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if maximum.is_some_and(|maximum| desired > maximum) {
-            return Ok(false);
-        }
         let growth = desired.saturating_sub(current);
         let total = self.table_elements_in_use.saturating_add(growth);
         if total > self.table_elements {
@@ -279,6 +277,9 @@ impl ResourceLimiter for Limiter {
                 format!("{} elements", self.table_elements),
                 format!("its tables asked for {total} together"),
             ));
+        }
+        if maximum.is_some_and(|maximum| desired > maximum) {
+            return Ok(false);
         }
         self.table_elements_in_use = total;
         Ok(true)
@@ -342,6 +343,38 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "it went past its table size limit of 100 elements: its tables asked for 101 together"
+        );
+    }
+
+    #[test]
+    fn growth_past_the_limit_is_a_breach_even_past_its_own_maximum() {
+        let mut limiter = Limiter::new(&Limits {
+            memory: 1 << 20,
+            table_elements: 100,
+            ..Limits::default()
+        });
+        // Within the limit but past the memory's or table's maximum: refused, not counted.
+        assert!(
+            !limiter
+                .memory_growing(0, 512 << 10, Some(256 << 10))
+                .unwrap()
+        );
+        assert!(!limiter.table_growing(0, 50, Some(10)).unwrap());
+        assert_eq!((limiter.peak_memory, limiter.table_elements_in_use), (0, 0));
+        assert!(limiter.breach.is_none());
+        // Past both: the limit's breach (a pooled table's maximum is its slot).
+        let error = limiter.table_growing(0, 1000, Some(100)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it went past its table size limit of 100 elements: its tables asked for 1000 together"
+        );
+        let error = limiter
+            .memory_growing(0, 2 << 20, Some(1 << 20))
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("it went past its memory limit of 1 MiB")
         );
     }
 }

@@ -16,6 +16,7 @@ mod limits;
 mod loader;
 mod output;
 mod pipe;
+mod pool;
 mod profile;
 mod state;
 mod strict_json;
@@ -33,6 +34,7 @@ pub(crate) use cache::{CacheOutcome, CompileCache};
 pub(crate) use invoke::{RunError, RunInput};
 pub(crate) use limits::{DescribeBudget, Limits, bytes as format_bytes_binary};
 pub(crate) use loader::{Clash, Contract, Exporter, LoadError};
+pub(crate) use pool::MAX_CONCURRENT_RUNS;
 pub(crate) use state::{LogLevel, LogLine};
 
 use state::HostState;
@@ -56,6 +58,9 @@ pub(crate) struct EngineSettings {
     /// The largest plugin file that is compiled: compiling costs time in proportion to the
     /// code, and a file past this is refused unread.
     pub(crate) max_component_bytes: usize,
+    /// The largest table-elements limit any exporter runs under: the size of a pooled table's
+    /// slot (`pool`), so a table stops growing at its limit, not at its slot.
+    pub(crate) max_table_elements: usize,
 }
 
 impl Default for EngineSettings {
@@ -66,6 +71,7 @@ impl Default for EngineSettings {
             epoch: true,
             perf_map: false,
             max_component_bytes: 64 << 20,
+            max_table_elements: Limits::default().table_elements,
         }
     }
 }
@@ -95,7 +101,7 @@ impl Runtime {
         if settings.perf_map {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
-        let engine = Engine::new(&config)
+        let engine = pool::engine(&mut config, settings.max_table_elements)
             .map_err(anyhow::Error::from)
             .context("failed to create the WebAssembly engine")?;
 

@@ -1,0 +1,82 @@
+//! Where a run's linear memories and tables come from: wasmtime's pooling allocator. Its slots
+//! are reused run after run and keep what a run touched mapped (up to [`KEEP_RESIDENT`] bytes
+//! of each memory, zeroed with `memset` when the run ends), so a run neither faults in fresh
+//! zeroed pages for everything it touches nor unmaps them afterwards. That was a fifth of
+//! `player-profiles`' time as a component, and half of a trivial call's (docs/performance.md).
+//!
+//! The pool is sized so that runs never compete for it: room for [`MAX_CONCURRENT_RUNS`] runs
+//! at once (the most `--jobs` allows), each a component of up to [`PER_RUN`]'s memories,
+//! tables and core instances; a component needing more is refused at load, with wasmtime's
+//! message naming the count. What a run may grow to is still its [`super::Limits`], checked by
+//! the store's limiter before the slot's size: a memory slot is the whole 32-bit space and a
+//! table slot holds the largest table limit (at least [`MIN_TABLE_SLOT`] elements), so growth
+//! past a limit is reported as that limit's breach.
+//!
+//! The slots are address space, not memory (about 4 TiB for the memories). Where that cannot be
+//! reserved (a process with an address-space limit), the engine falls back to mapping each
+//! run's memory afresh: slower, otherwise the same.
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// The most runs one engine has at once: one per `--jobs` thread.
+pub(crate) const MAX_CONCURRENT_RUNS: u32 = 256;
+
+/// Bytes of each memory slot kept mapped between runs. Enough for every exporter in this
+/// repository (the largest, `player-profiles`, grows to ~12 MiB on a late-season date); a run
+/// that touches more gets the rest back from the system as before.
+const KEEP_RESIDENT: usize = 16 << 20;
+
+/// Elements a table slot holds at least, so a table created past a smaller limit is still that
+/// limit's breach rather than a component that does not fit the pool (16 GiB of address space
+/// for all the slots).
+const MIN_TABLE_SLOT: usize = 1 << 20;
+
+/// What one run's component may hold. Rust exporters have 1 memory, 2 tables and 3 core
+/// instances; the Python one (componentize-py) 1, 2 and 14.
+pub(crate) struct PerRun {
+    pub(crate) memories: u32,
+    pub(crate) tables: u32,
+    pub(crate) core_instances: u32,
+}
+
+pub(crate) const PER_RUN: PerRun = PerRun {
+    memories: 4,
+    tables: 8,
+    core_instances: 256,
+};
+
+/// The engine for `config` with its runs' memories pooled, or, if the pool's address space
+/// cannot be reserved, with each run's memory mapped afresh. `max_table_elements` is the
+/// largest table-elements limit any exporter runs under.
+pub(super) fn engine(config: &mut Config, max_table_elements: usize) -> wasmtime::Result<Engine> {
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(
+        max_table_elements,
+    )));
+    match Engine::new(config) {
+        Ok(engine) => Ok(engine),
+        Err(error) => {
+            tracing::debug!(
+                "the memory pool could not be set up ({error:#}); each run maps its own memory"
+            );
+            config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+            Engine::new(config)
+        }
+    }
+}
+
+fn pool(max_table_elements: usize) -> PoolingAllocationConfig {
+    let runs = MAX_CONCURRENT_RUNS;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(runs)
+        .total_core_instances(runs * PER_RUN.core_instances)
+        .total_memories(runs * PER_RUN.memories)
+        .total_tables(runs * PER_RUN.tables)
+        .max_core_instances_per_component(PER_RUN.core_instances)
+        .max_memories_per_component(PER_RUN.memories)
+        .max_tables_per_component(PER_RUN.tables)
+        .max_memories_per_module(PER_RUN.memories)
+        .max_tables_per_module(PER_RUN.tables)
+        .table_elements(max_table_elements.max(MIN_TABLE_SLOT))
+        .linear_memory_keep_resident(KEEP_RESIDENT);
+    pool
+}
