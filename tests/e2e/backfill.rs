@@ -131,6 +131,51 @@ fn a_backfill_publishes_what_one_run_per_date_publishes_whatever_the_jobs() {
     }
 }
 
+/// `backfill` of three dates, logging at debug level, in a process whose address space is
+/// capped at `address_space` bytes when given.
+fn backfill_capped(env: &Env, address_space: Option<u64>) -> Output {
+    use std::os::unix::process::CommandExt as _;
+    let args = sample_args(
+        &["backfill", "--from", "2024-01-08", "--to", "2024-01-10"],
+        &plugins_dir(),
+        &["--jobs", "2"],
+    );
+    let mut command = env.command();
+    command.args(&args).env("PROPCAST_LOG", "propcast=debug");
+    if let Some(bytes) = address_space {
+        // SAFETY: only setrlimit, which is async-signal-safe, runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: bytes,
+                    rlim_max: bytes,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    Output::from(command.output().unwrap())
+}
+
+#[test]
+fn a_process_that_cannot_reserve_the_memory_pool_publishes_the_same_documents() {
+    const NO_POOL: &str = "the memory pool could not be set up";
+    let pooled = Env::new();
+    let out = backfill_capped(&pooled, None);
+    out.assert_success();
+    assert!(!out.stderr.contains(NO_POOL), "{}", out.stderr);
+    // 1 TiB of address space: room for each run's own memory, not for the pool's ~4 TiB.
+    let capped = Env::new();
+    let out = backfill_capped(&capped, Some(1 << 40));
+    out.assert_success();
+    assert!(out.stderr.contains(NO_POOL), "{}", out.stderr);
+    assert_eq!(capped.published(), pooled.published());
+}
+
 #[test]
 fn a_backfill_across_two_seasons_leaves_what_runs_of_each_date_leave() {
     let db = tempfile::TempDir::new().unwrap();

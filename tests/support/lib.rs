@@ -139,6 +139,16 @@ pub struct Env {
     pub dir: TempDir,
 }
 
+impl From<std::process::Output> for Output {
+    fn from(output: std::process::Output) -> Output {
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 impl Default for Env {
     fn default() -> Self {
         Self::new()
@@ -183,11 +193,7 @@ impl Env {
             .args(args)
             .output()
             .unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Output::from(output)
     }
 
     /// `propcast run` for `date` on the sample warehouse, publishing to `out/` here, with a
