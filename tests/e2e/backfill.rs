@@ -6,7 +6,8 @@ use std::io::BufRead as _;
 use std::process::Stdio;
 
 use propcast_e2e::{
-    Env, Output, documents_under, files_under, plugin_folder, plugins_dir, sample_args, test_plugin,
+    Env, Output, cap_address_space, documents_under, files_under, plugin_folder, plugins_dir,
+    sample_args, test_plugin,
 };
 
 /// The sample season starts on 2023-10-24; these dates cross its first game day.
@@ -134,7 +135,6 @@ fn a_backfill_publishes_what_one_run_per_date_publishes_whatever_the_jobs() {
 /// `backfill` of three dates, logging at debug level, in a process whose address space is
 /// capped at `address_space` bytes when given.
 fn backfill_capped(env: &Env, address_space: Option<u64>) -> Output {
-    use std::os::unix::process::CommandExt as _;
     let args = sample_args(
         &["backfill", "--from", "2024-01-08", "--to", "2024-01-10"],
         &plugins_dir(),
@@ -143,20 +143,7 @@ fn backfill_capped(env: &Env, address_space: Option<u64>) -> Output {
     let mut command = env.command();
     command.args(&args).env("PROPCAST_LOG", "propcast=debug");
     if let Some(bytes) = address_space {
-        // SAFETY: only setrlimit, which is async-signal-safe, runs between fork and exec.
-        unsafe {
-            command.pre_exec(move || {
-                let limit = libc::rlimit {
-                    rlim_cur: bytes,
-                    rlim_max: bytes,
-                };
-                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::last_os_error())
-                }
-            });
-        }
+        cap_address_space(&mut command, bytes);
     }
     Output::from(command.output().unwrap())
 }
@@ -168,7 +155,6 @@ fn a_process_that_cannot_reserve_the_memory_pool_publishes_the_same_documents() 
     let out = backfill_capped(&pooled, None);
     out.assert_success();
     assert!(!out.stderr.contains(NO_POOL), "{}", out.stderr);
-    // 1 TiB of address space: room for each run's own memory, not for the pool's ~4 TiB.
     let capped = Env::new();
     let out = backfill_capped(&capped, Some(1 << 40));
     out.assert_success();

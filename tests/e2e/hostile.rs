@@ -3,7 +3,7 @@
 //! published, that the bad one published nothing, that everything published before is
 //! unchanged, and that the warehouse is untouched. `docs/sandbox.md` tabulates the cases.
 
-use propcast_e2e::{Env, Output, plugin_folder, sample_db, test_plugin};
+use propcast_e2e::{Env, Output, cap_address_space, plugin_folder, sample_db, test_plugin};
 
 /// One bad plugin and what the host must say about it.
 struct Case {
@@ -380,6 +380,32 @@ fn many_memories_count_together_against_the_memory_limit() {
             "Consider raising it with `--limit memory=<value>`",
         ],
     });
+}
+
+#[test]
+fn without_the_memory_pool_a_component_with_more_memories_is_still_refused() {
+    let component = with_forty_more_memories(std::fs::read(test_plugin("hostile")).unwrap());
+    let folder = plugin_folder(&[], &[("hostile.wasm", &component)]);
+    let env = Env::new();
+    let mut command = env.command();
+    command
+        .args(["plugins", "--plugins"])
+        .arg(folder.path())
+        .env("PROPCAST_LOG", "propcast=debug");
+    cap_address_space(&mut command, 1 << 40);
+    let out = Output::from(command.output().unwrap());
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("the memory pool could not be set up"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("hostile.wasm  FAILED TO LOAD")
+            && out.stdout.contains("memory count too high at 5"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -303,6 +303,27 @@ pub fn plugin_folder(built: &[&str], extra: &[(&str, &[u8])]) -> TempDir {
     dir
 }
 
+/// Caps the address space of the process `command` starts at `bytes`: 1 TiB leaves room for
+/// each run's own memory but not for the engine's memory pool (~4 TiB), which it then does
+/// without.
+pub fn cap_address_space(command: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: only setrlimit, which is async-signal-safe, runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
 /// The plugins under `tests/plugins`, built for the wasm target after the host binary exists
 /// (their own workspace and target folder, so the running tests' cargo is not involved):
 /// `probe`, `echo`, `hostile` and its variants (`hostile-<feature>`), `wrong-world`,

@@ -301,8 +301,8 @@ pub(crate) struct PublishArgs {
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub(crate) params: Vec<(String, String)>,
 
-    /// How many exporters may run at once, on as many threads; each exporter still publishes
-    /// its dates in order [default: the number of cores]
+    /// How many exporters may run at once, on as many threads (at most 256); each exporter
+    /// still publishes its dates in order [default: the number of cores]
     #[arg(long, value_name = "N", env = "PROPCAST_JOBS", value_parser = clap::value_parser!(u16).range(1..=i64::from(crate::jobs::MAX_JOBS)))]
     pub(crate) jobs: Option<u16>,
 
@@ -701,7 +701,9 @@ impl PublishArgs {
             job: None,
             at: None,
             shard: None,
-            jobs: self.jobs.map_or(cores, usize::from),
+            jobs: self
+                .jobs
+                .map_or(cores.min(crate::jobs::MAX_JOBS as usize), usize::from),
             only: self.only,
             params: self.params,
             cache: self.plugins.cache(),

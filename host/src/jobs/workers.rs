@@ -99,7 +99,7 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
             next.is_none_or(|n| season_label(n.plan.date) != season_label(this.plan.date))
         })
         .collect();
-    let threads = work.jobs.clamp(1, pieces);
+    let threads = work.jobs.min(super::MAX_JOBS as usize).clamp(1, pieces);
     let worker = || {
         loop {
             // Checked before a piece is taken: a taken piece is always finished, so no later

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use wasmtime::ResourceLimiter;
 
+use super::pool::PER_RUN;
+
 /// The limits of one exporter run.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Limits {
@@ -198,11 +200,13 @@ pub(crate) fn bytes(n: u64) -> String {
 /// The limits bound a run's whole store, not each memory or table: a component may hold many
 /// core instances, each with its own memory, and wasmtime asks about each one alone (creating
 /// one is growing it from zero). Wasm memories and tables never shrink, so the sums only grow.
-/// The limit is checked first, so growth past it is the breach it is even when it is also past
-/// the memory's or table's own maximum (a pooled table's maximum is its slot: `super::pool`);
-/// growth within the limit but past that maximum is refused uncounted, and the guest's `grow`
-/// returns -1, as Wasm says. Growth the system then fails to provide stays counted (wasmtime
-/// also reports failures it never asked about, so taking an amount back could be gamed).
+/// Growth past a memory's own maximum is refused before it is counted (the guest's `grow`
+/// returns -1, as Wasm says). For a table the limit is checked first: a pooled table's maximum
+/// is its slot (`super::pool`), which would otherwise hide a breach of the limit. Growth the
+/// system then fails to provide stays counted (wasmtime also reports failures it never asked
+/// about, so taking an amount back could be gamed). The counts of core instances, memories
+/// and tables are bounded as the pool bounds them ([`PER_RUN`]), so a component the pool
+/// would refuse is refused the same way by an engine without one.
 pub(crate) struct Limiter {
     memory: usize,
     table_elements: usize,
@@ -237,6 +241,10 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        if maximum.is_some_and(|maximum| desired > maximum) {
+            // Past the memory's own maximum: the guest's `memory.grow` returns -1, as Wasm says.
+            return Ok(false);
+        }
         let growth = desired.saturating_sub(current);
         let total = self.peak_memory.saturating_add(growth);
         if total > self.memory {
@@ -256,11 +264,20 @@ impl ResourceLimiter for Limiter {
                 used,
             ));
         }
-        if maximum.is_some_and(|maximum| desired > maximum) {
-            return Ok(false);
-        }
         self.peak_memory = total;
         Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        PER_RUN.core_instances as usize
+    }
+
+    fn memories(&self) -> usize {
+        PER_RUN.memories as usize
+    }
+
+    fn tables(&self) -> usize {
+        PER_RUN.tables as usize
     }
 
     fn table_growing(
@@ -347,34 +364,28 @@ mod tests {
     }
 
     #[test]
-    fn growth_past_the_limit_is_a_breach_even_past_its_own_maximum() {
+    fn growth_past_its_own_maximum_is_refused_uncounted_unless_past_a_table_limit() {
         let mut limiter = Limiter::new(&Limits {
             memory: 1 << 20,
             table_elements: 100,
             ..Limits::default()
         });
-        // Within the limit but past the memory's or table's maximum: refused, not counted.
+        // Past the memory's or table's maximum: refused, not counted, no breach.
         assert!(
             !limiter
                 .memory_growing(0, 512 << 10, Some(256 << 10))
                 .unwrap()
         );
+        assert!(!limiter.memory_growing(0, 2 << 20, Some(1 << 20)).unwrap());
         assert!(!limiter.table_growing(0, 50, Some(10)).unwrap());
         assert_eq!((limiter.peak_memory, limiter.table_elements_in_use), (0, 0));
         assert!(limiter.breach.is_none());
-        // Past both: the limit's breach (a pooled table's maximum is its slot).
+        // A table past its maximum and the limit: the limit's breach (a pooled table's
+        // maximum is its slot, the largest limit of any exporter).
         let error = limiter.table_growing(0, 1000, Some(100)).unwrap_err();
         assert_eq!(
             error.to_string(),
             "it went past its table size limit of 100 elements: its tables asked for 1000 together"
-        );
-        let error = limiter
-            .memory_growing(0, 2 << 20, Some(1 << 20))
-            .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .starts_with("it went past its memory limit of 1 MiB")
         );
     }
 }

@@ -6,15 +6,18 @@
 //!
 //! The pool is sized so that runs never compete for it: room for [`MAX_CONCURRENT_RUNS`] runs
 //! at once (the most `--jobs` allows), each a component of up to [`PER_RUN`]'s memories,
-//! tables and core instances; a component needing more is refused at load, with wasmtime's
-//! message naming the count. What a run may grow to is still its [`super::Limits`], checked by
-//! the store's limiter before the slot's size: a memory slot is the whole 32-bit space and a
-//! table slot holds the largest table limit (at least [`MIN_TABLE_SLOT`] elements), so growth
-//! past a limit is reported as that limit's breach.
+//! tables and core instances. A component needing more is refused as it loads, with wasmtime's
+//! message naming the count; so is one whose instance metadata passes wasmtime's 1 MiB, or
+//! with a table declared larger than a slot. What a run may grow to is still its
+//! [`super::Limits`], checked by the store's limiter: a memory slot is the whole 32-bit space
+//! and a table slot holds the largest table-elements limit of any exporter, so growth stops at
+//! a limit, with its name, not at a slot.
 //!
-//! The slots are address space, not memory (about 4 TiB for the memories). Where that cannot be
+//! The slots are address space, not memory: about 4 TiB for the memories, and the tables'
+//! `4 × 256 × 8` bytes per element of the limit (800 MiB at the default). Where that cannot be
 //! reserved (a process with an address-space limit), the engine falls back to mapping each
-//! run's memory afresh: slower, otherwise the same.
+//! run's memory afresh: slower, and with the same [`PER_RUN`] counts, which the store's
+//! limiter bounds as well (at instantiation rather than at load).
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -26,11 +29,6 @@ pub(crate) const MAX_CONCURRENT_RUNS: u32 = 256;
 /// `player-profiles`; what a run touches past it is handed back as before.
 const KEEP_RESIDENT: usize = 16 << 20;
 
-/// Elements a table slot holds at least, so a table created past a smaller limit is still that
-/// limit's breach rather than a component that does not fit the pool (16 GiB of address space
-/// for all the slots).
-const MIN_TABLE_SLOT: usize = 1 << 20;
-
 /// What one run's component may hold. Rust exporters have 1 memory, 2 tables and 3 core
 /// instances; the Python one (componentize-py) 1, 2 and 14.
 pub(crate) struct PerRun {
@@ -41,7 +39,7 @@ pub(crate) struct PerRun {
 
 pub(crate) const PER_RUN: PerRun = PerRun {
     memories: 4,
-    tables: 8,
+    tables: 4,
     core_instances: 256,
 };
 
@@ -76,7 +74,9 @@ fn pool(max_table_elements: usize) -> PoolingAllocationConfig {
         .max_tables_per_component(PER_RUN.tables)
         .max_memories_per_module(PER_RUN.memories)
         .max_tables_per_module(PER_RUN.tables)
-        .table_elements(max_table_elements.max(MIN_TABLE_SLOT))
+        // Runs are synchronous: no fiber stacks.
+        .total_stacks(0)
+        .table_elements(max_table_elements)
         // A slot free for another exporter's run is reused before a fresh one: the memory
         // kept resident is then at most a slot's for each run at once, not one for every
         // exporter of every job (measured: 179 MB peak for a 4-season backfill, against 221 MB
