@@ -1,7 +1,7 @@
 //! Where a run's linear memories and tables come from: wasmtime's pooling allocator. Its slots
 //! are reused run after run and keep what a run touched mapped (up to [`KEEP_RESIDENT`] bytes
 //! of each memory, zeroed with `memset` when the run ends), so a run neither faults in fresh
-//! zeroed pages for everything it touches nor unmaps them afterwards: 12–17% of the time of
+//! zeroed pages for everything it touches nor unmaps them afterwards: 11–17% of the time of
 //! the larger exporters as components, and half of a trivial call's (docs/performance.md).
 //!
 //! The pool is sized so that runs never compete for it: room for [`MAX_CONCURRENT_RUNS`] runs
