@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use propcast_e2e::{EXPORTERS, Env, Schemas, plugin_folder, root, sample_db, target_dir};
+use propcast_e2e::{
+    EXPORTERS, Env, Schemas, built_by_xtask, plugin_folder, root, sample_db, target_dir,
+};
 
 /// A Cargo workspace of its own in `dir` whose `[workspace.dependencies]` give the repository's
 /// `propcast-sdk`, with the repository's lock file so no dependency is resolved afresh.
@@ -128,13 +130,7 @@ fn a_new_exporter_builds_passes_its_tests_and_runs_unchanged() {
 
 /// The Python exporter as `cargo xtask plugins` builds it.
 fn leaders() -> PathBuf {
-    let built = target_dir().join("polyglot/leaders.wasm");
-    assert!(
-        built.is_file(),
-        "`{}` is missing; run the tests with `cargo xtask test`, which builds it",
-        built.display()
-    );
-    built
+    built_by_xtask(target_dir().join("polyglot/leaders.wasm"))
 }
 
 #[test]

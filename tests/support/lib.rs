@@ -48,13 +48,18 @@ pub fn target_dir() -> PathBuf {
 
 /// The built host binary, from the same profile as the tests.
 pub fn propcast_bin() -> PathBuf {
-    let bin = profile_dir().join("propcast");
+    built_by_xtask(profile_dir().join("propcast"))
+}
+
+/// `file`, which `cargo xtask test` builds before the tests run: the test fails, saying so,
+/// when it is missing.
+pub fn built_by_xtask(file: PathBuf) -> PathBuf {
     assert!(
-        bin.is_file(),
+        file.is_file(),
         "`{}` is missing; run the tests with `cargo xtask test`, which builds it",
-        bin.display()
+        file.display()
     );
-    bin
+    file
 }
 
 /// The folder `cargo xtask plugins` fills.

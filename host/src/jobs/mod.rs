@@ -77,16 +77,18 @@ fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// The engine for these settings: fuel and deadlines on, the configured stack, loading plugins
 /// through the compile cache `cache` asks for.
 fn runtime_for(settings: &Settings, cache: &CacheRequest) -> anyhow::Result<Runtime> {
+    // The most memory and table elements any one exporter is given.
+    let widest = settings.limits_for_describe();
     let runtime = Runtime::new(EngineSettings {
         stack: settings.stack,
         perf_map: perf_map_requested(),
         max_component_bytes: settings.component_size,
-        max_table_elements: settings.limits_for_describe().table_elements,
+        max_table_elements: widest.table_elements,
         ..EngineSettings::default()
     })?;
     Ok(runtime
         .with_cache(compile_cache(cache))
-        .with_describe_limits(settings.limits_for_describe(), settings.describe))
+        .with_describe_limits(widest, settings.describe))
 }
 
 /// Whether `PROPCAST_PERF_MAP=1` asks for `perf` maps of the compiled exporters

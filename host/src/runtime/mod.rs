@@ -20,9 +20,9 @@ mod pool;
 mod profile;
 mod state;
 mod strict_json;
+mod ticker;
 mod virtual_time;
 
-use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -38,6 +38,7 @@ pub(crate) use pool::MAX_CONCURRENT_RUNS;
 pub(crate) use state::{LogLevel, LogLine};
 
 use state::HostState;
+use ticker::Ticker;
 
 /// How often the epoch ticks; deadlines are whole numbers of ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -88,7 +89,7 @@ pub(crate) struct Runtime {
     describe_limits: Limits,
     describe_budget: DescribeBudget,
     /// Dropping this stops the ticker thread.
-    _ticker: mpsc::Sender<()>,
+    _ticker: Ticker,
 }
 
 impl Runtime {
@@ -116,15 +117,7 @@ impl Runtime {
             .map_err(anyhow::Error::from)
             .context("failed to link the log import")?;
 
-        let (stop, stopped) = mpsc::channel::<()>();
-        let ticking = engine.clone();
-        std::thread::Builder::new()
-            .name("propcast-epoch".into())
-            .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
-                    ticking.increment_epoch();
-                }
-            })
+        let ticker = Ticker::start(&engine, EPOCH_TICK, "propcast-epoch")
             .context("failed to start the epoch ticker")?;
 
         Ok(Runtime {
@@ -134,7 +127,7 @@ impl Runtime {
             cache: None,
             describe_limits: Limits::default(),
             describe_budget: DescribeBudget::default(),
-            _ticker: stop,
+            _ticker: ticker,
         })
     }
 

@@ -11,7 +11,6 @@
 
 use std::io::Write as _;
 use std::path::Path;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,7 @@ use wasmtime::{Engine, GuestProfiler, Store, Trap, UpdateDeadline};
 use super::Runtime;
 use super::loader::Exporter;
 use super::state::HostState;
+use super::ticker::Ticker;
 
 /// How often a profiled run is sampled.
 const INTERVAL: Duration = Duration::from_millis(1);
@@ -28,11 +28,6 @@ const INTERVAL: Duration = Duration::from_millis(1);
 /// The profile of one exporter run, filled while it runs.
 pub(crate) struct GuestProfile {
     profiler: Arc<Mutex<Option<GuestProfiler>>>,
-}
-
-/// Ticks the engine every [`INTERVAL`] while a profiled run goes on; stops when dropped.
-pub(super) struct FastTicker {
-    _stop: mpsc::Sender<()>,
 }
 
 impl Runtime {
@@ -57,7 +52,7 @@ impl GuestProfile {
         engine: &Engine,
         store: &mut Store<HostState>,
         deadline: Duration,
-    ) -> FastTicker {
+    ) -> Ticker {
         let profiler = Arc::clone(&self.profiler);
         let started = Instant::now();
         let mut last = started;
@@ -73,14 +68,8 @@ impl GuestProfile {
             last = now;
             Ok(UpdateDeadline::Continue(1))
         });
-        let (stop, stopped) = mpsc::channel::<()>();
-        let ticking = engine.clone();
-        std::thread::spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-                ticking.increment_epoch();
-            }
-        });
-        FastTicker { _stop: stop }
+        Ticker::start(engine, INTERVAL, "propcast-profile")
+            .expect("a thread for the profile's ticker")
     }
 
     /// Writes the profile to `path` (its folder is created), as the Firefox Profiler's JSON.
