@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use propcast_e2e::{
-    EXPORTERS, Env, Schemas, built_by_xtask, plugin_folder, root, sample_db, target_dir,
+    EXPORTERS, Env, Output, Schemas, built_by_xtask, plugin_folder, root, sample_db, target_dir,
 };
 
 /// A Cargo workspace of its own in `dir` whose `[workspace.dependencies]` give the repository's
@@ -81,6 +81,10 @@ fn a_new_exporter_builds_passes_its_tests_and_runs_unchanged() {
         "{}",
         again.stderr
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("Cargo.toml")).unwrap(),
+        manifest
+    );
 
     cargo(&dir, &["test", "--quiet", "-p", "top-scorers"]);
     cargo(
@@ -99,20 +103,16 @@ fn a_new_exporter_builds_passes_its_tests_and_runs_unchanged() {
 
     // Its fixture case passes as written, found from inside its crate.
     let mut test = env.command();
-    let tested = test
-        .current_dir(dir.join("plugins/top-scorers"))
-        .args(["test", built.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&tested.stdout);
+    test.current_dir(dir.join("plugins/top-scorers"))
+        .args(["test", built.to_str().unwrap()]);
+    let tested = Output::from(test.output().unwrap());
+    tested.assert_success();
     assert!(
-        tested.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&tested.stderr)
-    );
-    assert!(
-        stdout.contains("1 of 1 cases passed for `top-scorers`"),
-        "{stdout}"
+        tested
+            .stdout
+            .contains("1 of 1 cases passed for `top-scorers`"),
+        "{}",
+        tested.stdout
     );
 
     // The unchanged host runs it beside the repository's exporters, with its option as a flag.

@@ -113,7 +113,6 @@ pub(crate) fn plugins() -> Result<PathBuf> {
         })?;
     }
     eprintln!("xtask: {} exporters in `{}`", crates.len(), out.display());
-    python_plugins()?;
     Ok(out)
 }
 
@@ -126,8 +125,11 @@ fn python_exporters() -> Result<Vec<String>> {
 /// installed in `target/componentize-py/venv` from the exporter's `requirements.txt`. They are
 /// kept apart from `target/plugins`, the default plugin folder: a Python component is 18 MB and
 /// takes seconds to compile, so only what asks for it loads it. An exporter whose Python
-/// modules, requirements and the WIT are as at its last build is not built again.
-pub(crate) fn python_plugins() -> Result<PathBuf> {
+/// modules, requirements and the WIT are as at its last build is not built again. Each has a
+/// venv of its own, so exporters may pin different versions. Needs `python3`; only
+/// `cargo xtask plugins` and `cargo xtask test` build them (the demo and the bench do not use
+/// them).
+pub(crate) fn python_plugins() -> Result {
     let out = target_dir().join("polyglot");
     std::fs::create_dir_all(&out)
         .map_err(|e| format!("failed to create `{}`: {e}", out.display()))?;
@@ -138,7 +140,7 @@ pub(crate) fn python_plugins() -> Result<PathBuf> {
     for name in python_exporters()? {
         let source = root().join("plugins").join(&name);
         let requirements = source.join("requirements.txt");
-        let tools = target_dir().join("componentize-py");
+        let tools = target_dir().join("componentize-py").join(&name);
         std::fs::create_dir_all(&tools)
             .map_err(|e| format!("failed to create `{}`: {e}", tools.display()))?;
         let venv = tools.join("venv");
@@ -179,7 +181,7 @@ pub(crate) fn python_plugins() -> Result<PathBuf> {
             .map_err(|e| format!("failed to write `{}`: {e}", stamp.display()))?;
     }
     eprintln!("xtask: Python exporters in `{}`", out.display());
-    Ok(out)
+    Ok(())
 }
 
 pub(crate) fn build_host() -> Result {
@@ -284,6 +286,7 @@ pub(crate) fn python_venv(venv: &Path, requirements: &Path, stamp: &Path, purpos
 /// build, and would compile wasmtime and the Google clients a second time.
 pub(crate) fn test() -> Result {
     plugins()?;
+    python_plugins()?;
     let mut build = cargo();
     build.args(["build", "--release", "--workspace", "--all-targets"]);
     run(build)?;

@@ -19,7 +19,7 @@ pub(crate) struct NewRequest {
 }
 
 /// The files of a new exporter: path in the crate, template.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (
         "Cargo.toml",
         include_str!("../../templates/new-exporter/Cargo.toml.tmpl"),
@@ -46,6 +46,11 @@ const TEMPLATES: [(&str, &str); 7] = [
     ),
     (
         "fixtures/example/expected/v1/{{name}}/2024-01-10.json",
+        include_str!("../../templates/new-exporter/expected.json.tmpl"),
+    ),
+    // The alias has the dated document's body.
+    (
+        "fixtures/example/expected/v1/{{name}}/today.json",
         include_str!("../../templates/new-exporter/expected.json.tmpl"),
     ),
 ];
@@ -179,17 +184,8 @@ fn write_crate(dir: &Path, name: &str) -> anyhow::Result<()> {
             .replace("{{crate}}", &crate_name)
             .replace("{{Type}}", &type_name)
     };
-    let mut files: Vec<(String, String)> = TEMPLATES
-        .iter()
-        .map(|(path, template)| (fill(path), fill(template)))
-        .collect();
-    // The alias has the dated document's body.
-    let dated = files.last().expect("the expected document").1.clone();
-    files.push((
-        format!("fixtures/example/expected/v1/{name}/today.json"),
-        dated,
-    ));
-    for (path, text) in files {
+    for (path, template) in TEMPLATES {
+        let (path, text) = (fill(path), fill(template));
         let path = dir.join(path);
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)

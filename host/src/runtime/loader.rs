@@ -72,6 +72,12 @@ struct Compiled {
     cache: CacheOutcome,
 }
 
+/// The contract versions this host accepts, e.g. `propcast:exporter@0.3.x`.
+fn accepted_contracts() -> String {
+    let (major, minor) = ACCEPTED_MAJOR_MINOR;
+    format!("{}@{major}.{minor}.x", bindings::PACKAGE)
+}
+
 /// What kind of item an import or export is.
 fn kind(item: &ComponentItem) -> &'static str {
     match item {
@@ -144,15 +150,17 @@ impl Runtime {
     pub(crate) fn load_file(&self, file: &Path) -> anyhow::Result<Exporter> {
         let started = Instant::now();
         let compiled = self.compile_file(file)?;
-        self.load_compiled(file, compiled, started)
+        let contract_version = self.check_contract(&compiled.component)?;
+        self.load_compiled(file, compiled, contract_version, started)
     }
 
-    /// The exporter `compiled` (from `file`, whose loading began at `started`): its contract
-    /// checked, pre-instantiated and its manifest read.
+    /// The exporter `compiled` (from `file`, whose loading began at `started`), built for
+    /// `contract_version` as checked: pre-instantiated and its manifest read.
     fn load_compiled(
         &self,
         file: &Path,
         compiled: Compiled,
+        contract_version: String,
         started: Instant,
     ) -> anyhow::Result<Exporter> {
         let Compiled {
@@ -161,7 +169,6 @@ impl Runtime {
             cache,
             ..
         } = compiled;
-        let contract_version = self.check_contract(&component)?;
         let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
             anyhow!(
                 "the component needs imports this host does not provide: {:#}",
@@ -204,16 +211,16 @@ impl Runtime {
                 .exports(&self.engine)
                 .map(|(name, item)| format!("{name} ({})", kind(&item.ty)))
                 .collect(),
-            accepted: format!(
-                "{}@{}.{}.x",
-                bindings::PACKAGE,
-                ACCEPTED_MAJOR_MINOR.0,
-                ACCEPTED_MAJOR_MINOR.1
-            ),
+            accepted: accepted_contracts(),
             contract: match checked {
                 Ok(version) => Contract::Accepted {
+                    exporter: Box::new(self.load_compiled(
+                        file,
+                        compiled,
+                        version.clone(),
+                        started,
+                    )),
                     version,
-                    exporter: Box::new(self.load_compiled(file, compiled, started)),
                 },
                 Err(error) => Contract::Refused(error),
             },
@@ -295,11 +302,10 @@ impl Runtime {
         };
         if (major, minor) != ACCEPTED_MAJOR_MINOR {
             bail!(
-                "it was built for contract {}@{version}, but this host accepts {0}@{}.{}.x (it has {HOST_VERSION})\n\n\
+                "it was built for contract {}@{version}, but this host accepts {} (it has {HOST_VERSION})\n\n\
                  Consider rebuilding it against this host's wit/exporter.wit: `cargo xtask plugins`",
                 bindings::PACKAGE,
-                ACCEPTED_MAJOR_MINOR.0,
-                ACCEPTED_MAJOR_MINOR.1,
+                accepted_contracts(),
             );
         }
         Ok(version.to_string())
