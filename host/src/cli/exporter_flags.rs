@@ -2,8 +2,9 @@
 //! `run --help`.
 //!
 //! Exporters declare their options in their manifests, so the command line is parsed twice: a
-//! first, lenient pass reads which plugins the command would load (`--plugins`, `--only`, the
-//! cache and settings); the jobs layer loads them and lists their options; the second pass is
+//! first, lenient pass reads which plugins the command would load (`--plugins`, `--only` or
+//! `--job`, the cache and settings) and the logging flags, and starts logging; the jobs layer
+//! loads the plugins and lists their options, and hands them on to the run; the second pass is
 //! clap's own, on the command with one argument per option added. A mistyped host flag is then
 //! clap's unknown argument with its suggestion, and `--param NAME=VALUE` still sets any option.
 
@@ -45,15 +46,12 @@ pub(crate) fn parse(
             }
         }
     };
-    let unread = match &read {
-        Reading::Failed(error) => Some(error),
-        _ => None,
-    };
     let command = with_exporter_options(command, subcommand, &options, &read);
     let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
-            if let (clap::error::ErrorKind::UnknownArgument, Some(unread)) = (error.kind(), &unread)
+            if let (clap::error::ErrorKind::UnknownArgument, Reading::Failed(unread)) =
+                (error.kind(), &read)
             {
                 eprintln!("propcast: the exporters' options could not be read: {unread:#}");
             }

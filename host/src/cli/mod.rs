@@ -406,19 +406,13 @@ pub(crate) struct DescribeArgs {
     pub(crate) plugins_to_describe: Vec<String>,
 
     #[command(flatten)]
-    pub(crate) plugins: PluginArgs,
-
-    #[command(flatten)]
-    pub(crate) settings: SettingsArgs,
+    pub(crate) load: PluginsArgs,
 }
 
 impl DescribeArgs {
     /// The plugins to describe and how to load them, as the jobs layer takes them.
     pub(crate) fn into_request(self) -> (Vec<String>, LoadRequest) {
-        (
-            self.plugins_to_describe,
-            load_request(&self.plugins, &self.settings),
-        )
+        (self.plugins_to_describe, self.load.into_request())
     }
 }
 
@@ -701,9 +695,7 @@ impl PublishArgs {
             job: None,
             at: None,
             shard: None,
-            jobs: self
-                .jobs
-                .map_or(cores.min(crate::jobs::MAX_JOBS as usize), usize::from),
+            jobs: self.jobs.map_or(cores, usize::from),
             only: self.only,
             params: self.params,
             cache: self.plugins.cache(),

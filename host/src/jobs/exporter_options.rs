@@ -37,7 +37,8 @@ pub(crate) struct ExporterOption {
 
 /// The plugins loaded to read their options, for the run that follows.
 pub(crate) struct Preloaded {
-    /// The `--only` they were selected by: a run selecting others (a `--job`'s) loads its own.
+    /// The exporters they were selected by (a job's, or `--only`'s): a run that selects others
+    /// loads its own.
     only: Vec<String>,
     pub(crate) plugins_dir: PathBuf,
     pub(crate) runtime: Runtime,
@@ -81,11 +82,9 @@ pub(crate) fn exporter_options(
 ) -> anyhow::Result<(Vec<ExporterOption>, Preloaded)> {
     let load = &request.load;
     let settings = Settings::load(load.config.as_deref(), &load.limits)?;
-    // A job runs its own exporters, as `schedule::resolve_request` will select them.
-    let only = match &request.job {
-        Some(job) => settings.schedule.job(job)?.exporters.clone(),
-        None => request.only.clone(),
-    };
+    let only = settings
+        .schedule
+        .exporters_for(request.job.as_deref(), &request.only)?;
     let preloaded = Preloaded::load(&settings, &load.cache, load.plugins.as_deref(), &only)?;
     let options = merged_options(&preloaded.exporters, &only, &load.host_flags);
     Ok((options, preloaded))

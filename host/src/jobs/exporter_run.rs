@@ -103,13 +103,10 @@ pub(super) fn compute(
             let path = dir
                 .join(plan.date.to_string())
                 .join(format!("{}.json", exporter.manifest.name));
-            let profiled = context.runtime.profile_of(exporter).map(|profile| {
-                let outcome = context
-                    .runtime
-                    .run_profiled(exporter, input, limits, Some(&profile));
-                (outcome, profile.write(&path))
-            });
-            match profiled {
+            match context
+                .runtime
+                .run_and_profile(exporter, input, limits, &path)
+            {
                 Ok((outcome, written)) => {
                     if let Err(error) = written {
                         tracing::warn!("no profile of `{}`: {error:#}", exporter.manifest.name);

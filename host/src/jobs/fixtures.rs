@@ -246,9 +246,8 @@ fn run_case_inner(
     report.rows_in = input.tables.iter().map(|t| t.row_count).sum();
     let outcome = match profile {
         Some(path) => {
-            let profile = runtime.profile_of(exporter)?;
-            let outcome = runtime.run_profiled(exporter, input, limits, Some(&profile));
-            profile.write(path)?;
+            let (outcome, written) = runtime.run_and_profile(exporter, input, limits, path)?;
+            written?;
             outcome
         }
         None => runtime.run(exporter, input, limits),

@@ -104,6 +104,19 @@ impl Schedule {
         })
     }
 
+    /// The exporters a run selects: job `job`'s own, else those `only` names (every one when
+    /// empty).
+    pub(crate) fn exporters_for(
+        &self,
+        job: Option<&str>,
+        only: &[String],
+    ) -> anyhow::Result<Vec<String>> {
+        Ok(match job {
+            Some(name) => self.job(name)?.exporters.clone(),
+            None => only.to_vec(),
+        })
+    }
+
     /// The job called `name`; the error lists the jobs there are.
     pub(crate) fn job(&self, name: &str) -> anyhow::Result<&Job> {
         if let Some(job) = self.jobs.iter().find(|j| j.name == name) {
@@ -141,7 +154,7 @@ pub(crate) fn resolve_request(
                 // timestamp, so a retry rewrites nothing that already went out.
                 at = job.latest_run(at, &schedule.zone).unwrap_or(at);
             }
-            request.only = job.exporters.clone();
+            request.only = schedule.exporters_for(Some(name), &request.only)?;
             request.params = job.options.iter().cloned().chain(request.params).collect();
             if dates == DateSelection::OfJob {
                 request.dates = DateSelection::Relative(job.date);

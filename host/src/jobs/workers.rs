@@ -99,6 +99,8 @@ pub(super) fn run(work: Work<'_>, on_date: &(dyn Fn(DateOutcome) + Sync)) {
             next.is_none_or(|n| season_label(n.plan.date) != season_label(this.plan.date))
         })
         .collect();
+    // No more threads than the engine's memory pool has room for runs (the default, one per
+    // core, can be more).
     let threads = work.jobs.min(super::MAX_JOBS as usize).clamp(1, pieces);
     let worker = || {
         loop {

@@ -100,7 +100,7 @@ impl Runtime {
     }
 
     /// [`Runtime::run`], sampled into `profile` when one is given.
-    pub(crate) fn run_profiled(
+    pub(super) fn run_profiled(
         &self,
         exporter: &Exporter,
         input: RunInput,

@@ -18,6 +18,8 @@ use anyhow::Context as _;
 use wasmtime::{Engine, GuestProfiler, Store, Trap, UpdateDeadline};
 
 use super::Runtime;
+use super::invoke::{RunInput, RunOutcome};
+use super::limits::Limits;
 use super::loader::Exporter;
 use super::state::HostState;
 use super::ticker::Ticker;
@@ -26,13 +28,27 @@ use super::ticker::Ticker;
 const INTERVAL: Duration = Duration::from_millis(1);
 
 /// The profile of one exporter run, filled while it runs.
-pub(crate) struct GuestProfile {
+pub(super) struct GuestProfile {
     profiler: Arc<Mutex<Option<GuestProfiler>>>,
 }
 
 impl Runtime {
-    /// An empty profile of `exporter`'s component, for [`Runtime::run_profiled`].
-    pub(crate) fn profile_of(&self, exporter: &Exporter) -> anyhow::Result<GuestProfile> {
+    /// [`Runtime::run`], sampled, with the profile written to `path`: the run's outcome and
+    /// whether its profile was written, or why the profiler could not start (nothing run).
+    pub(crate) fn run_and_profile(
+        &self,
+        exporter: &Exporter,
+        input: RunInput,
+        limits: &Limits,
+        path: &Path,
+    ) -> anyhow::Result<(RunOutcome, anyhow::Result<()>)> {
+        let profile = self.profile_of(exporter)?;
+        let outcome = self.run_profiled(exporter, input, limits, Some(&profile));
+        Ok((outcome, profile.write(path)))
+    }
+
+    /// An empty profile of `exporter`'s component.
+    fn profile_of(&self, exporter: &Exporter) -> anyhow::Result<GuestProfile> {
         let component = exporter.pre.instance_pre().component().clone();
         let name = &exporter.manifest.name;
         let profiler = GuestProfiler::new_component(&self.engine, name, INTERVAL, component, [])
@@ -73,7 +89,7 @@ impl GuestProfile {
     }
 
     /// Writes the profile to `path` (its folder is created), as the Firefox Profiler's JSON.
-    pub(crate) fn write(self, path: &Path) -> anyhow::Result<()> {
+    fn write(self, path: &Path) -> anyhow::Result<()> {
         let profiler = self
             .profiler
             .lock()

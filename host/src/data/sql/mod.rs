@@ -145,7 +145,7 @@ fn check_placeholders(code: &str) -> Result<(), String> {
         // it for a variable or refuses it.
         if b == b'#' {
             return Err(
-                "uses `#`, a comment only in BigQuery (SQLite refuses it); write comments as \
+                "uses `#`, a comment only in BigQuery (a variable or an error in SQLite); write comments as \
                  `--` or `/* */`"
                     .to_string(),
             );
@@ -244,7 +244,7 @@ mod tests {
         );
         assert_eq!(
             check_query("SELECT a FROM t # note\nWHERE d = @date").unwrap_err(),
-            "uses `#`, a comment only in BigQuery (SQLite refuses it); write comments as `--` \
+            "uses `#`, a comment only in BigQuery (a variable or an error in SQLite); write comments as `--` \
              or `/* */`"
         );
         // BigQuery's backslash escapes a quote that ends SQLite's string.
