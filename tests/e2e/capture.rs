@@ -251,10 +251,6 @@ fn test_profile_writes_a_firefox_profile_with_samples() {
     assert_eq!(thread["name"], "player-profiles");
     let samples = thread["samples"]["length"].as_u64().unwrap();
     assert!(samples > 0, "no samples in {profile:#}");
-    assert_eq!(
-        thread["samples"]["stack"].as_array().unwrap().len() as u64,
-        samples
-    );
 
     // `run --profile` writes one profile per exporter and date.
     env.publish(
